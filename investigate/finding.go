@@ -1,0 +1,38 @@
+package investigate
+
+// Finding is one fact a step established about an alert, with the evidence
+// that backs it.
+type Finding struct {
+	// Step is the name of the step that made the finding.
+	Step string `json:"step"`
+	// Kind is a short stable identifier, e.g. "public_ip", "step_failed".
+	Kind string `json:"kind"`
+	// Title is one line for people.
+	Title string `json:"title"`
+	// Detail is optional further text.
+	Detail string `json:"detail,omitempty"`
+	// Severity says how the finding weighs on the verdict.
+	Severity Weight `json:"weight"`
+	// Evidence points at what backs the finding: event p_row_ids, alert IDs,
+	// query IDs.
+	Evidence []Evidence `json:"evidence,omitempty"`
+}
+
+// Weight is how much a finding counts toward a verdict, and in which
+// direction.
+type Weight string
+
+// Weights of findings.
+const (
+	WeightInfo       Weight = "info"       // context only
+	WeightBenign     Weight = "benign"     // points toward a false positive
+	WeightSuspicious Weight = "suspicious" // points toward a true positive
+	WeightMalicious  Weight = "malicious"  // strong sign of a true positive
+	WeightMissing    Weight = "missing"    // evidence could not be gathered
+)
+
+// Evidence is a reference to something an analyst can open.
+type Evidence struct {
+	Kind string `json:"kind"` // "event" (p_row_id), "alert", "query", "detection"
+	Ref  string `json:"ref"`
+}

@@ -1,0 +1,41 @@
+package investigate
+
+import (
+	"errors"
+	"time"
+)
+
+// ErrNoRecord is returned by record stores when no investigation exists for
+// an alert.
+var ErrNoRecord = errors.New("no investigation record")
+
+// States of an investigation record.
+const (
+	StateQueued  = "queued"
+	StateRunning = "running"
+	StateDone    = "done"
+	StateSkipped = "skipped"
+	StateFailed  = "failed"
+)
+
+// Record is the stored state and outcome of one alert's investigation, as the
+// read API returns it.
+type Record struct {
+	AlertID     string            `json:"alertId"`
+	JobID       int64             `json:"jobId"`
+	DetectionID string            `json:"detectionId,omitempty"`
+	Title       string            `json:"title,omitempty"`
+	Severity    string            `json:"severity,omitempty"`
+	State       string            `json:"state"`
+	Verdict     string            `json:"verdict,omitempty"`
+	Confidence  float64           `json:"confidence"`
+	Summary     string            `json:"summary,omitempty"`
+	Findings    []Finding         `json:"findings"`
+	Comment     string            `json:"comment,omitempty"` // the rendered comment body
+	CommentID   string            `json:"commentId,omitempty"`
+	Attempts    int               `json:"attempts"`
+	Error       string            `json:"error,omitempty"`
+	Timings     map[string]string `json:"timings"` // step name → duration, e.g. "120ms"
+	CreatedAt   time.Time         `json:"createdAt"`
+	UpdatedAt   time.Time         `json:"updatedAt"`
+}

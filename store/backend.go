@@ -1,0 +1,221 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// insertFunc adds a river job inside the transaction it was handed with.
+type insertFunc func(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+
+// backend is everything that differs between SQLite and PostgreSQL. The rest
+// of the package is written once against it.
+type backend interface {
+	db() querier
+	inTx(ctx context.Context, fn func(q querier, insert insertFunc) error) error
+	migrate(ctx context.Context, ddl []string) error
+	newClient(cfg *river.Config) (runner, error)
+	ping(ctx context.Context) error
+	close()
+}
+
+// runner is a river client that works jobs, seen without its transaction type.
+type runner interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	StopAndCancel(ctx context.Context) error
+}
+
+// riverBackend implements backend for one river driver.
+type riverBackend[TTx any] struct {
+	driver   riverdriver.Driver[TTx]
+	inserter *river.Client[TTx]
+	pool     querier
+	begin    func(ctx context.Context) (TTx, querier, error)
+	commit   func(ctx context.Context, tx TTx) error
+	rollback func(ctx context.Context, tx TTx) error
+	// lock, when set, serialises migrations of replicas that start together.
+	lock    func(ctx context.Context) (unlock func(), err error)
+	pingDB  func(ctx context.Context) error
+	closeDB func()
+}
+
+func (b *riverBackend[TTx]) db() querier { return b.pool }
+
+func (b *riverBackend[TTx]) ping(ctx context.Context) error { return b.pingDB(ctx) }
+
+func (b *riverBackend[TTx]) close() { b.closeDB() }
+
+func (b *riverBackend[TTx]) inTx(ctx context.Context, fn func(q querier, insert insertFunc) error) error {
+	tx, q, err := b.begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	insert := func(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+		return b.inserter.InsertTx(ctx, tx, args, opts)
+	}
+	if err := fn(q, insert); err != nil {
+		_ = b.rollback(ctx, tx)
+		return err
+	}
+	if err := b.commit(ctx, tx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func (b *riverBackend[TTx]) migrate(ctx context.Context, ddl []string) error {
+	if b.lock != nil {
+		unlock, err := b.lock(ctx)
+		if err != nil {
+			return fmt.Errorf("migration lock: %w", err)
+		}
+		defer unlock()
+	}
+	migrator, err := rivermigrate.New(b.driver, nil)
+	if err != nil {
+		return fmt.Errorf("river migrator: %w", err)
+	}
+	// Each river version runs in its own transaction: some PostgreSQL
+	// migrations cannot share one.
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	for _, stmt := range ddl {
+		if err := b.pool.exec(ctx, stmt); err != nil {
+			return fmt.Errorf("schema: %w", err)
+		}
+	}
+	return nil
+}
+
+func (b *riverBackend[TTx]) newClient(cfg *river.Config) (runner, error) {
+	return river.NewClient(b.driver, cfg)
+}
+
+// openBackend opens the database named by dsn: a postgres:// or
+// postgresql:// URL, otherwise a SQLite file path.
+func openBackend(ctx context.Context, dsn string) (backend, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return openPostgres(ctx, dsn)
+	}
+	return openSQLite(ctx, dsn)
+}
+
+func openSQLite(ctx context.Context, path string) (backend, error) {
+	// WAL with synchronous=FULL: a committed transaction is on disk, which is
+	// what a 2xx to Panther promises.
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	// SQLite allows one writer; river and this package share one connection
+	// rather than fail with SQLITE_BUSY.
+	db.SetMaxOpenConns(1)
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	driver := riversqlite.New(db)
+	inserter, err := river.NewClient(driver, &river.Config{})
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("river client: %w", err)
+	}
+	return &riverBackend[*sql.Tx]{
+		driver:   driver,
+		inserter: inserter,
+		pool:     sqlDB{db},
+		begin: func(ctx context.Context) (*sql.Tx, querier, error) {
+			tx, err := db.BeginTx(ctx, nil)
+			if err != nil {
+				return nil, nil, err
+			}
+			return tx, sqlDB{tx}, nil
+		},
+		commit:   func(_ context.Context, tx *sql.Tx) error { return tx.Commit() },
+		rollback: func(_ context.Context, tx *sql.Tx) error { return tx.Rollback() },
+		pingDB:   db.PingContext,
+		closeDB:  func() { _ = db.Close() },
+	}, nil
+}
+
+func openPostgres(ctx context.Context, url string) (backend, error) {
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", redactURL(err, url))
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres: %w", redactURL(err, url))
+	}
+	driver := riverpgxv5.New(pool)
+	inserter, err := river.NewClient(driver, &river.Config{})
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("river client: %w", err)
+	}
+	return &riverBackend[pgx.Tx]{
+		driver:   driver,
+		inserter: inserter,
+		pool:     pgDB{pool},
+		begin: func(ctx context.Context) (pgx.Tx, querier, error) {
+			tx, err := pool.Begin(ctx)
+			if err != nil {
+				return nil, nil, err
+			}
+			return tx, pgDB{tx}, nil
+		},
+		commit:   func(ctx context.Context, tx pgx.Tx) error { return tx.Commit(ctx) },
+		rollback: func(ctx context.Context, tx pgx.Tx) error { return tx.Rollback(ctx) },
+		lock: func(ctx context.Context) (func(), error) {
+			// A session lock on one connection: a second replica starting at
+			// the same time waits here until the first has migrated.
+			conn, err := pool.Acquire(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
+				conn.Release()
+				return nil, err
+			}
+			return func() {
+				_, _ = conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", migrationLockKey)
+				conn.Release()
+			}, nil
+		},
+		pingDB:  pool.Ping,
+		closeDB: pool.Close,
+	}, nil
+}
+
+// migrationLockKey names the advisory lock that serialises migrations.
+const migrationLockKey int64 = 7251003419
+
+// redactURL keeps a password in the database URL out of an error message.
+func redactURL(err error, url string) error {
+	msg := err.Error()
+	if i := strings.Index(url, "://"); i >= 0 {
+		if at := strings.LastIndex(url, "@"); at > i {
+			cred := url[i+3 : at]
+			if c := strings.Index(cred, ":"); c >= 0 {
+				msg = strings.ReplaceAll(msg, cred[c+1:], "***")
+			}
+		}
+	}
+	return fmt.Errorf("%s", msg)
+}

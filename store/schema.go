@@ -1,0 +1,25 @@
+package store
+
+// schema is this package's own tables, beside river's. Times are Unix
+// milliseconds so that SQLite and PostgreSQL read them alike. Every
+// statement is idempotent: it runs at each start.
+var schema = []string{
+	`CREATE TABLE IF NOT EXISTS triage_delivery (
+		alert_id     TEXT PRIMARY KEY,
+		accepted_at  BIGINT NOT NULL,
+		job_id       BIGINT NOT NULL DEFAULT 0,
+		detection_id TEXT NOT NULL,
+		payload      TEXT NOT NULL
+	)`,
+	`CREATE TABLE IF NOT EXISTS triage_investigation (
+		alert_id     TEXT PRIMARY KEY,
+		job_id       BIGINT NOT NULL,
+		detection_id TEXT NOT NULL,
+		state        TEXT NOT NULL,
+		verdict      TEXT NOT NULL DEFAULT '',
+		record       TEXT NOT NULL,
+		created_at   BIGINT NOT NULL,
+		updated_at   BIGINT NOT NULL
+	)`,
+	`CREATE INDEX IF NOT EXISTS triage_investigation_created ON triage_investigation (created_at)`,
+}

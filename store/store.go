@@ -1,0 +1,159 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	"github.com/rs/zerolog"
+)
+
+// Config says where the store lives and how its queue behaves.
+type Config struct {
+	// DSN is a SQLite file path, or a postgres:// URL for several replicas.
+	DSN string
+	// DedupWindow is how long a second delivery of the same alert is answered
+	// as a duplicate. Default 15 minutes.
+	DedupWindow time.Duration
+	// Settle delays each investigation after its delivery. Default 0.
+	Settle time.Duration
+	// Workers is how many investigations run at once in this process.
+	// Default 4.
+	Workers int
+	// JobTimeout bounds one investigation attempt. Default 90 seconds.
+	JobTimeout time.Duration
+	// RescueAfter is how long a job may stay running before another process
+	// takes it over (its own died). Default JobTimeout + 30 seconds.
+	RescueAfter time.Duration
+	// MaxAttempts is how often a failing investigation is tried. Default 8.
+	MaxAttempts int
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+func (c *Config) setDefaults() {
+	if c.DedupWindow <= 0 {
+		c.DedupWindow = 15 * time.Minute
+	}
+	if c.Workers <= 0 {
+		c.Workers = 4
+	}
+	if c.JobTimeout <= 0 {
+		c.JobTimeout = 90 * time.Second
+	}
+	if c.RescueAfter <= c.JobTimeout {
+		c.RescueAfter = c.JobTimeout + 30*time.Second
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 8
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// Store is the service's database: queue, deliveries and investigation
+// records.
+type Store struct {
+	cfg Config
+	be  backend
+	log zerolog.Logger
+
+	mu     sync.Mutex
+	worker runner
+}
+
+// Open connects to the database, runs the migrations and returns a store
+// that can enqueue; call Start to work jobs too.
+func Open(ctx context.Context, cfg Config, log zerolog.Logger) (*Store, error) {
+	cfg.setDefaults()
+	be, err := openBackend(ctx, cfg.DSN)
+	if err != nil {
+		return nil, err
+	}
+	if err := be.migrate(ctx, schema); err != nil {
+		be.close()
+		return nil, fmt.Errorf("store: migrate: %w", err)
+	}
+	return &Store{cfg: cfg, be: be, log: log}, nil
+}
+
+// Start begins working jobs with the given workers (which must include the
+// investigation worker).
+func (s *Store) Start(ctx context.Context, workers *river.Workers) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.worker != nil {
+		return errors.New("store: already started")
+	}
+	client, err := s.be.newClient(&river.Config{
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: s.cfg.Workers}},
+		Workers:              workers,
+		JobTimeout:           s.cfg.JobTimeout,
+		RescueStuckJobsAfter: s.cfg.RescueAfter,
+		MaxAttempts:          s.cfg.MaxAttempts,
+		RetryPolicy:          backoff{base: 2 * time.Second, max: 5 * time.Minute},
+		FetchCooldown:        50 * time.Millisecond,
+		FetchPollInterval:    500 * time.Millisecond,
+	})
+	if err != nil {
+		return fmt.Errorf("store: river client: %w", err)
+	}
+	if err := client.Start(ctx); err != nil {
+		return fmt.Errorf("store: start workers: %w", err)
+	}
+	s.worker = client
+	return nil
+}
+
+// Stop stops fetching jobs and waits for running ones until ctx ends; then
+// it cancels them, and river hands them back to the queue.
+func (s *Store) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	w := s.worker
+	s.worker = nil
+	s.mu.Unlock()
+	if w == nil {
+		return nil
+	}
+	if err := w.Stop(ctx); err != nil {
+		cancelCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = w.StopAndCancel(cancelCtx)
+		return fmt.Errorf("store: stop workers: %w", err)
+	}
+	return nil
+}
+
+// Close releases the database. Stop first.
+func (s *Store) Close() { s.be.close() }
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.be.ping(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// backoff is the retry policy for failed investigations: exponential from
+// base, capped at max, with full jitter on the upper half so that replicas
+// and alerts that failed together do not retry together.
+type backoff struct {
+	base, max time.Duration
+}
+
+// NextRetry implements river.ClientRetryPolicy.
+func (b backoff) NextRetry(job *rivertype.JobRow) time.Time {
+	d := b.base << min(job.Attempt-1, 20)
+	if d <= 0 || d > b.max {
+		d = b.max
+	}
+	d = d/2 + rand.N(d/2+1)
+	return time.Now().Add(d)
+}

@@ -1,0 +1,179 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/store"
+	"github.com/panther-triage/panther-triage/store/storetest"
+)
+
+// clock is a settable test clock.
+type clock struct{ now atomic.Int64 }
+
+func newClock() *clock {
+	c := &clock{}
+	c.now.Store(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC).UnixNano())
+	return c
+}
+func (c *clock) Now() time.Time          { return time.Unix(0, c.now.Load()).UTC() }
+func (c *clock) Advance(d time.Duration) { c.now.Add(int64(d)) }
+
+func open(t *testing.T, dsn string, c *clock) *store.Store {
+	t.Helper()
+	s, err := store.Open(t.Context(), store.Config{DSN: dsn, DedupWindow: 15 * time.Minute, Now: c.Now}, zerolog.Nop())
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+func delivery(alertID string) investigate.Delivery {
+	return investigate.Delivery{AlertID: alertID, DetectionID: "AWS.Console.RootLogin", Severity: "HIGH", Title: "Root login", Payload: []byte(`{"alertId":"` + alertID + `"}`)}
+}
+
+func TestEnqueueDedupWindowSlides(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		c := newClock()
+		s := open(t, dsn, c)
+		ctx := t.Context()
+
+		first, err := s.Enqueue(ctx, delivery("a1"))
+		if err != nil || first.Duplicate || first.JobID == 0 {
+			t.Fatalf("first delivery: %+v, %v; want a new job", first, err)
+		}
+		// Two minutes later, which a clock-bucketed window could put in the
+		// next bucket: still a duplicate, answered with the first job.
+		c.Advance(2 * time.Minute)
+		again, err := s.Enqueue(ctx, delivery("a1"))
+		if err != nil || !again.Duplicate || again.JobID != first.JobID {
+			t.Fatalf("redelivery after 2m: %+v, %v; want duplicate of job %d", again, err, first.JobID)
+		}
+		c.Advance(12*time.Minute + 59*time.Second)
+		if got, _ := s.Enqueue(ctx, delivery("a1")); !got.Duplicate {
+			t.Fatalf("redelivery at 14m59s: %+v; want duplicate", got)
+		}
+		c.Advance(2 * time.Second)
+		later, err := s.Enqueue(ctx, delivery("a1"))
+		if err != nil || later.Duplicate || later.JobID == first.JobID {
+			t.Fatalf("redelivery after the window: %+v, %v; want a new job", later, err)
+		}
+		rec, err := s.Investigation(ctx, "a1")
+		if err != nil || rec.State != investigate.StateQueued || rec.JobID != later.JobID {
+			t.Fatalf("record: %+v, %v; want queued for job %d", rec, err, later.JobID)
+		}
+	})
+}
+
+func TestEnqueueConcurrentSameAlertOneJob(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		c := newClock()
+		// Two stores on one database stand for two replicas.
+		stores := []*store.Store{open(t, dsn, c), open(t, dsn, c)}
+		var wg sync.WaitGroup
+		var queued, dup atomic.Int32
+		for i := range 20 {
+			wg.Go(func() {
+				got, err := stores[i%2].Enqueue(context.Background(), delivery("same"))
+				switch {
+				case err != nil:
+					t.Errorf("enqueue: %v", err)
+				case got.Duplicate:
+					dup.Add(1)
+				default:
+					queued.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if queued.Load() != 1 || dup.Load() != 19 {
+			t.Fatalf("queued %d, duplicate %d; want 1 and 19", queued.Load(), dup.Load())
+		}
+	})
+}
+
+func TestRecordsNewestFirst(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		c := newClock()
+		s := open(t, dsn, c)
+		ctx := t.Context()
+		for _, id := range []string{"old", "mid", "new"} {
+			if _, err := s.Enqueue(ctx, delivery(id)); err != nil {
+				t.Fatal(err)
+			}
+			c.Advance(time.Second)
+		}
+		rec, _ := s.Investigation(ctx, "mid")
+		rec.State, rec.Verdict, rec.Confidence = investigate.StateDone, "benign", 0.8
+		rec.Findings = []investigate.Finding{{Step: "events", Kind: "event_count", Title: "3 events"}}
+		if err := s.SaveRecord(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+		list, err := s.Investigations(ctx, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 2 || list[0].AlertID != "new" || list[1].AlertID != "mid" {
+			t.Fatalf("list = %+v; want new, mid", list)
+		}
+		if list[1].Verdict != "benign" || len(list[1].Findings) != 1 {
+			t.Fatalf("saved record not read back: %+v", list[1])
+		}
+		if _, err := s.Investigation(ctx, "nope"); !errors.Is(err, investigate.ErrNoRecord) {
+			t.Fatalf("missing record: err = %v; want ErrNoRecord", err)
+		}
+	})
+}
+
+func TestEnqueueSurvivesReopen(t *testing.T) {
+	dsn := storetest.SQLite(t)
+	c := newClock()
+	s, err := store.Open(t.Context(), store.Config{DSN: dsn, Now: c.Now}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.Enqueue(t.Context(), delivery("kept"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s2 := open(t, dsn, c)
+	again, err := s2.Enqueue(t.Context(), delivery("kept"))
+	if err != nil || !again.Duplicate || again.JobID != first.JobID {
+		t.Fatalf("after reopen: %+v, %v; want duplicate of job %d", again, err, first.JobID)
+	}
+}
+
+func TestEnqueueFailsWhenStoreCannotWrite(t *testing.T) {
+	c := newClock()
+	s, err := store.Open(t.Context(), store.Config{DSN: storetest.SQLite(t), Now: c.Now}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := s.Enqueue(t.Context(), delivery("lost?")); err == nil {
+		t.Fatal("enqueue on a closed store succeeded; want an error so the intake answers 503")
+	}
+	if err := s.Ping(t.Context()); err == nil {
+		t.Fatal("ping on a closed store succeeded")
+	}
+}
+
+func TestOpenFailsOnUnreachableDatabase(t *testing.T) {
+	_, err := store.Open(t.Context(), store.Config{DSN: "postgres://nobody:hunter2@127.0.0.1:1/none?connect_timeout=2"}, zerolog.Nop())
+	if err == nil {
+		t.Fatal("open succeeded against a closed port")
+	}
+	if got := err.Error(); strings.Contains(got, "hunter2") {
+		t.Fatalf("error reveals the password: %s", got)
+	}
+}
