@@ -1,0 +1,270 @@
+package investigate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/panther-triage/panther-triage/panther"
+)
+
+// Panther is what the investigator itself reads from and writes to Panther;
+// steps declare their own, narrower needs.
+type Panther interface {
+	Alert(ctx context.Context, id string) (*panther.Alert, error)
+	Comments(ctx context.Context, alertID string) ([]panther.Comment, error)
+	AddComment(ctx context.Context, alertID, body, format string) (panther.Comment, error)
+}
+
+// Options configure an Investigator.
+type Options struct {
+	// Statuses are the alert statuses investigated; others are skipped.
+	// Default OPEN, TRIAGED.
+	Statuses []string
+	// Sections are the comment's sections. Default all of Sections.
+	Sections []string
+	// Format is the comment format, PLAIN_TEXT (default) or HTML.
+	Format string
+	// DryRun investigates and records but writes nothing to Panther.
+	DryRun bool
+	// StepTimeout bounds each step. Default 30 seconds.
+	StepTimeout time.Duration
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// Investigator runs the steps on an alert, decides, and comments.
+type Investigator struct {
+	pc    Panther
+	steps []Step
+	opts  Options
+	log   zerolog.Logger
+}
+
+// New returns an investigator that runs steps in dependency order,
+// concurrently where they do not depend on each other. It panics on a step
+// list that names an unknown or circular dependency, a wiring mistake.
+func New(pc Panther, steps []Step, opts Options, log zerolog.Logger) *Investigator {
+	if len(opts.Statuses) == 0 {
+		opts.Statuses = []string{"OPEN", "TRIAGED"}
+	}
+	if len(opts.Sections) == 0 {
+		opts.Sections = Sections
+	}
+	if opts.Format == "" {
+		opts.Format = panther.FormatPlainText
+	}
+	if opts.StepTimeout <= 0 {
+		opts.StepTimeout = 30 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if err := checkOrder(steps); err != nil {
+		panic(err)
+	}
+	return &Investigator{pc: pc, steps: steps, opts: opts, log: log}
+}
+
+// Outcome is what one run of an investigation ended with.
+type Outcome struct {
+	// State is done or skipped.
+	State string
+	// Reason says why a run was skipped.
+	Reason string
+	Report Report
+	// Comment is the rendered body; CommentID the posted (or found) comment.
+	Comment   string
+	CommentID string
+	// Posted is false when the comment was already there, or in dry run.
+	Posted bool
+}
+
+// ErrSkip is wrapped by errors that end an investigation without a verdict
+// (alert deleted, status not investigated).
+var ErrSkip = errors.New("skipped")
+
+// Run investigates one alert for one job. lastAttempt turns transient step
+// failures into findings instead of errors, so that the final try still
+// comments with what it could gather. A transient error from reading the
+// alert, listing or posting comments is returned for the job to retry.
+func (inv *Investigator) Run(ctx context.Context, alertID string, jobID int64, lastAttempt bool) (Outcome, error) {
+	alert, err := inv.pc.Alert(ctx, alertID)
+	if errors.Is(err, panther.ErrNotFound) {
+		return Outcome{State: StateSkipped, Reason: "alert not found in Panther (deleted?)"}, nil
+	}
+	if err != nil {
+		return Outcome{}, fmt.Errorf("investigate %s: %w", alertID, err)
+	}
+	if !slices.Contains(inv.opts.Statuses, alert.Status) {
+		return Outcome{State: StateSkipped, Reason: fmt.Sprintf("alert status is %s; investigating only %s", alert.Status, strings.Join(inv.opts.Statuses, ", "))}, nil
+	}
+
+	c := &Case{Alert: alert, Now: inv.opts.Now()}
+	findings, timings, err := inv.runSteps(ctx, c, lastAttempt)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("investigate %s: %w", alertID, err)
+	}
+	SortFindings(findings)
+	verdict := Decide(findings)
+	report := Report{
+		AlertID: alertID, JobID: jobID, Alert: alert, Verdict: verdict,
+		Findings: findings, Indicators: c.Indicators, Detection: c.Detection, Timings: timings,
+	}
+	report.Summary = Summarize(report, c)
+	out := Outcome{State: StateDone, Report: report, Comment: Render(report, inv.opts.Sections, inv.opts.Format)}
+	if inv.opts.DryRun {
+		return out, nil
+	}
+	out.CommentID, out.Posted, err = inv.postOnce(ctx, alertID, jobID, out.Comment)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("investigate %s: %w", alertID, err)
+	}
+	return out, nil
+}
+
+// postOnce posts body unless a comment carrying this job's marker is
+// already on the alert, which is the case when an earlier attempt posted and
+// then died before the job was marked complete.
+func (inv *Investigator) postOnce(ctx context.Context, alertID string, jobID int64, body string) (id string, posted bool, err error) {
+	marker := Marker(jobID, alertID)
+	comments, err := inv.pc.Comments(ctx, alertID)
+	if err != nil {
+		return "", false, fmt.Errorf("list comments: %w", err)
+	}
+	for _, c := range comments {
+		if strings.Contains(c.Body, marker) {
+			return c.ID, false, nil
+		}
+	}
+	c, err := inv.pc.AddComment(ctx, alertID, body, inv.opts.Format)
+	if err != nil {
+		return "", false, fmt.Errorf("post comment: %w", err)
+	}
+	return c.ID, true, nil
+}
+
+// runSteps runs every step once its dependencies are done, each with its own
+// timeout. A step's permanent failure becomes a "missing evidence" finding;
+// a transient one fails the run unless this is the last attempt.
+func (inv *Investigator) runSteps(ctx context.Context, c *Case, lastAttempt bool) ([]Finding, map[string]time.Duration, error) {
+	done := make(map[string]chan struct{}, len(inv.steps))
+	for _, s := range inv.steps {
+		done[s.Name()] = make(chan struct{})
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var (
+		mu       sync.Mutex
+		findings []Finding
+		timings  = map[string]time.Duration{}
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	for _, s := range inv.steps {
+		wg.Go(func() {
+			defer close(done[s.Name()])
+			if d, ok := s.(Dependent); ok {
+				for _, dep := range d.After() {
+					select {
+					case <-done[dep]:
+					case <-ctx.Done():
+						return
+					}
+				}
+			}
+			stepCtx, stepCancel := context.WithTimeout(ctx, inv.opts.StepTimeout)
+			start := time.Now()
+			fs, err := s.Run(stepCtx, c)
+			stepCancel()
+			elapsed := time.Since(start)
+
+			mu.Lock()
+			defer mu.Unlock()
+			timings[s.Name()] = elapsed
+			switch {
+			case err == nil:
+				findings = append(findings, fs...)
+			case ctx.Err() != nil:
+				// The investigation itself was cancelled (shutdown).
+				if firstErr == nil {
+					firstErr = ctx.Err()
+				}
+			case panther.IsTransient(err) && !lastAttempt:
+				if firstErr == nil {
+					firstErr = fmt.Errorf("step %s: %w", s.Name(), err)
+					cancel()
+				}
+			default:
+				inv.log.Warn().Err(err).Str("step", s.Name()).Str("alert_id", c.Alert.ID).Msg("step failed; reported as missing evidence")
+				findings = append(findings, Finding{
+					Step: s.Name(), Kind: "step_failed", Severity: WeightMissing,
+					Title: fmt.Sprintf("Step %s could not complete: %s", s.Name(), stepError(err)),
+				})
+			}
+		})
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, nil, firstErr
+	}
+	return findings, timings, nil
+}
+
+// stepError is a short reason for a failed step, safe to show in a comment.
+func stepError(err error) string {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timed out"
+	case errors.Is(err, panther.ErrUnauthorized):
+		return "the API token lacks a permission"
+	case panther.IsTransient(err):
+		return "Panther's API kept failing"
+	}
+	return err.Error()
+}
+
+// checkOrder rejects dependencies on unknown steps and cycles.
+func checkOrder(steps []Step) error {
+	deps := map[string][]string{}
+	for _, s := range steps {
+		deps[s.Name()] = nil
+		if d, ok := s.(Dependent); ok {
+			deps[s.Name()] = d.After()
+		}
+	}
+	state := map[string]int{} // 1 visiting, 2 done
+	var visit func(n string) error
+	visit = func(n string) error {
+		switch state[n] {
+		case 1:
+			return fmt.Errorf("investigate: steps depend on each other in a cycle through %s", n)
+		case 2:
+			return nil
+		}
+		state[n] = 1
+		for _, d := range deps[n] {
+			if _, ok := deps[d]; !ok {
+				return fmt.Errorf("investigate: step %s runs after %s, which is not configured", n, d)
+			}
+			if err := visit(d); err != nil {
+				return err
+			}
+		}
+		state[n] = 2
+		return nil
+	}
+	for _, s := range steps {
+		if err := visit(s.Name()); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,242 @@
+package investigate
+
+import (
+	"cmp"
+	"fmt"
+	"html"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/panther-triage/panther-triage/panther"
+)
+
+// Sections a comment can carry, in the order they appear.
+var Sections = []string{"verdict", "summary", "findings", "indicators", "history", "datalake", "detection"}
+
+// Report is a finished investigation, ready to render.
+type Report struct {
+	AlertID    string
+	JobID      int64
+	Alert      *panther.Alert
+	Verdict    Verdict
+	Summary    string
+	Findings   []Finding
+	Indicators []Indicator
+	Detection  *panther.Detection
+	Timings    map[string]time.Duration
+}
+
+// Marker is the last line of every comment this service posts for a job: it
+// is how a retried job knows its comment is already there.
+func Marker(jobID int64, alertID string) string {
+	return fmt.Sprintf("panther-triage run %d · %s", jobID, alertID)
+}
+
+// Headline is the first line of a comment.
+func Headline(v Verdict) string {
+	return fmt.Sprintf("panther-triage: %s (confidence %.2f)", strings.ToUpper(v.Verdict), v.Confidence)
+}
+
+// Render writes the comment for r with the chosen sections, as PLAIN_TEXT
+// (readable as Markdown) or HTML. Every value that came from Panther's data
+// is quoted: newlines and control characters cannot forge lines, and in HTML
+// everything is escaped.
+func Render(r Report, sections []string, format string) string {
+	w := &writer{html: format == panther.FormatHTML}
+	w.line(Headline(r.Verdict))
+	for _, s := range Sections {
+		if !slices.Contains(sections, s) {
+			continue
+		}
+		switch s {
+		case "verdict":
+			w.section("Verdict", verdictLines(w, r))
+		case "summary":
+			if r.Summary != "" {
+				w.section("Summary", []string{w.q(r.Summary)})
+			}
+		case "findings":
+			w.section("Findings", findingLines(w, r.Findings, func(f Finding) bool {
+				return f.Step != "history" && f.Step != "datalake" && f.Step != "detection"
+			}))
+		case "indicators":
+			w.section("Indicators", indicatorLines(w, r.Indicators))
+		case "history":
+			w.section("Alert history", findingLines(w, r.Findings, func(f Finding) bool { return f.Step == "history" }))
+		case "datalake":
+			w.section("Data lake", findingLines(w, r.Findings, func(f Finding) bool { return f.Step == "datalake" }))
+		case "detection":
+			w.section("Detection", detectionLines(w, r))
+		}
+	}
+	w.line("")
+	w.line(Marker(r.JobID, r.AlertID))
+	return w.String()
+}
+
+func verdictLines(w *writer, r Report) []string {
+	if len(r.Verdict.Reasons) == 0 {
+		return []string{w.q("No finding pointed either way.")}
+	}
+	lines := []string{w.q("Because:")}
+	for _, f := range r.Verdict.Reasons {
+		lines = append(lines, "- "+findingText(w, f))
+	}
+	return lines
+}
+
+func findingLines(w *writer, fs []Finding, keep func(Finding) bool) []string {
+	var lines []string
+	for _, f := range fs {
+		if keep(f) {
+			lines = append(lines, "- "+findingText(w, f))
+		}
+	}
+	return lines
+}
+
+func findingText(w *writer, f Finding) string {
+	s := fmt.Sprintf("[%s] %s", f.Severity, w.q(f.Title))
+	if f.Detail != "" {
+		s += " — " + w.q(f.Detail)
+	}
+	if len(f.Evidence) > 0 {
+		refs := make([]string, 0, len(f.Evidence))
+		for _, e := range f.Evidence {
+			refs = append(refs, e.Kind+" "+w.q(e.Ref))
+		}
+		s += " (evidence: " + strings.Join(refs, ", ") + ")"
+	}
+	return s
+}
+
+// maxIndicatorLines bounds the indicators section.
+const maxIndicatorLines = 10
+
+func indicatorLines(w *writer, inds []Indicator) []string {
+	var lines []string
+	for _, ind := range inds[:min(len(inds), maxIndicatorLines)] {
+		kind := ind.Kind
+		if ind.Class != "" {
+			kind = ind.Class + " " + kind
+		}
+		s := fmt.Sprintf("- %s %s: %d event(s)", kind, w.q(ind.Value), ind.Events)
+		if len(ind.Fields) > 0 {
+			s += ", in " + w.q(strings.Join(ind.Fields, ", "))
+		}
+		lines = append(lines, s)
+	}
+	if n := len(inds) - maxIndicatorLines; n > 0 {
+		lines = append(lines, fmt.Sprintf("- and %d more", n))
+	}
+	return lines
+}
+
+func detectionLines(w *writer, r Report) []string {
+	d := r.Detection
+	if d == nil {
+		return nil
+	}
+	lines := []string{w.q(fmt.Sprintf("%s (%s)", cmp.Or(d.DisplayName, d.ID), d.ID))}
+	if d.Description != "" {
+		lines = append(lines, w.q(d.Description))
+	}
+	if d.Runbook != "" {
+		lines = append(lines, "Runbook: "+w.q(d.Runbook))
+	}
+	if len(d.Tags) > 0 {
+		lines = append(lines, "Tags: "+w.q(strings.Join(d.Tags, ", ")))
+	}
+	if m := mitre(d.Reports); len(m) > 0 {
+		lines = append(lines, "MITRE ATT&CK: "+w.q(strings.Join(m, ", ")))
+	}
+	return lines
+}
+
+// writer builds a comment in one of the two formats.
+type writer struct {
+	html bool
+	b    strings.Builder
+}
+
+func (w *writer) line(s string) {
+	if w.html {
+		if s != "" {
+			w.b.WriteString("<p>" + s + "</p>")
+		}
+		w.b.WriteString("\n")
+		return
+	}
+	w.b.WriteString(s + "\n")
+}
+
+func (w *writer) section(title string, lines []string) {
+	if len(lines) == 0 {
+		return
+	}
+	if !w.html {
+		w.b.WriteString("\n**" + title + "**\n")
+		for _, l := range lines {
+			w.b.WriteString(l + "\n")
+		}
+		return
+	}
+	w.b.WriteString("<h4>" + title + "</h4>\n")
+	inList := false
+	for _, l := range lines {
+		item, ok := strings.CutPrefix(l, "- ")
+		switch {
+		case ok && !inList:
+			w.b.WriteString("<ul>\n")
+			inList = true
+		case !ok && inList:
+			w.b.WriteString("</ul>\n")
+			inList = false
+		}
+		if ok {
+			w.b.WriteString("<li>" + item + "</li>\n")
+		} else {
+			w.b.WriteString("<p>" + l + "</p>\n")
+		}
+	}
+	if inList {
+		w.b.WriteString("</ul>\n")
+	}
+}
+
+// maxValue bounds one quoted value.
+const maxValue = 300
+
+// q quotes an untrusted value: control characters and line breaks become
+// spaces, runs of space fold, long values are cut, and in HTML the result is
+// escaped.
+func (w *writer) q(s string) string {
+	var b strings.Builder
+	space := false
+	n := 0
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.IsSpace(r) || r == '\u2028' || r == '\u2029' {
+			if !space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = true
+			continue
+		}
+		space = false
+		if n >= maxValue {
+			b.WriteString("…")
+			break
+		}
+		b.WriteRune(r)
+		n++
+	}
+	out := strings.TrimSpace(b.String())
+	if w.html {
+		return html.EscapeString(out)
+	}
+	return out
+}
+
+func (w *writer) String() string { return w.b.String() }

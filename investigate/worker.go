@@ -1,0 +1,113 @@
+package investigate
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/rs/zerolog"
+
+	"github.com/panther-triage/panther-triage/panther"
+)
+
+// Recorder keeps investigation records.
+type Recorder interface {
+	Investigation(ctx context.Context, alertID string) (Record, error)
+	SaveRecord(ctx context.Context, rec Record) error
+}
+
+// Worker is the queue worker that runs one investigation per job and keeps
+// its record up to date.
+type Worker struct {
+	river.WorkerDefaults[Job]
+	inv *Investigator
+	rec Recorder
+	log zerolog.Logger
+	now func() time.Time
+}
+
+// NewWorker returns the investigation worker.
+func NewWorker(inv *Investigator, rec Recorder, log zerolog.Logger) *Worker {
+	return &Worker{inv: inv, rec: rec, log: log, now: inv.opts.Now}
+}
+
+// Work implements river.Worker. A transient failure returns the error so the
+// queue retries with backoff (after a 429, not before its Retry-After); a
+// permanent one cancels the job and records why.
+func (w *Worker) Work(ctx context.Context, job *river.Job[Job]) error {
+	start := w.now()
+	alertID := job.Args.AlertID
+	log := w.log.With().Str("alert_id", alertID).Int64("job_id", job.ID).Int("attempt", job.Attempt).Logger()
+
+	rec, err := w.rec.Investigation(ctx, alertID)
+	if err != nil && !errors.Is(err, ErrNoRecord) {
+		return err
+	}
+	if rec.JobID != 0 && rec.JobID != job.ID {
+		// A later delivery of the same alert owns the record now.
+		rec = Record{}
+	}
+	rec.AlertID, rec.JobID, rec.DetectionID = alertID, job.ID, job.Args.DetectionID
+	rec.State, rec.Attempts, rec.Error = StateRunning, job.Attempt, ""
+	if rec.CreatedAt.IsZero() {
+		rec.CreatedAt = start
+	}
+	rec.UpdatedAt = start
+	if err := w.rec.SaveRecord(ctx, rec); err != nil {
+		return err
+	}
+
+	lastAttempt := job.Attempt >= job.MaxAttempts
+	out, err := w.inv.Run(ctx, alertID, job.ID, lastAttempt)
+	rec.UpdatedAt = w.now()
+	if err != nil {
+		var rl *panther.RateLimitError
+		switch {
+		case errors.As(err, &rl) && !lastAttempt:
+			rec.State, rec.Error = StateQueued, "rate limited by Panther; retrying"
+		case panther.IsTransient(err) && !lastAttempt:
+			rec.State, rec.Error = StateQueued, "retrying: "+err.Error()
+		case ctx.Err() != nil:
+			rec.State, rec.Error = StateQueued, "interrupted; will resume"
+		default:
+			rec.State, rec.Error = StateFailed, err.Error()
+		}
+		saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if serr := w.rec.SaveRecord(saveCtx, rec); serr != nil {
+			log.Error().Err(serr).Msg("save investigation record")
+		}
+		if rec.State == StateFailed {
+			log.Error().Err(err).Msg("investigation failed")
+			return river.JobCancel(err)
+		}
+		log.Warn().Err(err).Msg("investigation will be retried")
+		if rl != nil {
+			return river.JobSnooze(rl.RetryAfter)
+		}
+		return err
+	}
+
+	rec.State = out.State
+	rec.Error = out.Reason
+	if out.State == StateDone {
+		r := out.Report
+		rec.Title = r.Alert.Title
+		rec.Severity = r.Alert.Severity
+		rec.Verdict, rec.Confidence, rec.Summary = r.Verdict.Verdict, r.Verdict.Confidence, r.Summary
+		rec.Findings, rec.Comment, rec.CommentID = r.Findings, out.Comment, out.CommentID
+		rec.Timings = map[string]string{}
+		for step, d := range r.Timings {
+			rec.Timings[step] = d.Round(time.Millisecond).String()
+		}
+		rec.Timings["total"] = rec.UpdatedAt.Sub(start).Round(time.Millisecond).String()
+	}
+	if err := w.rec.SaveRecord(ctx, rec); err != nil {
+		return err
+	}
+	log.Info().Str("outcome", rec.State).Str("verdict", rec.Verdict).Bool("posted", out.Posted).
+		Str("comment_id", rec.CommentID).Dur("duration", rec.UpdatedAt.Sub(start)).Str("reason", out.Reason).
+		Msg("investigation finished")
+	return nil
+}
