@@ -1,0 +1,107 @@
+// Package filter decides at intake which Panther alerts are investigated:
+// by severity, by alert type and by a Python-syntax regular expression on
+// the detection ID.
+package filter
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dlclark/regexp2"
+
+	"github.com/panther-triage/panther-triage/investigate"
+)
+
+// Severities are Panther's alert severities, lowest first.
+var Severities = []string{"INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"}
+
+// ErrorTypes are the alert types skipped unless named explicitly: detection
+// and system errors carry no events to investigate.
+var ErrorTypes = []string{"RULE_ERROR", "SCHEDULED_RULE_ERROR", "CORRELATION_RULE_ERROR", "SYSTEM_ERROR"}
+
+// Config says which alerts pass.
+type Config struct {
+	// Severities investigated. Empty: all.
+	Severities []string
+	// Types investigated, exactly. Empty: every type except ErrorTypes,
+	// including types Panther adds later.
+	Types []string
+	// DetectionRegex, when set, must match the detection ID. Python syntax
+	// (look-around works), e.g. ^(?!AWS\.).* for everything but AWS.
+	DetectionRegex string
+	// RegexTimeout bounds one match. Default 50 ms.
+	RegexTimeout time.Duration
+}
+
+// Filter applies a Config to deliveries.
+type Filter struct {
+	severities []string
+	types      []string
+	re         *regexp2.Regexp
+}
+
+// New checks cfg and returns its filter. Every problem is reported, one line
+// each.
+func New(cfg Config) (*Filter, error) {
+	var errs []error
+	f := &Filter{}
+	for _, s := range cfg.Severities {
+		s = strings.ToUpper(strings.TrimSpace(s))
+		if !slices.Contains(Severities, s) {
+			errs = append(errs, fmt.Errorf("unknown severity %q (want one of %s)", s, strings.Join(Severities, ", ")))
+			continue
+		}
+		f.severities = append(f.severities, s)
+	}
+	for _, t := range cfg.Types {
+		if t = strings.ToUpper(strings.TrimSpace(t)); t != "" {
+			f.types = append(f.types, t)
+		}
+	}
+	if cfg.DetectionRegex != "" {
+		re, err := regexp2.Compile(cfg.DetectionRegex, regexp2.None)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("invalid detection regex %q: %v", cfg.DetectionRegex, err))
+		} else {
+			re.MatchTimeout = cfg.RegexTimeout
+			if re.MatchTimeout <= 0 {
+				re.MatchTimeout = 50 * time.Millisecond
+			}
+			f.re = re
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return f, nil
+}
+
+// Filter returns "" when the delivery is to be investigated, otherwise the
+// reason it is not.
+func (f *Filter) Filter(d investigate.Delivery) string {
+	if len(f.severities) > 0 && !slices.Contains(f.severities, strings.ToUpper(d.Severity)) {
+		return fmt.Sprintf("severity %s is not investigated", d.Severity)
+	}
+	typ := strings.ToUpper(d.Type)
+	switch {
+	case len(f.types) > 0 && !slices.Contains(f.types, typ):
+		return fmt.Sprintf("alert type %s is not investigated", d.Type)
+	case len(f.types) == 0 && slices.Contains(ErrorTypes, typ):
+		return fmt.Sprintf("alert type %s is a detection or system error; set PANTHER_TRIAGE_TYPES to include it", d.Type)
+	}
+	if f.re != nil {
+		ok, err := f.re.MatchString(d.DetectionID)
+		if err != nil {
+			// A match that ran out of time is not investigated rather than
+			// stalling intake; the reason says so.
+			return fmt.Sprintf("detection regex did not finish on %q", d.DetectionID)
+		}
+		if !ok {
+			return fmt.Sprintf("detection %s does not match the detection regex", d.DetectionID)
+		}
+	}
+	return ""
+}

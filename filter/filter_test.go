@@ -1,0 +1,67 @@
+package filter
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/panther-triage/panther-triage/investigate"
+)
+
+func TestFilter(t *testing.T) {
+	d := func(sev, typ, det string) investigate.Delivery {
+		return investigate.Delivery{AlertID: "a", Severity: sev, Type: typ, DetectionID: det}
+	}
+	tests := []struct {
+		name string
+		cfg  Config
+		d    investigate.Delivery
+		want string // substring of the reason; "" passes
+	}{
+		{"defaults pass a rule", Config{}, d("INFO", "RULE", "X"), ""},
+		{"defaults pass an unknown new type", Config{}, d("LOW", "CORRELATION_RULE", "X"), ""},
+		{"defaults skip rule errors", Config{}, d("HIGH", "RULE_ERROR", "X"), "detection or system error"},
+		{"defaults skip system errors", Config{}, d("HIGH", "SYSTEM_ERROR", ""), "detection or system error"},
+		{"explicit types include errors", Config{Types: []string{"SYSTEM_ERROR"}}, d("HIGH", "SYSTEM_ERROR", ""), ""},
+		{"explicit types exclude others", Config{Types: []string{"policy"}}, d("HIGH", "RULE", "X"), "alert type RULE"},
+		{"severity filtered", Config{Severities: []string{"HIGH", "critical"}}, d("MEDIUM", "RULE", "X"), "severity MEDIUM"},
+		{"severity passes", Config{Severities: []string{"HIGH", "critical"}}, d("CRITICAL", "RULE", "X"), ""},
+		{"look-ahead excludes AWS", Config{DetectionRegex: `^(?!AWS).*`}, d("HIGH", "RULE", "AWS.Console.RootLogin"), "does not match"},
+		{"look-ahead keeps Okta", Config{DetectionRegex: `^(?!AWS).*`}, d("HIGH", "RULE", "Okta.BruteForce"), ""},
+		{"look-behind", Config{DetectionRegex: `(?<=\.)Root`}, d("HIGH", "RULE", "AWS.RootLogin"), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := New(tt.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := f.Filter(tt.d)
+			if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+				t.Fatalf("Filter = %q; want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNewReportsEveryProblem(t *testing.T) {
+	_, err := New(Config{Severities: []string{"HIGH", "SEVERE"}, DetectionRegex: `^(AWS`})
+	if err == nil {
+		t.Fatal("bad config accepted")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"SEVERE"`) || !strings.Contains(lines[1], "invalid detection regex") {
+		t.Fatalf("error lines = %q", lines)
+	}
+}
+
+func TestRegexMatchTimeBounded(t *testing.T) {
+	f, err := New(Config{DetectionRegex: `^(a+)+$`, RegexTimeout: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := f.Filter(investigate.Delivery{Severity: "HIGH", Type: "RULE", DetectionID: strings.Repeat("a", 40) + "!"})
+	if !strings.Contains(got, "did not finish") {
+		t.Fatalf("Filter = %q; want the timeout reason", got)
+	}
+}
