@@ -1,0 +1,99 @@
+package handler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/panther-triage/panther-triage/investigate"
+)
+
+// statusBody is the body of the health answers.
+type statusBody struct {
+	Status string `json:"status"`
+}
+
+// healthz answers 200 while the process runs.
+func (s *server) healthz(w http.ResponseWriter, _ *http.Request) error {
+	return writeJSON(w, http.StatusOK, statusBody{Status: "ok"})
+}
+
+// readyz answers 200 when the database answers a ping within pingTimeout,
+// 503 otherwise.
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), pingTimeout)
+	defer cancel()
+	if err := s.db.Ping(ctx); err != nil {
+		return &httpError{
+			Status: http.StatusServiceUnavailable, Code: "unavailable",
+			Message: "the database does not answer",
+			cause:   fmt.Errorf("handler: ping database: %w", err),
+		}
+	}
+	return writeJSON(w, http.StatusOK, statusBody{Status: "ok"})
+}
+
+// investigationList is the body of GET /api/v1/investigations.
+type investigationList struct {
+	Investigations []investigate.Record `json:"investigations"`
+}
+
+// listInvestigations answers the newest investigations, at most ?limit=N
+// (default 50, at most 500).
+func (s *server) listInvestigations(w http.ResponseWriter, r *http.Request) error {
+	limit, err := parseLimit(r.URL.Query().Get("limit"))
+	if err != nil {
+		return err
+	}
+	recs, err := s.records.Investigations(r.Context(), limit)
+	if err != nil {
+		return fmt.Errorf("handler: list investigations: %w", err)
+	}
+	if recs == nil {
+		recs = []investigate.Record{}
+	}
+	return writeJSON(w, http.StatusOK, investigationList{Investigations: recs})
+}
+
+// parseLimit reads the limit query parameter: empty means the default;
+// anything but an integer from 1 to maxListLimit is a 400.
+func parseLimit(v string) (int, error) {
+	if v == "" {
+		return defaultListLimit, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxListLimit {
+		return 0, &httpError{
+			Status: http.StatusBadRequest, Code: "invalid_request",
+			Message: fmt.Sprintf("limit must be an integer from 1 to %d", maxListLimit),
+		}
+	}
+	return n, nil
+}
+
+// getInvestigation answers one alert's investigation record, or 404.
+func (s *server) getInvestigation(w http.ResponseWriter, r *http.Request) error {
+	alertID := chi.URLParam(r, "alertId")
+	if r.URL.RawPath != "" {
+		// chi routed on the escaped path, so the parameter is still escaped.
+		if v, err := url.PathUnescape(alertID); err == nil {
+			alertID = v
+		}
+	}
+	rec, err := s.records.Investigation(r.Context(), alertID)
+	if errors.Is(err, investigate.ErrNoRecord) {
+		return &httpError{
+			Status: http.StatusNotFound, Code: "not_found",
+			Message: "no investigation for this alert",
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("handler: get investigation %s: %w", alertID, err)
+	}
+	return writeJSON(w, http.StatusOK, rec)
+}

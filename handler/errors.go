@@ -1,0 +1,118 @@
+package handler
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+
+	"github.com/rs/zerolog"
+)
+
+// httpError is an error a handler returns to answer with a given status and
+// code. Message is what the client sees; cause, when set, is logged once
+// with the request ID and never sent.
+type httpError struct {
+	Status  int
+	Code    string
+	Message string
+	Fields  []fieldError
+	cause   error
+}
+
+// fieldError names one payload field that failed validation, by its JSON name.
+type fieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+func (e *httpError) Error() string {
+	if e.cause != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.cause)
+	}
+	return e.Code + ": " + e.Message
+}
+
+func (e *httpError) Unwrap() error { return e.cause }
+
+// Errors shared by several handlers.
+var (
+	errNotFound = &httpError{
+		Status: http.StatusNotFound, Code: "not_found", Message: "no such route",
+	}
+	errUnauthorized = &httpError{
+		Status: http.StatusUnauthorized, Code: "unauthorized",
+		Message: "missing or wrong secret: send Authorization: Bearer <secret>",
+	}
+	errTooLarge = &httpError{
+		Status: http.StatusRequestEntityTooLarge, Code: "too_large",
+		Message: fmt.Sprintf("body is larger than %d bytes", maxBodyBytes),
+	}
+)
+
+// panicError carries a recovered panic to writeError.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (e *panicError) Error() string { return fmt.Sprintf("panic: %v", e.value) }
+
+// errorBody is the JSON shape of every error answer.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string       `json:"code"`
+	Message string       `json:"message"`
+	Fields  []fieldError `json:"fields,omitempty"`
+}
+
+// writeError answers err. An *httpError is sent as it is (its cause logged);
+// any other error becomes a 500 "internal error" and is logged once with the
+// request ID. Error text other than an httpError's Message never reaches the
+// client.
+func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	log := zerolog.Ctx(r.Context())
+	var he *httpError
+	if !errors.As(err, &he) {
+		ev := log.Error().Err(err)
+		var pe *panicError
+		if errors.As(err, &pe) {
+			ev = ev.Bytes("stack", pe.stack)
+		}
+		ev.Msg("internal error")
+		he = &httpError{
+			Status: http.StatusInternalServerError, Code: "internal", Message: "internal error",
+		}
+	} else if he.cause != nil {
+		log.Error().Err(he.cause).Str("code", he.Code).Msg(he.Message)
+	}
+	if d := deliveryFrom(r.Context()); d != nil {
+		d.outcome = he.Code
+	}
+	// An errorBody holds only strings: it always encodes.
+	_ = writeJSON(w, he.Status, errorBody{Error: errorDetail{
+		Code: he.Code, Message: he.Message, Fields: he.Fields,
+	}})
+}
+
+// writeJSON answers v as JSON with the given status. When v cannot be
+// encoded it writes nothing and returns the error, for the caller to hand to
+// writeError.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("handler: encode response: %w", err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+	return nil
+}
+
+func newPanicError(v any) *panicError { return &panicError{value: v, stack: debug.Stack()} }

@@ -1,0 +1,60 @@
+package handler
+
+import (
+	"context"
+	"sync"
+
+	"github.com/panther-triage/panther-triage/investigate"
+)
+
+// fakeStore is a hand-written Enqueuer, Pinger and Records whose behaviour
+// each test sets through its function fields. A nil field fails the test
+// that reaches it (see setup). It counts and keeps Enqueue calls.
+type fakeStore struct {
+	EnqueueFunc        func(ctx context.Context, d investigate.Delivery) (investigate.Enqueued, error)
+	PingFunc           func(ctx context.Context) error
+	InvestigationFunc  func(ctx context.Context, alertID string) (investigate.Record, error)
+	InvestigationsFunc func(ctx context.Context, limit int) ([]investigate.Record, error)
+
+	mu       sync.Mutex
+	enqueued []investigate.Delivery
+}
+
+var (
+	_ Enqueuer = (*fakeStore)(nil)
+	_ Pinger   = (*fakeStore)(nil)
+	_ Records  = (*fakeStore)(nil)
+)
+
+func (f *fakeStore) Enqueue(ctx context.Context, d investigate.Delivery) (investigate.Enqueued, error) {
+	f.mu.Lock()
+	f.enqueued = append(f.enqueued, d)
+	f.mu.Unlock()
+	return f.EnqueueFunc(ctx, d)
+}
+
+func (f *fakeStore) Ping(ctx context.Context) error { return f.PingFunc(ctx) }
+
+func (f *fakeStore) Investigation(ctx context.Context, alertID string) (investigate.Record, error) {
+	return f.InvestigationFunc(ctx, alertID)
+}
+
+func (f *fakeStore) Investigations(ctx context.Context, limit int) ([]investigate.Record, error) {
+	return f.InvestigationsFunc(ctx, limit)
+}
+
+// calls returns the deliveries Enqueue was called with.
+func (f *fakeStore) calls() []investigate.Delivery {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]investigate.Delivery(nil), f.enqueued...)
+}
+
+// fakeFilter is a Filter whose answer the test sets.
+type fakeFilter struct {
+	FilterFunc func(d investigate.Delivery) string
+}
+
+var _ Filter = (*fakeFilter)(nil)
+
+func (f *fakeFilter) Filter(d investigate.Delivery) string { return f.FilterFunc(d) }

@@ -1,0 +1,179 @@
+package handler
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-playground/validator/v10"
+	"github.com/rs/zerolog"
+	"github.com/rs/zerolog/hlog"
+
+	"github.com/panther-triage/panther-triage/investigate"
+)
+
+// Enqueuer durably stores a delivery together with its investigation job.
+// It must not return until the delivery is on disk or committed: the webhook
+// answers 2xx only after Enqueue succeeds.
+type Enqueuer interface {
+	Enqueue(ctx context.Context, d investigate.Delivery) (investigate.Enqueued, error)
+}
+
+// Pinger reports whether the database answers; /readyz calls it.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Records reads stored investigations for the read API.
+type Records interface {
+	// Investigation returns the record of one alert, or
+	// investigate.ErrNoRecord when there is none.
+	Investigation(ctx context.Context, alertID string) (investigate.Record, error)
+	// Investigations returns at most limit records, newest first.
+	Investigations(ctx context.Context, limit int) ([]investigate.Record, error)
+}
+
+// Filter decides at intake whether a delivery is investigated. It returns ""
+// to investigate, otherwise the reason it is not (shown to Panther in the
+// response body, e.g. "severity INFO is not investigated").
+type Filter interface {
+	Filter(d investigate.Delivery) string
+}
+
+// Config configures the handler returned by New.
+type Config struct {
+	// Secret is the webhook secret. Panther sends it as
+	// "Authorization: Bearer <secret>"; the API also takes it as the password
+	// of HTTP Basic credentials. Required unless InsecureNoAuth is set: with
+	// neither, every authenticated route answers 401.
+	Secret string
+	// InsecureNoAuth turns the secret check off. Default false.
+	InsecureNoAuth bool
+	// Filter decides which deliveries are investigated. Default nil: every
+	// delivery is.
+	Filter Filter
+	// Now is the clock used for Delivery.ReceivedAt. Default nil: time.Now.
+	Now func() time.Time
+}
+
+const (
+	// maxBodyBytes caps a webhook body (1 MiB).
+	maxBodyBytes = 1 << 20
+	// enqueueTimeout bounds one Enqueue, so a stuck store answers 503 and
+	// Panther retries instead of waiting out its own timeout.
+	enqueueTimeout = 10 * time.Second
+	// pingTimeout bounds the database check of /readyz.
+	pingTimeout = 2 * time.Second
+	// Investigation list limits of the read API.
+	defaultListLimit = 50
+	maxListLimit     = 500
+)
+
+// server holds the handler's dependencies.
+type server struct {
+	cfg      Config
+	queue    Enqueuer
+	db       Pinger
+	records  Records
+	validate *validator.Validate
+	now      func() time.Time
+}
+
+// New returns the router with every route of the service:
+//
+//	POST /webhook                          Panther's Custom Webhook (secret)
+//	GET  /healthz                          200 while the process runs
+//	GET  /readyz                           200 when the database answers
+//	GET  /api/v1/investigations?limit=N    newest first (secret)
+//	GET  /api/v1/investigations/{alertId}  one record (secret)
+//
+// q, db and records must not be nil. Every request gets a request ID
+// (response header X-Request-Id, log field request_id) on a copy of log;
+// New sets no global state.
+func New(cfg Config, q Enqueuer, db Pinger, records Records, log zerolog.Logger) http.Handler {
+	s := &server{
+		cfg:      cfg,
+		queue:    q,
+		db:       db,
+		records:  records,
+		validate: newValidator(),
+		now:      cfg.Now,
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+
+	r := chi.NewRouter()
+	r.Use(
+		hlog.NewHandler(log),
+		hlog.RequestIDHandler("request_id", "X-Request-Id"),
+		s.recoverPanic,
+	)
+	r.NotFound(s.handle(func(http.ResponseWriter, *http.Request) error { return errNotFound }))
+	r.MethodNotAllowed(s.methodNotAllowed(r))
+
+	r.Get("/healthz", s.handle(s.healthz))
+	r.Get("/readyz", s.handle(s.readyz))
+
+	// recoverPanic again inside logDelivery, so a panic still gets its
+	// delivery log line.
+	r.With(s.logDelivery, s.recoverPanic, s.limitBody, s.requireSecret).
+		Post("/webhook", s.handle(s.webhook))
+
+	r.Route("/api/v1", func(r chi.Router) {
+		r.Use(s.requireSecret)
+		r.Get("/investigations", s.handle(s.listInvestigations))
+		r.Get("/investigations/{alertId}", s.handle(s.getInvestigation))
+	})
+	return r
+}
+
+// handle adapts a handler that returns an error to an http.HandlerFunc; the
+// error is answered by writeError.
+func (s *server) handle(h func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	}
+}
+
+// methodNotAllowed answers 405 with an Allow header listing the methods the
+// path does take.
+func (s *server) methodNotAllowed(routes chi.Routes) http.HandlerFunc {
+	methods := []string{
+		http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+		http.MethodPatch, http.MethodDelete, http.MethodOptions,
+	}
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		for _, m := range methods {
+			if routes.Match(chi.NewRouteContext(), m, r.URL.Path) {
+				w.Header().Add("Allow", m)
+			}
+		}
+		return &httpError{
+			Status:  http.StatusMethodNotAllowed,
+			Code:    "method_not_allowed",
+			Message: r.Method + " is not allowed on " + r.URL.Path,
+		}
+	})
+}
+
+// recoverPanic turns a panic in a handler into a logged 500, so that no
+// input can take the process down.
+func (s *server) recoverPanic(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.writeError(w, r, newPanicError(v))
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,291 @@
+package handler
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/rs/zerolog"
+
+	"github.com/panther-triage/panther-triage/investigate"
+)
+
+// testAlertID is the alertId of Panther's "Send test alert".
+const testAlertID = "Test.Alert"
+
+// knownType reports whether t is an alert type Panther documents. Others are
+// accepted and noted in the delivery's log line, since Panther adds types.
+func knownType(t string) bool {
+	switch t {
+	case "RULE", "RULE_ERROR", "POLICY", "SCHEDULED_RULE", "SCHEDULED_RULE_ERROR",
+		"CORRELATION_RULE", "CORRELATION_RULE_ERROR", "SYSTEM_ERROR":
+		return true
+	}
+	return false
+}
+
+// webhookRequest is the part of Panther's Custom Webhook body the intake
+// reads. Other fields (alertContext, description, runbook, version, and any
+// Panther adds) are ignored here and kept in Delivery.Payload. Any key may be
+// null, which reads as empty.
+type webhookRequest struct {
+	AlertID   string   `json:"alertId" validate:"required"`
+	ID        string   `json:"id" validate:"required"`
+	Severity  string   `json:"severity" validate:"required,oneof=INFO LOW MEDIUM HIGH CRITICAL"`
+	CreatedAt string   `json:"createdAt" validate:"required,awsdatetime"`
+	Type      string   `json:"type" validate:"required"`
+	Title     string   `json:"title"`
+	Name      string   `json:"name"`
+	Link      string   `json:"link"`
+	Tags      []string `json:"tags"`
+}
+
+// webhookResponse is the body of every 2xx webhook answer.
+type webhookResponse struct {
+	Status  string `json:"status"`
+	AlertID string `json:"alertId,omitempty"`
+	JobID   string `json:"jobId,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// webhook takes one delivery: decode, validate, answer a test alert, filter,
+// enqueue durably, answer. The body limit and the secret are checked before,
+// by limitBody and requireSecret.
+func (s *server) webhook(w http.ResponseWriter, r *http.Request) error {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return errTooLarge
+		}
+		return &httpError{
+			Status: http.StatusBadRequest, Code: "invalid_json",
+			Message: "could not read the body",
+		}
+	}
+
+	req, err := decodeWebhook(body)
+	if err != nil {
+		return err
+	}
+	info := deliveryFrom(r.Context())
+	if info == nil {
+		info = &deliveryInfo{}
+	}
+	info.alertID, info.detectionID, info.alertType = req.AlertID, req.ID, req.Type
+
+	if err := s.validate.Struct(req); err != nil {
+		fields := fieldErrors(err)
+		if fields == nil {
+			return fmt.Errorf("handler: validate webhook: %w", err)
+		}
+		return invalidPayload(fields)
+	}
+
+	if req.AlertID == testAlertID {
+		info.outcome = "test"
+		return writeJSON(w, http.StatusOK, webhookResponse{Status: "test"})
+	}
+	info.unknownType = !knownType(req.Type)
+
+	d := investigate.Delivery{
+		AlertID:     req.AlertID,
+		DetectionID: req.ID,
+		Severity:    req.Severity,
+		Type:        req.Type,
+		Title:       req.Title,
+		Name:        req.Name,
+		Link:        req.Link,
+		Tags:        req.Tags,
+		CreatedAt:   req.CreatedAt,
+		ReceivedAt:  s.now().UTC(),
+		Payload:     json.RawMessage(body),
+	}
+
+	if s.cfg.Filter != nil {
+		if reason := s.cfg.Filter.Filter(d); reason != "" {
+			info.outcome = "filtered"
+			return writeJSON(w, http.StatusOK, webhookResponse{
+				Status: "filtered", AlertID: d.AlertID, Reason: reason,
+			})
+		}
+	}
+
+	ctx, cancel := context.WithTimeout(r.Context(), enqueueTimeout)
+	defer cancel()
+	enq, err := s.queue.Enqueue(ctx, d)
+	if err != nil {
+		return &httpError{
+			Status: http.StatusServiceUnavailable, Code: "unavailable",
+			Message: "the delivery could not be stored; retry later",
+			cause:   fmt.Errorf("handler: enqueue alert %s: %w", d.AlertID, err),
+		}
+	}
+	info.jobID = enq.JobID
+	if enq.Duplicate {
+		info.outcome = "duplicate"
+		return writeJSON(w, http.StatusOK, webhookResponse{Status: "duplicate", AlertID: d.AlertID})
+	}
+	info.outcome = "queued"
+	return writeJSON(w, http.StatusAccepted, webhookResponse{
+		Status: "queued", AlertID: d.AlertID, JobID: strconv.FormatInt(enq.JobID, 10),
+	})
+}
+
+// decodeWebhook parses a webhook body. A body that is not JSON, or JSON but
+// not an object, is a 400 invalid_json; an object whose values have the
+// wrong types (such as a number for severity) is a 422 invalid_payload
+// naming the field.
+func decodeWebhook(body []byte) (webhookRequest, error) {
+	var req webhookRequest
+	err := json.Unmarshal(body, &req)
+	var syntaxErr *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntaxErr):
+		return req, &httpError{
+			Status: http.StatusBadRequest, Code: "invalid_json",
+			Message: fmt.Sprintf("body is not JSON: %v (byte %d)", syntaxErr, syntaxErr.Offset),
+		}
+	case !isObject(body):
+		return req, &httpError{
+			Status: http.StatusBadRequest, Code: "invalid_json",
+			Message: "body must be a JSON object",
+		}
+	case errors.As(err, &typeErr):
+		field, _, _ := strings.Cut(typeErr.Field, ".")
+		return req, invalidPayload([]fieldError{{Field: field, Message: typeMessage(field)}})
+	case err != nil:
+		return req, &httpError{
+			Status: http.StatusBadRequest, Code: "invalid_json",
+			Message: "body is not JSON", cause: fmt.Errorf("handler: decode webhook: %w", err),
+		}
+	}
+	return req, nil
+}
+
+// isObject reports whether valid JSON is an object.
+func isObject(body []byte) bool {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	return len(trimmed) > 0 && trimmed[0] == '{'
+}
+
+// typeMessage says which JSON type the request field with the given JSON
+// name takes.
+func typeMessage(field string) string {
+	t := reflect.TypeFor[webhookRequest]()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != field {
+			continue
+		}
+		switch {
+		case f.Type.Kind() == reflect.String:
+			return "must be a string"
+		case f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.String:
+			return "must be an array of strings"
+		}
+	}
+	return "has the wrong type"
+}
+
+// invalidPayload is the 422 answer for fields that failed validation; its
+// message lists them so that Panther's delivery status is readable alone.
+func invalidPayload(fields []fieldError) *httpError {
+	parts := make([]string, len(fields))
+	for i, f := range fields {
+		parts[i] = f.Field + " " + f.Message
+	}
+	return &httpError{
+		Status:  http.StatusUnprocessableEntity,
+		Code:    "invalid_payload",
+		Message: "invalid payload: " + strings.Join(parts, "; "),
+		Fields:  fields,
+	}
+}
+
+// limitBody caps the body at maxBodyBytes. A declared Content-Length over
+// the cap is answered at once; otherwise reading past it fails with
+// *http.MaxBytesError, which the webhook answers 413.
+func (s *server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBodyBytes {
+			s.writeError(w, r, errTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// deliveryInfo collects what the delivery's log line reports; the webhook
+// and writeError fill it in.
+type deliveryInfo struct {
+	alertID, detectionID, alertType string
+	unknownType                     bool
+	outcome                         string
+	jobID                           int64
+}
+
+type deliveryKey struct{}
+
+// deliveryFrom returns the request's deliveryInfo, or nil outside /webhook.
+func deliveryFrom(ctx context.Context) *deliveryInfo {
+	d, _ := ctx.Value(deliveryKey{}).(*deliveryInfo)
+	return d
+}
+
+// logDelivery writes one log line per webhook delivery, whatever its
+// outcome: alert_id, outcome, status and duration, with the request ID.
+func (s *server) logDelivery(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := &deliveryInfo{}
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r.WithContext(context.WithValue(r.Context(), deliveryKey{}, info)))
+
+		status := ww.Status()
+		log := zerolog.Ctx(r.Context())
+		ev := log.Info()
+		if status >= 500 {
+			ev = log.Warn()
+		}
+		if info.alertID != "" {
+			ev = ev.Str("alert_id", truncate(info.alertID))
+		}
+		if info.detectionID != "" {
+			ev = ev.Str("detection_id", truncate(info.detectionID))
+		}
+		if info.alertType != "" {
+			ev = ev.Str("alert_type", truncate(info.alertType))
+		}
+		if info.unknownType {
+			ev = ev.Bool("unknown_alert_type", true)
+		}
+		if info.jobID != 0 {
+			ev = ev.Int64("job_id", info.jobID)
+		}
+		ev.Str("outcome", info.outcome).
+			Int("status", status).
+			Dur("duration", time.Since(start)).
+			Msg("webhook delivery")
+	})
+}
+
+// truncate keeps client-sent strings in logs to a sane length.
+func truncate(s string) string {
+	const max = 200
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "…"
+}

@@ -1,0 +1,440 @@
+package handler
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/panther-triage/panther-triage/investigate"
+)
+
+// webhookCase is one file under testdata/webhook; see its README.md.
+type webhookCase struct {
+	About   string            `json:"about"`
+	Method  string            `json:"method"` // default POST
+	Path    string            `json:"path"`   // default /webhook
+	Headers map[string]string `json:"headers"`
+	Body    json.RawMessage   `json:"body"`   // a JSON string is sent as its text, anything else as written
+	Store   string            `json:"store"`  // queued (default) | duplicate | fail
+	Filter  string            `json:"filter"` // the filter's reason; "" lets everything pass
+	Want    struct {
+		Status   int             `json:"status"`
+		Body     json.RawMessage `json:"body"`
+		Enqueued bool            `json:"enqueued"`
+		Delivery json.RawMessage `json:"delivery"` // the Delivery enqueued, without payload
+	} `json:"want"`
+}
+
+// requestBody returns the bytes the case sends.
+func (c webhookCase) requestBody(t *testing.T) []byte {
+	t.Helper()
+	raw := bytes.TrimSpace(c.Body)
+	if len(raw) == 0 {
+		return nil
+	}
+	if raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			t.Fatalf("body: %v", err)
+		}
+		return []byte(s)
+	}
+	return raw
+}
+
+func TestWebhookCases(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "webhook")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".json")
+		if e.IsDir() || !ok {
+			continue
+		}
+		n++
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var c webhookCase
+			dec := json.NewDecoder(bytes.NewReader(data))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&c); err != nil {
+				t.Fatalf("case file: %v", err)
+			}
+			if c.Want.Status == 0 || len(c.Want.Body) == 0 {
+				t.Fatal("case file: want.status and want.body are required")
+			}
+			runWebhookCase(t, c)
+		})
+	}
+	if n < 20 {
+		t.Errorf("found %d cases in %s, want at least 20", n, dir)
+	}
+}
+
+func runWebhookCase(t *testing.T, c webhookCase) {
+	b := setup(t, func(cfg *Config) {
+		if c.Filter != "" {
+			cfg.Filter = &fakeFilter{FilterFunc: func(investigate.Delivery) string { return c.Filter }}
+		}
+	})
+	switch c.Store {
+	case "", "queued":
+	case "duplicate":
+		b.store.EnqueueFunc = func(context.Context, investigate.Delivery) (investigate.Enqueued, error) {
+			return investigate.Enqueued{JobID: 7, Duplicate: true}, nil
+		}
+	case "fail":
+		b.store.EnqueueFunc = func(context.Context, investigate.Delivery) (investigate.Enqueued, error) {
+			return investigate.Enqueued{}, errors.New(storeErrText)
+		}
+	default:
+		t.Fatalf("case file: unknown store %q", c.Store)
+	}
+	method, path := c.Method, c.Path
+	if method == "" {
+		method = http.MethodPost
+	}
+	if path == "" {
+		path = "/webhook"
+	}
+	body := c.requestBody(t)
+	req := httptest.NewRequest(method, path, bytes.NewReader(body))
+	for k, v := range c.Headers {
+		req.Header.Set(k, v)
+	}
+
+	rec := b.serve(req)
+
+	if rec.Code != c.Want.Status {
+		t.Errorf("status = %d, want %d; body %s", rec.Code, c.Want.Status, rec.Body)
+	}
+	assertJSONEqual(t, "response body", rec.Body.Bytes(), c.Want.Body)
+	if ct := rec.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	if rec.Header().Get("X-Request-Id") == "" {
+		t.Error("no X-Request-Id header")
+	}
+	if strings.Contains(rec.Body.String(), storeErrText) || strings.Contains(rec.Body.String(), "sqlite") {
+		t.Errorf("internal error text reached the client: %s", rec.Body)
+	}
+
+	calls := b.store.calls()
+	switch rec.Code {
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusMethodNotAllowed,
+		http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
+		if len(calls) != 0 {
+			t.Errorf("status %d, but the Enqueuer was called %d times", rec.Code, len(calls))
+		}
+	}
+	if got := len(calls) == 1; got != c.Want.Enqueued || len(calls) > 1 {
+		t.Errorf("Enqueue called %d times, want enqueued=%v", len(calls), c.Want.Enqueued)
+	}
+	if len(calls) == 1 {
+		d := calls[0]
+		if !bytes.Equal(d.Payload, body) {
+			t.Errorf("Delivery.Payload is not the body as received:\n got %s\nwant %s", d.Payload, body)
+		}
+		if len(c.Want.Delivery) > 0 {
+			d.Payload = nil
+			got, err := json.Marshal(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m map[string]any
+			_ = json.Unmarshal(got, &m)
+			delete(m, "payload")
+			got, _ = json.Marshal(m)
+			assertJSONEqual(t, "enqueued delivery", got, c.Want.Delivery)
+		}
+	}
+
+	switch rec.Code {
+	case http.StatusUnauthorized:
+		if got := rec.Header().Get("WWW-Authenticate"); got != `Basic realm="panther-triage"` {
+			t.Errorf("WWW-Authenticate = %q", got)
+		}
+	case http.StatusMethodNotAllowed:
+		if got := rec.Header().Get("Allow"); got != http.MethodPost {
+			t.Errorf("Allow = %q, want POST", got)
+		}
+	}
+
+	if method == http.MethodPost && path == "/webhook" {
+		assertDeliveryLogged(t, b, rec)
+	}
+}
+
+// assertDeliveryLogged checks the one log line of a delivery.
+func assertDeliveryLogged(t *testing.T, b *bundle, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	lines := b.deliveryLines(t)
+	if len(lines) != 1 {
+		t.Fatalf("%d delivery log lines, want 1:\n%s", len(lines), b.logs)
+	}
+	l := lines[0]
+	if got := l["status"]; got != float64(rec.Code) {
+		t.Errorf("logged status = %v, want %d", got, rec.Code)
+	}
+	if got := l["request_id"]; got != rec.Header().Get("X-Request-Id") {
+		t.Errorf("logged request_id = %v, want the X-Request-Id header %q", got, rec.Header().Get("X-Request-Id"))
+	}
+	if _, ok := l["duration"].(float64); !ok {
+		t.Errorf("no duration in %v", l)
+	}
+	var resp struct {
+		Status  string `json:"status"`
+		AlertID string `json:"alertId"`
+		Error   struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(rec.Body.Bytes(), &resp)
+	wantOutcome := resp.Status
+	if wantOutcome == "" {
+		wantOutcome = resp.Error.Code
+	}
+	if l["outcome"] != wantOutcome {
+		t.Errorf("logged outcome = %v, want %q", l["outcome"], wantOutcome)
+	}
+	if resp.AlertID != "" && l["alert_id"] != resp.AlertID {
+		t.Errorf("logged alert_id = %v, want %q", l["alert_id"], resp.AlertID)
+	}
+}
+
+// assertJSONEqual compares two JSON documents by value.
+func assertJSONEqual(t *testing.T, what string, got, want []byte) {
+	t.Helper()
+	var g, w any
+	if err := json.Unmarshal(got, &g); err != nil {
+		t.Errorf("%s is not JSON: %v: %q", what, err, got)
+		return
+	}
+	if err := json.Unmarshal(want, &w); err != nil {
+		t.Fatalf("want %s is not JSON: %v", what, err)
+	}
+	if !reflect.DeepEqual(g, w) {
+		t.Errorf("%s:\n got %s\nwant %s", what, compact(got), compact(want))
+	}
+}
+
+func compact(b []byte) string {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		return string(b)
+	}
+	return buf.String()
+}
+
+// bigBody returns a valid webhook body of exactly n bytes, padded with
+// spaces inside the JSON object.
+func bigBody(t *testing.T, n int) []byte {
+	t.Helper()
+	base := `{"id":"AllLogs.IPMonitoring","createdAt":"2020-10-13T03:35:24Z","severity":"INFO","type":"RULE","alertId":"b90c19e66e160e194a5b3b94ec27fb7c"`
+	if n < len(base)+1 {
+		t.Fatalf("bigBody: %d is too small", n)
+	}
+	return []byte(base + strings.Repeat(" ", n-len(base)-1) + "}")
+}
+
+func TestWebhookBodyLimit(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		size          int
+		contentLength bool // send Content-Length; otherwise the length is unknown, as with chunked encoding
+		wantStatus    int
+	}{
+		{"exactly 1 MiB", maxBodyBytes, true, http.StatusAccepted},
+		{"exactly 1 MiB chunked", maxBodyBytes, false, http.StatusAccepted},
+		{"1 MiB + 1", maxBodyBytes + 1, true, http.StatusRequestEntityTooLarge},
+		{"1 MiB + 1 chunked", maxBodyBytes + 1, false, http.StatusRequestEntityTooLarge},
+		{"4 MiB chunked", 4 << 20, false, http.StatusRequestEntityTooLarge},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := setup(t)
+			req := httptest.NewRequest(http.MethodPost, "/webhook", bytes.NewReader(bigBody(t, tc.size)))
+			if !tc.contentLength {
+				req.ContentLength = -1
+			}
+			req.Header.Set("Authorization", "Bearer "+testSecret)
+			rec := b.serve(req)
+			if rec.Code != tc.wantStatus {
+				t.Fatalf("status = %d, want %d; body %s", rec.Code, tc.wantStatus, rec.Body)
+			}
+			calls := len(b.store.calls())
+			if tc.wantStatus == http.StatusRequestEntityTooLarge {
+				want := fmt.Sprintf(`{"error":{"code":"too_large","message":"body is larger than %d bytes"}}`, maxBodyBytes)
+				assertJSONEqual(t, "response body", rec.Body.Bytes(), []byte(want))
+				if calls != 0 {
+					t.Errorf("Enqueue called %d times on 413", calls)
+				}
+			} else if calls != 1 {
+				t.Errorf("Enqueue called %d times, want 1", calls)
+			}
+			assertDeliveryLogged(t, b, rec)
+		})
+	}
+}
+
+// TestWebhookStoreFailureLogged checks that a store failure is logged once,
+// with the request ID and the store's error, while the client sees only a
+// generic 503.
+func TestWebhookStoreFailureLogged(t *testing.T) {
+	b := setup(t)
+	b.store.EnqueueFunc = func(context.Context, investigate.Delivery) (investigate.Enqueued, error) {
+		return investigate.Enqueued{}, errors.New(storeErrText)
+	}
+	req := httptest.NewRequest(http.MethodPost, "/webhook", strings.NewReader(documentedPayload))
+	req.Header.Set("Authorization", "Bearer "+testSecret)
+	rec := b.serve(req)
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("status = %d, want 503", rec.Code)
+	}
+	var errLines []map[string]any
+	for _, l := range b.logLines(t) {
+		if l["level"] == "error" {
+			errLines = append(errLines, l)
+		}
+	}
+	if len(errLines) != 1 {
+		t.Fatalf("%d error log lines, want 1:\n%s", len(errLines), b.logs)
+	}
+	l := errLines[0]
+	if e, _ := l["error"].(string); !strings.Contains(e, storeErrText) || !strings.Contains(e, "b90c19e66e160e194a5b3b94ec27fb7c") {
+		t.Errorf("logged error = %q, want the store's error and the alert ID", e)
+	}
+	if l["request_id"] != rec.Header().Get("X-Request-Id") || l["request_id"] == "" {
+		t.Errorf("logged request_id = %v, want %q", l["request_id"], rec.Header().Get("X-Request-Id"))
+	}
+}
+
+// TestWebhookEnqueueDeadline checks that Enqueue runs with a deadline, so a
+// stuck store answers 503 rather than holding Panther's request.
+func TestWebhookEnqueueDeadline(t *testing.T) {
+	b := setup(t)
+	b.store.EnqueueFunc = func(ctx context.Context, _ investigate.Delivery) (investigate.Enqueued, error) {
+		if _, ok := ctx.Deadline(); !ok {
+			t.Error("Enqueue context has no deadline")
+		}
+		return investigate.Enqueued{JobID: 1}, nil
+	}
+	req := httptest.NewRequest(http.MethodPost, "/webhook", strings.NewReader(documentedPayload))
+	req.Header.Set("Authorization", "Bearer "+testSecret)
+	if rec := b.serve(req); rec.Code != http.StatusAccepted {
+		t.Fatalf("status = %d, want 202", rec.Code)
+	}
+}
+
+// TestWebhookUnknownTypeLogged checks that an unknown alert type is accepted
+// and said so in the delivery's log line.
+func TestWebhookUnknownTypeLogged(t *testing.T) {
+	b := setup(t)
+	body := strings.Replace(documentedPayload, `"type":"RULE"`, `"type":"ANOMALY_RULE"`, 1)
+	req := httptest.NewRequest(http.MethodPost, "/webhook", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+testSecret)
+	if rec := b.serve(req); rec.Code != http.StatusAccepted {
+		t.Fatalf("status = %d, want 202", rec.Code)
+	}
+	lines := b.deliveryLines(t)
+	if len(lines) != 1 || lines[0]["alert_type"] != "ANOMALY_RULE" || lines[0]["unknown_alert_type"] != true {
+		t.Errorf("delivery log lines = %v, want one with alert_type ANOMALY_RULE and unknown_alert_type", lines)
+	}
+}
+
+func TestWebhookSecretConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		cfg        Config
+		auth       string
+		wantStatus int
+	}{
+		{"no secret configured rejects an empty bearer", Config{}, "Bearer ", http.StatusUnauthorized},
+		{"no secret configured rejects empty basic", Config{}, basicAuth("x", ""), http.StatusUnauthorized},
+		{"no secret configured rejects no header", Config{}, "", http.StatusUnauthorized},
+		{"insecure accepts no header", Config{InsecureNoAuth: true}, "", http.StatusAccepted},
+		{"secret is compared whole", Config{Secret: testSecret}, "Bearer " + testSecret + "x", http.StatusUnauthorized},
+		{"secret prefix rejected", Config{Secret: testSecret}, "Bearer " + testSecret[:4], http.StatusUnauthorized},
+		{"scheme is case-insensitive", Config{Secret: testSecret}, "BEARER " + testSecret, http.StatusAccepted},
+		{"other scheme rejected", Config{Secret: testSecret}, "Token " + testSecret, http.StatusUnauthorized},
+		{"bare secret rejected", Config{Secret: testSecret}, testSecret, http.StatusUnauthorized},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := setup(t, func(c *Config) { c.Secret, c.InsecureNoAuth = tc.cfg.Secret, tc.cfg.InsecureNoAuth })
+			req := httptest.NewRequest(http.MethodPost, "/webhook", strings.NewReader(documentedPayload))
+			if tc.auth != "" {
+				req.Header.Set("Authorization", tc.auth)
+			}
+			rec := b.serve(req)
+			if rec.Code != tc.wantStatus {
+				t.Fatalf("status = %d, want %d; body %s", rec.Code, tc.wantStatus, rec.Body)
+			}
+			if tc.wantStatus == http.StatusUnauthorized && len(b.store.calls()) != 0 {
+				t.Error("Enqueue called on 401")
+			}
+		})
+	}
+}
+
+// TestWebhookSecretInQueryRejected checks that the secret is never taken
+// from the query string.
+func TestWebhookSecretInQueryRejected(t *testing.T) {
+	b := setup(t)
+	for _, q := range []string{"secret", "token", "password", "key", "auth"} {
+		req := httptest.NewRequest(http.MethodPost, "/webhook?"+q+"="+testSecret, strings.NewReader(documentedPayload))
+		if rec := b.serve(req); rec.Code != http.StatusUnauthorized {
+			t.Errorf("?%s=<secret>: status = %d, want 401", q, rec.Code)
+		}
+	}
+	if n := len(b.store.calls()); n != 0 {
+		t.Errorf("Enqueue called %d times", n)
+	}
+}
+
+// TestWebhookPanicRecovered checks that a panic below the handler answers a
+// generic 500 and is logged with the request ID.
+func TestWebhookPanicRecovered(t *testing.T) {
+	b := setup(t)
+	b.store.EnqueueFunc = func(context.Context, investigate.Delivery) (investigate.Enqueued, error) {
+		panic("boom: " + storeErrText)
+	}
+	req := httptest.NewRequest(http.MethodPost, "/webhook", strings.NewReader(documentedPayload))
+	req.Header.Set("Authorization", "Bearer "+testSecret)
+	rec := b.serve(req)
+	if rec.Code != http.StatusInternalServerError {
+		t.Fatalf("status = %d, want 500", rec.Code)
+	}
+	assertJSONEqual(t, "response body", rec.Body.Bytes(), []byte(`{"error":{"code":"internal","message":"internal error"}}`))
+	if !strings.Contains(b.logs.String(), storeErrText) {
+		t.Errorf("the panic was not logged:\n%s", b.logs)
+	}
+	assertDeliveryLogged(t, b, rec)
+}
+
+func basicAuth(user, pass string) string {
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.SetBasicAuth(user, pass)
+	return r.Header.Get("Authorization")
+}
+
+// documentedPayload is the payload of Panther's documentation.
+const documentedPayload = `{"id":"AllLogs.IPMonitoring","createdAt":"2020-10-13T03:35:24Z","severity":"INFO","type":"RULE",
+ "link":"https://runpanther.io/alerts/b90c19e66e160e194a5b3b94ec27fb7c",
+ "title":"New Alert: Suspicious traffic detected from [123.123.123.123]","name":"Monitor Suspicious IPs",
+ "alertId":"b90c19e66e160e194a5b3b94ec27fb7c",
+ "description":"This rule alerts on any activity outside of our IP address whitelist","runbook":"",
+ "tags":["Network Monitoring","Threat Intel"],"version":"CJm9PiaXV0q8U0JhoFmE6L21ou7e5Ek0"}`
