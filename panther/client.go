@@ -1,0 +1,199 @@
+package panther
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	graphql "github.com/hasura/go-graphql-client"
+)
+
+// Client calls Panther's GraphQL and REST APIs with one API token. It is safe
+// for concurrent use; at most the configured number of calls are in flight at
+// once. It never retries: callers (the job queue) own retries, guided by
+// IsTransient and *RateLimitError.
+type Client struct {
+	gql     *graphql.Client
+	restURL string
+	token   string
+	http    *http.Client
+	sem     chan struct{}
+	observe func(op string, status int, err error, d time.Duration)
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithHTTPClient sets the HTTP client for both APIs. The default is an
+// http.Client with a 30 s timeout.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *Client) {
+		if hc != nil {
+			c.http = hc
+		}
+	}
+}
+
+// WithConcurrency bounds how many Panther calls run at once across all
+// methods; a call waits (honouring its context) for a free slot. The default
+// is 8; n < 1 keeps the default.
+func WithConcurrency(n int) Option {
+	return func(c *Client) {
+		if n >= 1 {
+			c.sem = make(chan struct{}, n)
+		}
+	}
+}
+
+// WithObserver sets a hook called after every API call (one per HTTP
+// request) with the operation, the HTTP status (0 when no response arrived),
+// the classified error (nil on success) and the call's duration. Operations:
+// "alert", "alert_rest", "alert_events", "alerts", "comments",
+// "add_comment", "detection", "version", "update_alert_status". The hook must be fast and
+// safe for concurrent use. By default there is none.
+func WithObserver(f func(op string, status int, err error, d time.Duration)) Option {
+	return func(c *Client) { c.observe = f }
+}
+
+// defaultConcurrency is the number of concurrent calls when WithConcurrency
+// is not given.
+const defaultConcurrency = 8
+
+// graphqlSuffix is the path of the GraphQL endpoint below the API host.
+const graphqlSuffix = "/public/graphql"
+
+// New returns a client for the GraphQL endpoint graphqlURL (e.g.
+// https://api.example.runpanther.net/public/graphql) and the REST base
+// restURL. An empty restURL means graphqlURL without its /public/graphql
+// suffix. token is sent as X-API-Key on every call and never appears in an
+// error.
+func New(graphqlURL, restURL, token string, opts ...Option) *Client {
+	c := &Client{
+		token: token,
+		http:  &http.Client{Timeout: 30 * time.Second},
+		sem:   make(chan struct{}, defaultConcurrency),
+	}
+	for _, opt := range opts {
+		opt(c)
+	}
+	if restURL == "" {
+		restURL = strings.TrimSuffix(strings.TrimRight(graphqlURL, "/"), graphqlSuffix)
+	}
+	c.restURL = strings.TrimRight(restURL, "/")
+	// The library's retries stay off (its default is zero): the job layer
+	// owns retries and must see every 429 and 5xx.
+	c.gql = graphql.NewClient(graphqlURL, transport{c.http}, graphql.WithRetry(0)).
+		WithRequestModifier(func(r *http.Request) { r.Header.Set("X-API-Key", c.token) })
+	return c
+}
+
+// exchangeKey carries the *exchange of a call in the request context.
+type exchangeKey struct{}
+
+// transport is the Doer under both APIs. It records the status and headers
+// of every response in the call's exchange, which the GraphQL library does
+// not expose for failed requests (Retry-After in particular).
+type transport struct{ hc *http.Client }
+
+// Do implements graphql.Doer.
+func (t transport) Do(req *http.Request) (*http.Response, error) {
+	resp, err := t.hc.Do(req)
+	if x, ok := req.Context().Value(exchangeKey{}).(*exchange); ok && resp != nil {
+		x.status = resp.StatusCode
+		x.header = resp.Header
+	}
+	return resp, err
+}
+
+// call runs one API request: it waits for a concurrency slot, runs fn with a
+// context that carries the exchange, classifies the outcome and reports it
+// to the observer.
+func (c *Client) call(ctx context.Context, op string, fn func(ctx context.Context) error) error {
+	select {
+	case c.sem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-c.sem }()
+
+	x := &exchange{}
+	start := time.Now()
+	err := c.classify(op, x, fn(context.WithValue(ctx, exchangeKey{}, x)))
+	if c.observe != nil {
+		c.observe(op, x.status, err, time.Since(start))
+	}
+	return err
+}
+
+// query runs a GraphQL query built from q.
+func (c *Client) query(ctx context.Context, op, name string, q any, vars map[string]any) error {
+	return c.call(ctx, op, func(ctx context.Context) error {
+		return c.gql.Query(ctx, q, vars, graphql.OperationName(name))
+	})
+}
+
+// mutate runs a GraphQL mutation built from m.
+func (c *Client) mutate(ctx context.Context, op, name string, m any, vars map[string]any) error {
+	return c.call(ctx, op, func(ctx context.Context) error {
+		return c.gql.Mutate(ctx, m, vars, graphql.OperationName(name))
+	})
+}
+
+// maxRESTBody bounds a REST response body.
+const maxRESTBody = 32 << 20
+
+// rest sends one REST request to path (below the REST base) and decodes a
+// 2xx JSON answer into out. in, when not nil, is sent as the JSON body.
+func (c *Client) rest(ctx context.Context, op, method, path string, query url.Values, in, out any) error {
+	return c.call(ctx, op, func(ctx context.Context) error {
+		u := c.restURL + path
+		if len(query) > 0 {
+			u += "?" + query.Encode()
+		}
+		var body io.Reader
+		if in != nil {
+			b, err := json.Marshal(in)
+			if err != nil {
+				return fmt.Errorf("encode request: %w", err)
+			}
+			body = bytes.NewReader(b)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, u, body)
+		if err != nil {
+			return fmt.Errorf("build request: %w", err)
+		}
+		req.Header.Set("X-API-Key", c.token)
+		req.Header.Set("Accept", "application/json")
+		if in != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := transport{c.http}.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(io.LimitReader(resp.Body, maxRESTBody))
+		if err != nil {
+			return err
+		}
+		if resp.StatusCode >= 300 {
+			if x, ok := ctx.Value(exchangeKey{}).(*exchange); ok {
+				x.body = b
+			}
+			return nil // classify reads the status and body
+		}
+		if out == nil || len(bytes.TrimSpace(b)) == 0 {
+			return nil
+		}
+		if err := json.Unmarshal(b, out); err != nil {
+			return fmt.Errorf("decode response: %w", err)
+		}
+		return nil
+	})
+}
