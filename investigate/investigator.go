@@ -86,9 +86,25 @@ type Outcome struct {
 	Posted bool
 }
 
-// ErrSkip is wrapped by errors that end an investigation without a verdict
-// (alert deleted, status not investigated).
-var ErrSkip = errors.New("skipped")
+// Apply writes the outcome into rec: state, verdict, findings, comment and
+// step timings.
+func (o Outcome) Apply(rec *Record) {
+	rec.State, rec.Error = o.State, o.Reason
+	rec.Timings = map[string]string{}
+	if o.State != StateDone {
+		return
+	}
+	r := o.Report
+	rec.Title, rec.Severity = r.Alert.Title, r.Alert.Severity
+	if r.Alert.Detection != nil && rec.DetectionID == "" {
+		rec.DetectionID = r.Alert.Detection.ID
+	}
+	rec.Verdict, rec.Confidence, rec.Summary = r.Verdict.Verdict, r.Verdict.Confidence, r.Summary
+	rec.Findings, rec.Comment, rec.CommentID = r.Findings, o.Comment, o.CommentID
+	for step, d := range r.Timings {
+		rec.Timings[step] = d.Round(time.Millisecond).String()
+	}
+}
 
 // Run investigates one alert for one job. lastAttempt turns transient step
 // failures into findings instead of errors, so that the final try still

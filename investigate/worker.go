@@ -63,13 +63,14 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Job]) error {
 	rec.UpdatedAt = w.now()
 	if err != nil {
 		var rl *panther.RateLimitError
+		interrupted := errors.Is(ctx.Err(), context.Canceled)
 		switch {
+		case interrupted:
+			rec.State, rec.Error = StateQueued, "interrupted by shutdown; will resume"
 		case errors.As(err, &rl) && !lastAttempt:
 			rec.State, rec.Error = StateQueued, "rate limited by Panther; retrying"
 		case panther.IsTransient(err) && !lastAttempt:
 			rec.State, rec.Error = StateQueued, "retrying: "+err.Error()
-		case ctx.Err() != nil:
-			rec.State, rec.Error = StateQueued, "interrupted; will resume"
 		default:
 			rec.State, rec.Error = StateFailed, err.Error()
 		}
@@ -83,26 +84,18 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Job]) error {
 			return river.JobCancel(err)
 		}
 		log.Warn().Err(err).Msg("investigation will be retried")
+		if interrupted {
+			// Handed back to the queue at once, without using up an attempt.
+			return river.JobSnooze(0)
+		}
 		if rl != nil {
 			return river.JobSnooze(rl.RetryAfter)
 		}
 		return err
 	}
 
-	rec.State = out.State
-	rec.Error = out.Reason
-	if out.State == StateDone {
-		r := out.Report
-		rec.Title = r.Alert.Title
-		rec.Severity = r.Alert.Severity
-		rec.Verdict, rec.Confidence, rec.Summary = r.Verdict.Verdict, r.Verdict.Confidence, r.Summary
-		rec.Findings, rec.Comment, rec.CommentID = r.Findings, out.Comment, out.CommentID
-		rec.Timings = map[string]string{}
-		for step, d := range r.Timings {
-			rec.Timings[step] = d.Round(time.Millisecond).String()
-		}
-		rec.Timings["total"] = rec.UpdatedAt.Sub(start).Round(time.Millisecond).String()
-	}
+	out.Apply(&rec)
+	rec.Timings["total"] = rec.UpdatedAt.Sub(start).Round(time.Millisecond).String()
 	if err := w.rec.SaveRecord(ctx, rec); err != nil {
 		return err
 	}

@@ -104,7 +104,9 @@ func (s *Store) Start(ctx context.Context, workers *river.Workers) error {
 	if err != nil {
 		return fmt.Errorf("store: river client: %w", err)
 	}
-	if err := client.Start(ctx); err != nil {
+	// The client outlives ctx: shutdown goes through Stop, which lets
+	// running investigations finish first.
+	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("store: start workers: %w", err)
 	}
 	s.worker = client

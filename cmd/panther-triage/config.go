@@ -1,0 +1,240 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/panther-triage/panther-triage/filter"
+	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/panther"
+)
+
+// Config is every setting of the service. Each is a flag and an environment
+// variable (the flag wins); the comment gives the default.
+type Config struct {
+	PantherURL     string        // PANTHER_API_URL, required (not with --dev)
+	PantherRESTURL string        // PANTHER_REST_URL, default PantherURL without /public/graphql
+	PantherToken   string        // PANTHER_API_TOKEN, required (not with --dev); never logged
+	Addr           string        // PANTHER_TRIAGE_ADDR, default :8080
+	WebhookSecret  string        // PANTHER_TRIAGE_WEBHOOK_SECRET, required unless InsecureNoAuth
+	InsecureNoAuth bool          // PANTHER_TRIAGE_INSECURE_NO_AUTH, default false
+	DB             string        // PANTHER_TRIAGE_DB, default panther-triage.db
+	Severities     []string      // PANTHER_TRIAGE_SEVERITIES, default all five
+	Statuses       []string      // PANTHER_TRIAGE_STATUSES, default OPEN,TRIAGED
+	Types          []string      // PANTHER_TRIAGE_TYPES, default empty: all but error types
+	DetectionRegex string        // PANTHER_TRIAGE_DETECTION_REGEX, default empty: all
+	DedupWindow    time.Duration // PANTHER_TRIAGE_DEDUP_MINUTES, default 15 minutes
+	Settle         time.Duration // PANTHER_TRIAGE_SETTLE, default 0s
+	Sections       []string      // PANTHER_TRIAGE_COMMENT_SECTIONS, default all
+	CommentFormat  string        // PANTHER_TRIAGE_COMMENT_FORMAT, default PLAIN_TEXT
+	DryRun         bool          // PANTHER_TRIAGE_DRY_RUN, default false
+	MaxEvents      int           // PANTHER_TRIAGE_MAX_EVENTS, default 200
+	LogLevel       string        // PANTHER_TRIAGE_LOG_LEVEL, default info
+	Workers        int           // PANTHER_TRIAGE_WORKERS, default 4
+	APIConcurrency int           // PANTHER_TRIAGE_API_CONCURRENCY, default 8
+	JobTimeout     time.Duration // PANTHER_TRIAGE_JOB_TIMEOUT, default 90s
+	StepTimeout    time.Duration // PANTHER_TRIAGE_STEP_TIMEOUT, default 30s
+	ShutdownWait   time.Duration // PANTHER_TRIAGE_SHUTDOWN_TIMEOUT, default 30s
+
+	// Dev runs against the simulated Panther (serve --dev).
+	Dev bool
+}
+
+// setting is one flag with its environment variable.
+type setting struct {
+	flag, env, def, usage string
+	val                   *string
+}
+
+// settings lists every setting, in the order help shows them.
+func settings() []*setting {
+	return []*setting{
+		{flag: "panther-url", env: "PANTHER_API_URL", usage: "Panther GraphQL endpoint, https://api.<your-panther-domain>/public/graphql (required)"},
+		{flag: "panther-rest-url", env: "PANTHER_REST_URL", usage: "Panther REST base (default: the GraphQL URL without /public/graphql)"},
+		{flag: "panther-token", env: "PANTHER_API_TOKEN", usage: "Panther API token, sent as X-API-Key (required)"},
+		{flag: "addr", env: "PANTHER_TRIAGE_ADDR", def: ":8080", usage: "listen address"},
+		{flag: "webhook-secret", env: "PANTHER_TRIAGE_WEBHOOK_SECRET", usage: "secret Panther sends as 'Authorization: Bearer <secret>' (required unless --insecure-no-auth)"},
+		{flag: "insecure-no-auth", env: "PANTHER_TRIAGE_INSECURE_NO_AUTH", def: "false", usage: "accept webhooks and API calls without the secret"},
+		{flag: "db", env: "PANTHER_TRIAGE_DB", def: "panther-triage.db", usage: "SQLite file path, or a postgres:// URL for several replicas"},
+		{flag: "severities", env: "PANTHER_TRIAGE_SEVERITIES", def: "INFO,LOW,MEDIUM,HIGH,CRITICAL", usage: "alert severities to investigate"},
+		{flag: "statuses", env: "PANTHER_TRIAGE_STATUSES", def: "OPEN,TRIAGED", usage: "alert statuses to investigate, read from the API when the investigation runs"},
+		{flag: "types", env: "PANTHER_TRIAGE_TYPES", usage: "alert types to investigate (default: all but detection and system errors)"},
+		{flag: "detection-regex", env: "PANTHER_TRIAGE_DETECTION_REGEX", usage: "Python-syntax regex the detection ID must match, e.g. ^(?!AWS).*"},
+		{flag: "dedup-minutes", env: "PANTHER_TRIAGE_DEDUP_MINUTES", def: "15", usage: "one investigation per alert per this many minutes"},
+		{flag: "settle", env: "PANTHER_TRIAGE_SETTLE", def: "0s", usage: "wait this long after a delivery before investigating"},
+		{flag: "comment-sections", env: "PANTHER_TRIAGE_COMMENT_SECTIONS", def: strings.Join(investigate.Sections, ","), usage: "sections the comment carries"},
+		{flag: "comment-format", env: "PANTHER_TRIAGE_COMMENT_FORMAT", def: panther.FormatPlainText, usage: "PLAIN_TEXT or HTML"},
+		{flag: "dry-run", env: "PANTHER_TRIAGE_DRY_RUN", def: "false", usage: "investigate but write nothing to Panther"},
+		{flag: "max-events", env: "PANTHER_TRIAGE_MAX_EVENTS", def: "200", usage: "events read per alert"},
+		{flag: "log-level", env: "PANTHER_TRIAGE_LOG_LEVEL", def: "info", usage: "debug, info, warn or error"},
+		{flag: "workers", env: "PANTHER_TRIAGE_WORKERS", def: "4", usage: "investigations run at once by this process"},
+		{flag: "api-concurrency", env: "PANTHER_TRIAGE_API_CONCURRENCY", def: "8", usage: "concurrent Panther API calls, shared by all workers"},
+		{flag: "job-timeout", env: "PANTHER_TRIAGE_JOB_TIMEOUT", def: "90s", usage: "bound on one investigation attempt; a job of a dead process is taken over 30s after it"},
+		{flag: "step-timeout", env: "PANTHER_TRIAGE_STEP_TIMEOUT", def: "30s", usage: "bound on each investigation step"},
+		{flag: "shutdown-timeout", env: "PANTHER_TRIAGE_SHUTDOWN_TIMEOUT", def: "30s", usage: "on SIGTERM, how long running investigations may finish"},
+	}
+}
+
+// parseConfig reads the flags of one command, with the environment as
+// fallback, into a Config; rest is what follows the flags. Every problem is
+// reported, one line each.
+func parseConfig(name string, args []string, getenv func(string) string, out io.Writer, extra func(fs *flag.FlagSet)) (Config, []string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	all := settings()
+	for _, s := range all {
+		v := s.def
+		if e := getenv(s.env); e != "" {
+			v = e
+		}
+		s.val = &v
+		if s.def == "true" || s.def == "false" {
+			fs.Var((*boolText)(s.val), s.flag, s.usage+" ($"+s.env+")")
+		} else {
+			fs.StringVar(s.val, s.flag, v, s.usage+" ($"+s.env+")")
+		}
+	}
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, nil, err
+	}
+	get := func(flag string) string {
+		for _, s := range all {
+			if s.flag == flag {
+				return strings.TrimSpace(*s.val)
+			}
+		}
+		panic("unknown setting " + flag)
+	}
+	var errs []error
+	num := func(flag string) int {
+		n, err := strconv.Atoi(get(flag))
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("--%s: %q is not a whole number", flag, get(flag)))
+		}
+		return n
+	}
+	dur := func(flag string) time.Duration {
+		d, err := time.ParseDuration(get(flag))
+		if err != nil || d < 0 {
+			errs = append(errs, fmt.Errorf("--%s: %q is not a duration such as 30s or 2m", flag, get(flag)))
+		}
+		return d
+	}
+	boolean := func(flag string) bool {
+		b, err := strconv.ParseBool(get(flag))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--%s: %q is not true or false", flag, get(flag)))
+		}
+		return b
+	}
+	c := Config{
+		PantherURL:     get("panther-url"),
+		PantherRESTURL: get("panther-rest-url"),
+		PantherToken:   get("panther-token"),
+		Addr:           get("addr"),
+		WebhookSecret:  get("webhook-secret"),
+		InsecureNoAuth: boolean("insecure-no-auth"),
+		DB:             get("db"),
+		Severities:     list(get("severities")),
+		Statuses:       upper(list(get("statuses"))),
+		Types:          upper(list(get("types"))),
+		DetectionRegex: get("detection-regex"),
+		DedupWindow:    time.Duration(num("dedup-minutes")) * time.Minute,
+		Settle:         dur("settle"),
+		Sections:       list(get("comment-sections")),
+		CommentFormat:  strings.ToUpper(get("comment-format")),
+		DryRun:         boolean("dry-run"),
+		MaxEvents:      num("max-events"),
+		LogLevel:       get("log-level"),
+		Workers:        num("workers"),
+		APIConcurrency: num("api-concurrency"),
+		JobTimeout:     dur("job-timeout"),
+		StepTimeout:    dur("step-timeout"),
+		ShutdownWait:   dur("shutdown-timeout"),
+	}
+	if len(errs) > 0 {
+		return c, fs.Args(), errors.Join(errs...)
+	}
+	return c, fs.Args(), nil
+}
+
+// Validate reports every problem of the configuration, one line each.
+// needPanther is false for commands that do not talk to Panther.
+func (c Config) Validate(needPanther bool) error {
+	var errs []error
+	if needPanther && !c.Dev {
+		if c.PantherURL == "" {
+			errs = append(errs, errors.New("PANTHER_API_URL (--panther-url) is required: https://api.<your-panther-domain>/public/graphql"))
+		}
+		if c.PantherToken == "" {
+			errs = append(errs, errors.New("PANTHER_API_TOKEN (--panther-token) is required"))
+		}
+	}
+	if c.WebhookSecret == "" && !c.InsecureNoAuth && !c.Dev {
+		errs = append(errs, errors.New("PANTHER_TRIAGE_WEBHOOK_SECRET (--webhook-secret) is required, or pass --insecure-no-auth"))
+	}
+	if _, err := filter.New(c.filterConfig()); err != nil {
+		errs = append(errs, err)
+	}
+	for _, s := range c.Statuses {
+		if !slices.Contains([]string{"OPEN", "TRIAGED", "RESOLVED", "CLOSED"}, s) {
+			errs = append(errs, fmt.Errorf("unknown alert status %q (want OPEN, TRIAGED, RESOLVED or CLOSED)", s))
+		}
+	}
+	for _, s := range c.Sections {
+		if !slices.Contains(investigate.Sections, s) {
+			errs = append(errs, fmt.Errorf("unknown comment section %q (want some of %s)", s, strings.Join(investigate.Sections, ",")))
+		}
+	}
+	if c.CommentFormat != panther.FormatPlainText && c.CommentFormat != panther.FormatHTML {
+		errs = append(errs, fmt.Errorf("unknown comment format %q (want PLAIN_TEXT or HTML)", c.CommentFormat))
+	}
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(c.LogLevel)) {
+		errs = append(errs, fmt.Errorf("unknown log level %q (want debug, info, warn or error)", c.LogLevel))
+	}
+	if c.MaxEvents < 1 {
+		errs = append(errs, errors.New("PANTHER_TRIAGE_MAX_EVENTS must be at least 1"))
+	}
+	if c.DedupWindow <= 0 {
+		errs = append(errs, errors.New("PANTHER_TRIAGE_DEDUP_MINUTES must be at least 1"))
+	}
+	return errors.Join(errs...)
+}
+
+func (c Config) filterConfig() filter.Config {
+	return filter.Config{Severities: c.Severities, Types: c.Types, DetectionRegex: c.DetectionRegex}
+}
+
+// boolText is a setting that is a flag without a value on the command line
+// (--dry-run) but text until parsed, like every other setting.
+type boolText string
+
+func (b *boolText) String() string     { return string(*b) }
+func (b *boolText) Set(v string) error { *b = boolText(v); return nil }
+func (b *boolText) IsBoolFlag() bool   { return true }
+
+func list(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func upper(ss []string) []string {
+	for i := range ss {
+		ss[i] = strings.ToUpper(ss[i])
+	}
+	return ss
+}

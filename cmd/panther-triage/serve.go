@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/rs/zerolog"
+
+	"github.com/panther-triage/panther-triage/filter"
+	"github.com/panther-triage/panther-triage/handler"
+	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/store"
+)
+
+// steps lists the investigation steps, in no particular order: each step
+// names the steps it runs after, and the others run concurrently. To add a
+// step, write it in package investigate and add one line here.
+func steps(cfg Config, pc *panther.Client) []investigate.Step {
+	return []investigate.Step{
+		investigate.Events(pc, cfg.MaxEvents),
+		investigate.Indicators(),
+		investigate.Detection(pc),
+	}
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	stdout = &lockedWriter{w: stdout}
+	var dev bool
+	cfg, rest, err := parseConfig("serve", args, getenv, stderr, func(fs *flag.FlagSet) {
+		fs.BoolVar(&dev, "dev", false, "run against a simulated Panther seeded with sample alerts, SQLite in a temp dir")
+	})
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("serve takes no arguments, got %q", strings.Join(rest, " "))
+	}
+	cfg.Dev = dev
+	var devEnv *devPanther
+	if dev {
+		if devEnv, err = startDev(&cfg, getenv, stdout); err != nil {
+			return err
+		}
+		defer devEnv.Close()
+	}
+	if err := cfg.Validate(true); err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+
+	pc := newPantherClient(cfg)
+	inv := investigate.New(pc, steps(cfg, pc), investigateOptions(cfg), log)
+
+	st, err := store.Open(ctx, store.Config{
+		DSN: cfg.DB, DedupWindow: cfg.DedupWindow, Settle: cfg.Settle,
+		Workers: cfg.Workers, JobTimeout: cfg.JobTimeout,
+	}, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	workers := river.NewWorkers()
+	river.AddWorker(workers, investigate.NewWorker(inv, st, log))
+	if err := st.Start(ctx, workers); err != nil {
+		return err
+	}
+
+	flt, err := filter.New(cfg.filterConfig())
+	if err != nil {
+		return err
+	}
+	h := handler.New(handler.Config{Secret: cfg.WebhookSecret, InsecureNoAuth: cfg.InsecureNoAuth, Filter: flt}, st, st, st, log)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		_ = st.Stop(context.Background())
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "panther-triage listening on http://%s\n", ln.Addr())
+	log.Info().Str("addr", ln.Addr().String()).Bool("dev", dev).Bool("dry_run", cfg.DryRun).Msg("serving")
+	if devEnv != nil {
+		devEnv.PrintTry(stdout, ln.Addr().String(), cfg.WebhookSecret)
+	}
+
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		_ = st.Stop(context.Background())
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info().Msg("shutting down: intake closed, finishing running investigations")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownWait)
+	defer cancel()
+	httpErr := srv.Shutdown(shutdownCtx)
+	storeErr := st.Stop(shutdownCtx)
+	if err := errors.Join(httpErr, storeErr); err != nil {
+		log.Warn().Err(err).Msg("shutdown did not finish cleanly; unfinished investigations go back to the queue")
+	}
+	log.Info().Msg("stopped")
+	return nil
+}
+
+func newLogger(cfg Config, w io.Writer) zerolog.Logger {
+	level, err := zerolog.ParseLevel(strings.ToLower(cfg.LogLevel))
+	if err != nil {
+		level = zerolog.InfoLevel
+	}
+	if cfg.Dev {
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly, NoColor: !isTerminal(w)}
+	}
+	return zerolog.New(w).Level(level).With().Timestamp().Logger()
+}
+
+func newPantherClient(cfg Config) *panther.Client {
+	return panther.New(cfg.PantherURL, cfg.PantherRESTURL, cfg.PantherToken, panther.WithConcurrency(cfg.APIConcurrency))
+}
+
+func investigateOptions(cfg Config) investigate.Options {
+	return investigate.Options{
+		Statuses:    cfg.Statuses,
+		Sections:    cfg.Sections,
+		Format:      cfg.CommentFormat,
+		DryRun:      cfg.DryRun,
+		StepTimeout: cfg.StepTimeout,
+	}
+}
+
+// isTerminal reports whether w is a terminal, where colour is welcome.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
