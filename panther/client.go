@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,6 +25,7 @@ type Client struct {
 	token   string
 	http    *http.Client
 	sem     chan struct{}
+	gate    gate
 	observe func(op string, status int, err error, d time.Duration)
 }
 
@@ -111,7 +113,8 @@ func (t transport) Do(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// call runs one API request: it waits for a concurrency slot, runs fn with a
+// call runs one API request: it waits while a 429 holds the client and
+// for a concurrency slot, runs fn with a
 // context that carries the exchange, classifies the outcome and reports it
 // to the observer.
 func (c *Client) call(ctx context.Context, op string, fn func(ctx context.Context) error) error {
@@ -121,10 +124,18 @@ func (c *Client) call(ctx context.Context, op string, fn func(ctx context.Contex
 		return ctx.Err()
 	}
 	defer func() { <-c.sem }()
+	// Checked last before sending, so a 429 seen while this call queued
+	// for a slot still holds it.
+	if err := c.gate.wait(ctx, op); err != nil {
+		return err
+	}
 
 	x := &exchange{}
 	start := time.Now()
 	err := c.classify(op, x, fn(context.WithValue(ctx, exchangeKey{}, x)))
+	if rl := (*RateLimitError)(nil); errors.As(err, &rl) {
+		c.gate.close(rl.RetryAfter)
+	}
 	if c.observe != nil {
 		c.observe(op, x.status, err, time.Since(start))
 	}

@@ -412,6 +412,12 @@ func TestAuthAndFaults(t *testing.T) {
 	if n := srv.RateLimitViolations(); n != 0 {
 		t.Errorf("violations = %d before any early call", n)
 	}
+	resp = do(t, srv, "GET", srv.RESTURL()+"/alerts/"+oktaAlert, nil) // in flight: within the grace
+	resp.Body.Close()
+	if n := srv.RateLimitViolations(); n != 0 {
+		t.Errorf("violations = %d for a call sent while the 429 was in flight", n)
+	}
+	time.Sleep(150 * time.Millisecond)
 	resp = do(t, srv, "GET", srv.RESTURL()+"/alerts/"+oktaAlert, nil) // too early
 	resp.Body.Close()
 	if n := srv.RateLimitViolations(); n != 1 {

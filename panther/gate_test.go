@@ -1,0 +1,49 @@
+package panther_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/panther/panthertest"
+)
+
+func TestRateLimitHoldsEveryCallUntilRetryAfter(t *testing.T) {
+	srv := panthertest.New(panthertest.WithSeeds(panthertest.DefaultSeeds()...))
+	srv.Start()
+	t.Cleanup(srv.Close)
+	srv.SetFaults(panthertest.Faults{RetryAfter: time.Second})
+	srv.FailNext(1, http.StatusTooManyRequests)
+	c := panther.New(srv.GraphQLURL(), "", srv.Token)
+
+	_, err := c.Version(t.Context())
+	var rl *panther.RateLimitError
+	if !errors.As(err, &rl) || rl.RetryAfter != time.Second {
+		t.Fatalf("first call: %v; want a RateLimitError asking for 1s", err)
+	}
+	start := time.Now()
+	// Another operation, as another worker would make it.
+	if _, err := c.Comments(t.Context(), "b90c19e66e160e194a5b3b94ec27fb7c"); err != nil {
+		t.Fatalf("call after the wait: %v", err)
+	}
+	if waited := time.Since(start); waited < 900*time.Millisecond {
+		t.Fatalf("second call went out after %s; want it held for the Retry-After", waited)
+	}
+	if n := srv.RateLimitViolations(); n != 0 {
+		t.Fatalf("%d calls reached Panther before the Retry-After", n)
+	}
+
+	// A caller whose deadline ends before the gate opens is told at once.
+	srv.FailNext(1, http.StatusTooManyRequests)
+	_, _ = c.Version(t.Context())
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	start = time.Now()
+	_, err = c.Version(ctx)
+	if !errors.As(err, &rl) {
+		t.Fatalf("short deadline: %v; want a RateLimitError rather than waiting", err)
+	}
+}
