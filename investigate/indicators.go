@@ -3,6 +3,8 @@ package investigate
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // Indicators returns the step that extracts and ranks the indicators of the
@@ -14,33 +16,29 @@ type indicatorsStep struct{}
 func (indicatorsStep) Name() string    { return "indicators" }
 func (indicatorsStep) After() []string { return []string{"events"} }
 
-// topIndicators is how many indicators get a finding each.
-const topIndicators = 5
-
 func (indicatorsStep) Run(_ context.Context, c *Case) ([]Finding, error) {
 	c.Indicators = ExtractIndicators(c.Events, c.Alert.Context)
 	if len(c.Indicators) == 0 {
 		return []Finding{{Step: "indicators", Kind: "no_indicators", Title: "No indicators found in the events or alert context", Severity: WeightInfo}}, nil
 	}
-	var out []Finding
-	for _, ind := range c.Indicators[:min(topIndicators, len(c.Indicators))] {
-		f := Finding{Step: "indicators", Kind: ind.Kind, Severity: WeightInfo, Title: describeIndicator(ind)}
-		for _, r := range ind.RowIDs {
-			f.Evidence = append(f.Evidence, Evidence{Kind: "event", Ref: r})
-		}
-		out = append(out, f)
-	}
-	return out, nil
+	return []Finding{{Step: "indicators", Kind: "indicator_count", Severity: WeightInfo, Title: countIndicators(c.Indicators)}}, nil
 }
 
-func describeIndicator(ind Indicator) string {
-	what := ind.Kind
-	if ind.Class != "" {
-		what = ind.Class + " " + what
+// countIndicators says how many indicators of each kind were found, e.g.
+// "5 indicators: 1 public ip, 2 aws_arn, 2 username".
+func countIndicators(inds []Indicator) string {
+	counts := map[string]int{}
+	for _, ind := range inds {
+		kind := ind.Kind
+		if ind.Class != "" {
+			kind = ind.Class + " " + kind
+		}
+		counts[kind]++
 	}
-	where := fmt.Sprintf("in %d event(s)", ind.Events)
-	if ind.Events == 0 {
-		where = "in the alert context"
+	parts := make([]string, 0, len(counts))
+	for kind, n := range counts {
+		parts = append(parts, fmt.Sprintf("%d %s", n, kind))
 	}
-	return fmt.Sprintf("%s %s %s", what, ind.Value, where)
+	slices.Sort(parts)
+	return fmt.Sprintf("%d indicators: %s", len(inds), strings.Join(parts, ", "))
 }

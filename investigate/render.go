@@ -55,7 +55,7 @@ func Render(r Report, sections []string, format string) string {
 			w.section("Verdict", verdictLines(w, r))
 		case "summary":
 			if r.Summary != "" {
-				w.section("Summary", []string{w.q(r.Summary)})
+				w.section("Summary", []string{w.quote(r.Summary, maxSummary)})
 			}
 		case "findings":
 			w.section("Findings", findingLines(w, r.Findings, func(f Finding) bool {
@@ -206,13 +206,19 @@ func (w *writer) section(title string, lines []string) {
 	}
 }
 
-// maxValue bounds one quoted value.
-const maxValue = 300
+// maxValue bounds one quoted value, maxSummary the summary.
+const (
+	maxValue   = 300
+	maxSummary = 2000
+)
 
 // q quotes an untrusted value: control characters and line breaks become
-// spaces, runs of space fold, long values are cut, and in HTML the result is
-// escaped.
-func (w *writer) q(s string) string {
+// spaces, runs of space fold, values longer than maxValue are cut, and in
+// HTML the result is escaped.
+func (w *writer) q(s string) string { return w.quote(s, maxValue) }
+
+// quote is q with a length of its own.
+func (w *writer) quote(s string, max int) string {
 	var b strings.Builder
 	space := false
 	n := 0
@@ -225,7 +231,7 @@ func (w *writer) q(s string) string {
 			continue
 		}
 		space = false
-		if n >= maxValue {
+		if n >= max {
 			b.WriteString("…")
 			break
 		}

@@ -30,6 +30,7 @@ func steps(cfg Config, pc *panther.Client) []investigate.Step {
 		investigate.Events(pc, cfg.MaxEvents),
 		investigate.Indicators(),
 		investigate.Detection(pc),
+		investigate.Enrichment(),
 	}
 }
 

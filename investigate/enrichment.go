@@ -1,0 +1,165 @@
+package investigate
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/panther-triage/panther-triage/panther"
+)
+
+// Enrichment returns the step that reads what Panther's own enrichment put
+// on the events (p_enrichment): Tor exit nodes, IPinfo location, ASN and
+// privacy flags, GreyNoise noise and RIOT classifications.
+func Enrichment() Step { return enrichmentStep{} }
+
+type enrichmentStep struct{}
+
+func (enrichmentStep) Name() string    { return "enrichment" }
+func (enrichmentStep) After() []string { return []string{"events"} }
+
+// enrichmentHit is one enrichment table's row for one matched field value,
+// gathered over all events.
+type enrichmentHit struct {
+	table, field string
+	row          map[string]any
+	rowIDs       []string
+}
+
+func (enrichmentStep) Run(_ context.Context, c *Case) ([]Finding, error) {
+	hits := collectEnrichment(c.Events)
+	var out []Finding
+	for _, h := range hits {
+		if f, ok := enrichmentFinding(h); ok {
+			for _, r := range h.rowIDs {
+				f.Evidence = append(f.Evidence, Evidence{Kind: "event", Ref: r})
+			}
+			out = append(out, f)
+		}
+	}
+	return dedupeFindings(out), nil
+}
+
+// collectEnrichment gathers p_enrichment rows, one per table, matched field
+// and value, in a stable order.
+func collectEnrichment(events []panther.Event) []*enrichmentHit {
+	byKey := map[string]*enrichmentHit{}
+	for _, ev := range events {
+		enr, _ := ev["p_enrichment"].(map[string]any)
+		rowID, _ := ev["p_row_id"].(string)
+		for table, v := range enr {
+			fields, _ := v.(map[string]any)
+			for field, r := range fields {
+				row, ok := r.(map[string]any)
+				if !ok {
+					continue
+				}
+				key := table + "\x00" + field + "\x00" + indicatorOf(table, field, row, ev)
+				h := byKey[key]
+				if h == nil {
+					if len(byKey) >= maxIndicators {
+						continue
+					}
+					h = &enrichmentHit{table: table, field: field, row: row}
+					byKey[key] = h
+				}
+				if rowID != "" && len(h.rowIDs) < maxRefs && !slices.Contains(h.rowIDs, rowID) {
+					h.rowIDs = append(h.rowIDs, rowID)
+				}
+			}
+		}
+	}
+	out := make([]*enrichmentHit, 0, len(byKey))
+	for _, h := range byKey {
+		out = append(out, h)
+	}
+	slices.SortFunc(out, func(a, b *enrichmentHit) int {
+		return cmp.Or(cmp.Compare(a.table, b.table), cmp.Compare(a.field, b.field), cmp.Compare(fmt.Sprint(a.row), fmt.Sprint(b.row)))
+	})
+	return out
+}
+
+// indicatorOf is the value an enrichment row was matched on: the row's own
+// ip, or the event's value at the matched field.
+func indicatorOf(table, field string, row map[string]any, ev panther.Event) string {
+	if ip, ok := row["ip"].(string); ok && ip != "" {
+		return ip
+	}
+	var v any = map[string]any(ev)
+	for _, part := range strings.Split(field, ".") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		v = m[part]
+	}
+	s, _ := v.(string)
+	return s
+}
+
+// enrichmentFinding turns one enrichment row into a finding.
+func enrichmentFinding(h *enrichmentHit) (Finding, bool) {
+	str := func(k string) string { s, _ := h.row[k].(string); return s }
+	truthy := func(k string) bool { b, _ := h.row[k].(bool); return b }
+	f := Finding{Step: "enrichment", Kind: h.table}
+	subject := cmp.Or(str("ip"), h.field)
+	switch {
+	case strings.Contains(h.table, "tor_exit"):
+		f.Severity, f.Title = WeightMalicious, fmt.Sprintf("%s is a Tor exit node (Panther enrichment)", subject)
+	case strings.Contains(h.table, "greynoise") && str("classification") == "malicious":
+		f.Severity, f.Title = WeightMalicious, fmt.Sprintf("GreyNoise classifies %s as malicious", subject)
+	case strings.Contains(h.table, "greynoise") && (truthy("riot") || h.table == "greynoise_riot"):
+		f.Severity, f.Title = WeightBenign, fmt.Sprintf("GreyNoise RIOT: %s belongs to a known business service (%s)", subject, cmp.Or(str("name"), "unnamed"))
+	case strings.Contains(h.table, "greynoise") && str("classification") == "benign":
+		f.Severity, f.Title = WeightBenign, fmt.Sprintf("GreyNoise classifies %s as benign (%s)", subject, cmp.Or(str("name"), "unnamed"))
+	case strings.Contains(h.table, "ipinfo_privacy"):
+		var flags []string
+		for _, k := range []string{"vpn", "proxy", "tor", "relay", "hosting"} {
+			if truthy(k) {
+				flags = append(flags, k)
+			}
+		}
+		if len(flags) == 0 {
+			return Finding{}, false
+		}
+		f.Severity = WeightSuspicious
+		if slices.Contains(flags, "tor") {
+			f.Severity = WeightMalicious
+		}
+		f.Title = fmt.Sprintf("%s at %s is an anonymising service: %s (IPinfo)", h.field, subject, strings.Join(flags, ", "))
+	case strings.Contains(h.table, "ipinfo_location"):
+		place := strings.Join(slices.DeleteFunc([]string{str("city"), str("region"), str("country")}, func(s string) bool { return s == "" }), ", ")
+		if place == "" {
+			return Finding{}, false
+		}
+		f.Severity, f.Title = WeightInfo, fmt.Sprintf("%s located in %s (IPinfo)", h.field, place)
+	case strings.Contains(h.table, "ipinfo_asn"):
+		if str("asn") == "" {
+			return Finding{}, false
+		}
+		f.Severity, f.Title = WeightInfo, fmt.Sprintf("%s on %s %s, a %s network (IPinfo)", h.field, str("asn"), str("name"), cmp.Or(str("type"), "unknown"))
+	default:
+		return Finding{}, false
+	}
+	return f, true
+}
+
+// dedupeFindings drops findings whose title repeats, merging their evidence.
+func dedupeFindings(fs []Finding) []Finding {
+	var out []Finding
+	for _, f := range fs {
+		i := slices.IndexFunc(out, func(o Finding) bool { return o.Title == f.Title })
+		if i < 0 {
+			out = append(out, f)
+			continue
+		}
+		for _, e := range f.Evidence {
+			if len(out[i].Evidence) < maxRefs && !slices.Contains(out[i].Evidence, e) {
+				out[i].Evidence = append(out[i].Evidence, e)
+			}
+		}
+	}
+	return out
+}
