@@ -18,6 +18,37 @@ import (
 // delivery row is claimed with a conditional upsert, so two replicas that
 // receive the same alert at once cannot both win.
 func (s *Store) Enqueue(ctx context.Context, d investigate.Delivery) (investigate.Enqueued, error) {
+	return s.enqueue(ctx, d, claimWithinWindow)
+}
+
+// EnqueueMissed stores a delivery and its job only when the alert was never
+// delivered at all, whenever that was: the reconciler's way in, for alerts
+// whose webhook never arrived. Otherwise it answers Duplicate.
+func (s *Store) EnqueueMissed(ctx context.Context, d investigate.Delivery) (investigate.Enqueued, error) {
+	return s.enqueue(ctx, d, claimIfNeverSeen)
+}
+
+// Claims of a delivery row: $1 alert, $2 now, $3 detection, $4 payload,
+// $5 the start of the dedup window.
+const (
+	claimWithinWindow = `
+			INSERT INTO triage_delivery (alert_id, accepted_at, job_id, detection_id, payload)
+			VALUES ($1, $2, 0, $3, $4)
+			ON CONFLICT (alert_id) DO UPDATE
+				SET accepted_at = excluded.accepted_at, job_id = 0,
+				    detection_id = excluded.detection_id, payload = excluded.payload
+				WHERE triage_delivery.accepted_at <= $5
+			RETURNING alert_id`
+	claimIfNeverSeen = `
+			INSERT INTO triage_delivery (alert_id, accepted_at, job_id, detection_id, payload)
+			VALUES ($1, $2, 0, $3, $4)
+			ON CONFLICT (alert_id) DO UPDATE
+				SET job_id = triage_delivery.job_id
+				WHERE triage_delivery.accepted_at < $5 AND 1 = 0
+			RETURNING alert_id`
+)
+
+func (s *Store) enqueue(ctx context.Context, d investigate.Delivery, claim string) (investigate.Enqueued, error) {
 	var out investigate.Enqueued
 	now := s.cfg.Now()
 	if d.ReceivedAt.IsZero() {
@@ -26,14 +57,7 @@ func (s *Store) Enqueue(ctx context.Context, d investigate.Delivery) (investigat
 	err := s.be.inTx(ctx, func(q querier, insert insertFunc) error {
 		out = investigate.Enqueued{}
 		var claimed string
-		err := q.queryRow(ctx, `
-			INSERT INTO triage_delivery (alert_id, accepted_at, job_id, detection_id, payload)
-			VALUES ($1, $2, 0, $3, $4)
-			ON CONFLICT (alert_id) DO UPDATE
-				SET accepted_at = excluded.accepted_at, job_id = 0,
-				    detection_id = excluded.detection_id, payload = excluded.payload
-				WHERE triage_delivery.accepted_at <= $5
-			RETURNING alert_id`,
+		err := q.queryRow(ctx, claim,
 			d.AlertID, now.UnixMilli(), d.DetectionID, string(d.Payload),
 			now.Add(-s.cfg.DedupWindow).UnixMilli(),
 		).Scan(&claimed)

@@ -84,8 +84,9 @@ func Open(ctx context.Context, cfg Config, log zerolog.Logger) (*Store, error) {
 }
 
 // Start begins working jobs with the given workers (which must include the
-// investigation worker).
-func (s *Store) Start(ctx context.Context, workers *river.Workers) error {
+// investigation worker). Periodic jobs are scheduled by one replica at a
+// time, the queue's leader.
+func (s *Store) Start(ctx context.Context, workers *river.Workers, periodic ...*river.PeriodicJob) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.worker != nil {
@@ -94,6 +95,7 @@ func (s *Store) Start(ctx context.Context, workers *river.Workers) error {
 	client, err := s.be.newClient(&river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: s.cfg.Workers}},
 		Workers:              workers,
+		PeriodicJobs:         periodic,
 		JobTimeout:           s.cfg.JobTimeout,
 		RescueStuckJobsAfter: s.cfg.RescueAfter,
 		MaxAttempts:          s.cfg.MaxAttempts,

@@ -177,3 +177,31 @@ func TestOpenFailsOnUnreachableDatabase(t *testing.T) {
 		t.Fatalf("error reveals the password: %s", got)
 	}
 }
+
+func TestEnqueueMissedOnlyNeverSeenAlerts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		c := newClock()
+		s := open(t, dsn, c)
+		ctx := t.Context()
+		if _, err := s.Enqueue(ctx, delivery("delivered")); err != nil {
+			t.Fatal(err)
+		}
+		// Long after the dedup window, the reconciler must still leave a
+		// delivered alert alone.
+		c.Advance(24 * time.Hour)
+		if got, err := s.EnqueueMissed(ctx, delivery("delivered")); err != nil || !got.Duplicate {
+			t.Fatalf("missed delivered alert: %+v, %v; want duplicate", got, err)
+		}
+		got, err := s.EnqueueMissed(ctx, delivery("missed"))
+		if err != nil || got.Duplicate || got.JobID == 0 {
+			t.Fatalf("missed alert: %+v, %v; want a new job", got, err)
+		}
+		if again, _ := s.EnqueueMissed(ctx, delivery("missed")); !again.Duplicate {
+			t.Fatalf("second reconcile enqueued again: %+v", again)
+		}
+		// And a late webhook for it is a duplicate within the window.
+		if late, _ := s.Enqueue(ctx, delivery("missed")); !late.Duplicate {
+			t.Fatalf("late webhook after reconcile: %+v; want duplicate", late)
+		}
+	})
+}
