@@ -41,6 +41,7 @@ type Config struct {
 	JobTimeout     time.Duration // PANTHER_TRIAGE_JOB_TIMEOUT, default 90s
 	StepTimeout    time.Duration // PANTHER_TRIAGE_STEP_TIMEOUT, default 30s
 	ShutdownWait   time.Duration // PANTHER_TRIAGE_SHUTDOWN_TIMEOUT, default 30s
+	ReconcileEvery time.Duration // PANTHER_TRIAGE_RECONCILE_EVERY, default 0: off
 
 	// Dev runs against the simulated Panther (serve --dev).
 	Dev bool
@@ -77,6 +78,7 @@ func settings() []*setting {
 		{flag: "api-concurrency", env: "PANTHER_TRIAGE_API_CONCURRENCY", def: "8", usage: "concurrent Panther API calls, shared by all workers"},
 		{flag: "job-timeout", env: "PANTHER_TRIAGE_JOB_TIMEOUT", def: "90s", usage: "bound on one investigation attempt; a job of a dead process is taken over 30s after it"},
 		{flag: "step-timeout", env: "PANTHER_TRIAGE_STEP_TIMEOUT", def: "30s", usage: "bound on each investigation step"},
+		{flag: "reconcile-every", env: "PANTHER_TRIAGE_RECONCILE_EVERY", def: "0s", usage: "list recent alerts this often and investigate those whose webhook never arrived (0s: off)"},
 		{flag: "shutdown-timeout", env: "PANTHER_TRIAGE_SHUTDOWN_TIMEOUT", def: "30s", usage: "on SIGTERM, how long running investigations may finish"},
 	}
 }
@@ -160,6 +162,7 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 		JobTimeout:     dur("job-timeout"),
 		StepTimeout:    dur("step-timeout"),
 		ShutdownWait:   dur("shutdown-timeout"),
+		ReconcileEvery: dur("reconcile-every"),
 	}
 	if len(errs) > 0 {
 		return c, fs.Args(), errors.Join(errs...)

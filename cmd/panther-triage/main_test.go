@@ -445,3 +445,15 @@ func TestHelpListsEverySetting(t *testing.T) {
 		t.Fatal("unknown command accepted")
 	}
 }
+
+// sampleAlert returns a copy of the documented sample alert to adapt.
+func sampleAlert(t *testing.T) panthertest.SeedAlert {
+	t.Helper()
+	for _, s := range panthertest.DefaultSeeds() {
+		if s.ID == documentedAlert {
+			return s
+		}
+	}
+	t.Fatal("no documented sample alert")
+	return panthertest.SeedAlert{}
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/panther-triage/panther-triage/handler"
 	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/reconcile"
 	"github.com/panther-triage/panther-triage/store"
 )
 
@@ -70,16 +71,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer st.Close()
-	workers := river.NewWorkers()
-	river.AddWorker(workers, investigate.NewWorker(inv, st, log))
-	if err := st.Start(ctx, workers); err != nil {
-		return err
-	}
-
 	flt, err := filter.New(cfg.filterConfig())
 	if err != nil {
 		return err
 	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, investigate.NewWorker(inv, st, log))
+	rec := reconcile.NewWorker(reconcile.Config{Every: cfg.ReconcileEvery}, pc, st, flt, log)
+	river.AddWorker(workers, rec)
+	var periodic []*river.PeriodicJob
+	if job := rec.Periodic(); job != nil {
+		periodic = append(periodic, job)
+	}
+	if err := st.Start(ctx, workers, periodic...); err != nil {
+		return err
+	}
+
 	h := handler.New(handler.Config{Secret: cfg.WebhookSecret, InsecureNoAuth: cfg.InsecureNoAuth, Filter: flt}, st, st, st, log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -1,0 +1,151 @@
+// Package reconcile finds alerts whose webhook never reached this service
+// (it was down for longer than Panther's retries, or a delivery was lost)
+// by listing recent alerts through Panther's API, and enqueues those that
+// pass the filters and were never delivered, through the same store path as
+// the webhook.
+package reconcile
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/rs/zerolog"
+
+	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/panther"
+)
+
+// Lister lists the alerts Panther created in a time range.
+type Lister interface {
+	AlertsBetween(ctx context.Context, after, before time.Time, max int) ([]panther.Alert, error)
+}
+
+// Enqueuer stores a delivery and its job unless the alert was ever delivered.
+type Enqueuer interface {
+	EnqueueMissed(ctx context.Context, d investigate.Delivery) (investigate.Enqueued, error)
+}
+
+// Filter decides whether an alert is investigated; "" means yes.
+type Filter interface {
+	Filter(d investigate.Delivery) string
+}
+
+// Config says how far back the reconciler looks.
+type Config struct {
+	// Every is how often it runs; it is off when zero.
+	Every time.Duration
+	// Lookback is how far back alerts are listed. Default 2 hours, longer
+	// than Panther's retries of a failed delivery.
+	Lookback time.Duration
+	// Grace leaves out alerts younger than this, whose webhook is likely on
+	// its way. Default 5 minutes.
+	Grace time.Duration
+	// Max bounds the alerts listed per run. Default 1000.
+	Max int
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// Job is the periodic reconcile job.
+type Job struct{}
+
+// Kind is the job's stable name in the queue.
+func (Job) Kind() string { return "reconcile_alerts" }
+
+// Worker lists recent alerts and enqueues the missed ones.
+type Worker struct {
+	river.WorkerDefaults[Job]
+	cfg    Config
+	list   Lister
+	q      Enqueuer
+	filter Filter
+	log    zerolog.Logger
+}
+
+// NewWorker returns the reconcile worker.
+func NewWorker(cfg Config, list Lister, q Enqueuer, f Filter, log zerolog.Logger) *Worker {
+	if cfg.Lookback <= 0 {
+		cfg.Lookback = 2 * time.Hour
+	}
+	if cfg.Grace <= 0 {
+		cfg.Grace = 5 * time.Minute
+	}
+	if cfg.Max <= 0 {
+		cfg.Max = 1000
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Worker{cfg: cfg, list: list, q: q, filter: f, log: log}
+}
+
+// Periodic is the river schedule of the worker, or nil when it is off.
+func (w *Worker) Periodic() *river.PeriodicJob {
+	if w.cfg.Every <= 0 {
+		return nil
+	}
+	return river.NewPeriodicJob(river.PeriodicInterval(w.cfg.Every),
+		func() (river.JobArgs, *river.InsertOpts) { return Job{}, nil },
+		&river.PeriodicJobOpts{RunOnStart: true, ID: Job{}.Kind()})
+}
+
+// Result counts what one run did.
+type Result struct {
+	Listed, Filtered, Enqueued int
+}
+
+// Work implements river.Worker.
+func (w *Worker) Work(ctx context.Context, _ *river.Job[Job]) error {
+	_, err := w.Run(ctx)
+	return err
+}
+
+// Run reconciles once.
+func (w *Worker) Run(ctx context.Context) (Result, error) {
+	now := w.cfg.Now()
+	alerts, err := w.list.AlertsBetween(ctx, now.Add(-w.cfg.Lookback), now.Add(-w.cfg.Grace), w.cfg.Max)
+	if err != nil {
+		return Result{}, fmt.Errorf("reconcile: %w", err)
+	}
+	res := Result{Listed: len(alerts)}
+	for _, a := range alerts {
+		d := delivery(a, now)
+		if reason := w.filter.Filter(d); reason != "" {
+			res.Filtered++
+			continue
+		}
+		got, err := w.q.EnqueueMissed(ctx, d)
+		if err != nil {
+			return res, fmt.Errorf("reconcile: %w", err)
+		}
+		if !got.Duplicate {
+			res.Enqueued++
+			w.log.Info().Str("alert_id", a.ID).Int64("job_id", got.JobID).Msg("reconcile: enqueued an alert whose webhook never arrived")
+		}
+	}
+	w.log.Info().Int("listed", res.Listed).Int("filtered", res.Filtered).Int("enqueued", res.Enqueued).Msg("reconcile finished")
+	return res, nil
+}
+
+// delivery is the webhook delivery Panther would have sent for a.
+func delivery(a panther.Alert, now time.Time) investigate.Delivery {
+	d := investigate.Delivery{
+		AlertID:    a.ID,
+		Severity:   a.Severity,
+		Type:       a.Type,
+		Title:      a.Title,
+		CreatedAt:  a.CreatedAt.UTC().Format(time.RFC3339Nano),
+		ReceivedAt: now,
+	}
+	if a.Detection != nil {
+		d.DetectionID, d.Name = a.Detection.ID, a.Detection.Name
+	}
+	d.Payload, _ = json.Marshal(map[string]any{
+		"source": "reconciler", "alertId": d.AlertID, "id": d.DetectionID, "severity": d.Severity,
+		"type": d.Type, "title": d.Title, "createdAt": d.CreatedAt,
+	})
+	return d
+}

@@ -1,0 +1,70 @@
+package reconcile_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/panther-triage/panther-triage/filter"
+	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/reconcile"
+	"github.com/panther-triage/panther-triage/store"
+	"github.com/panther-triage/panther-triage/store/storetest"
+)
+
+func TestReconcileEnqueuesOnlyAlertsNeverDelivered(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	srv := panthertest.New(panthertest.WithClock(func() time.Time { return now }))
+	srv.Start()
+	t.Cleanup(srv.Close)
+	seeds := panthertest.DefaultSeeds()
+	add := func(id, severity string, age time.Duration) {
+		s := seeds[0]
+		s.ID, s.Severity, s.CreatedAt = id, severity, now.Add(-age)
+		srv.AddAlert(s)
+	}
+	add("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1", "HIGH", 30*time.Minute) // delivered by webhook
+	add("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2", "HIGH", 40*time.Minute) // webhook never arrived
+	add("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa3", "INFO", 40*time.Minute) // filtered by severity
+	add("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa4", "HIGH", 2*time.Minute)  // too young: its webhook is on the way
+	add("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa5", "HIGH", 5*time.Hour)    // older than the lookback
+
+	st, err := store.Open(t.Context(), store.Config{DSN: storetest.SQLite(t), Now: func() time.Time { return now }}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	if _, err := st.Enqueue(t.Context(), investigate.Delivery{AlertID: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1", Payload: []byte("{}")}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := filter.New(filter.Config{Severities: []string{"HIGH", "CRITICAL"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc := panther.New(srv.GraphQLURL(), "", srv.Token)
+	w := reconcile.NewWorker(reconcile.Config{Every: time.Minute, Now: func() time.Time { return now }}, pc, st, f, zerolog.Nop())
+
+	res, err := w.Run(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Enqueued != 1 || res.Filtered != 1 {
+		t.Fatalf("first run: %+v; want 1 enqueued (the missed alert), 1 filtered", res)
+	}
+	rec, err := st.Investigation(t.Context(), "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2")
+	if err != nil || rec.State != investigate.StateQueued {
+		t.Fatalf("missed alert record: %+v, %v; want queued", rec, err)
+	}
+	if res, _ := w.Run(t.Context()); res.Enqueued != 0 {
+		t.Fatalf("second run enqueued %d; want 0", res.Enqueued)
+	}
+	if w.Periodic() == nil {
+		t.Fatal("no periodic job for a configured interval")
+	}
+	if reconcile.NewWorker(reconcile.Config{}, pc, st, f, zerolog.Nop()).Periodic() != nil {
+		t.Fatal("reconciler scheduled while off")
+	}
+}
