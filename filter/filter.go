@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dlclark/regexp2"
+	"github.com/dlclark/regexp2/syntax"
 
 	"github.com/panther-triage/panther-triage/investigate"
 )
@@ -34,6 +35,11 @@ type Config struct {
 	DetectionRegex string
 	// RegexTimeout bounds one match. Default 50 ms.
 	RegexTimeout time.Duration
+	// IncludeTags, when set, investigates only alerts carrying one of these
+	// tags; ExcludeTags skips alerts carrying any of them. Both compare
+	// case-insensitively.
+	IncludeTags []string
+	ExcludeTags []string
 }
 
 // Filter applies a Config to deliveries.
@@ -41,6 +47,8 @@ type Filter struct {
 	severities []string
 	types      []string
 	re         *regexp2.Regexp
+	include    []string
+	exclude    []string
 }
 
 // New checks cfg and returns its filter. Every problem is reported, one line
@@ -64,7 +72,7 @@ func New(cfg Config) (*Filter, error) {
 	if cfg.DetectionRegex != "" {
 		re, err := regexp2.Compile(cfg.DetectionRegex, regexp2.None)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("invalid detection regex %q: %v", cfg.DetectionRegex, err))
+			errs = append(errs, regexError(cfg.DetectionRegex, err))
 		} else {
 			re.MatchTimeout = cfg.RegexTimeout
 			if re.MatchTimeout <= 0 {
@@ -73,10 +81,39 @@ func New(cfg Config) (*Filter, error) {
 			f.re = re
 		}
 	}
+	f.include, f.exclude = lowerAll(cfg.IncludeTags), lowerAll(cfg.ExcludeTags)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return f, nil
+}
+
+// regexError says what is wrong with a pattern and where: the first
+// character at which a prefix of the pattern fails the same way.
+func regexError(pattern string, err error) error {
+	reason := err.Error()
+	var perr *syntax.Error
+	if errors.As(err, &perr) {
+		reason = perr.Code.String()
+		for i := 1; i <= len(pattern); i++ {
+			_, e := regexp2.Compile(pattern[:i], regexp2.None)
+			var pe *syntax.Error
+			if errors.As(e, &pe) && pe.Code == perr.Code {
+				return fmt.Errorf("invalid detection regex %q: %s at character %d (%q)", pattern, reason, i, pattern[:i])
+			}
+		}
+	}
+	return fmt.Errorf("invalid detection regex %q: %s", pattern, reason)
+}
+
+func lowerAll(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if s = strings.ToLower(strings.TrimSpace(s)); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Filter returns "" when the delivery is to be investigated, otherwise the
@@ -92,6 +129,9 @@ func (f *Filter) Filter(d investigate.Delivery) string {
 	case len(f.types) == 0 && slices.Contains(ErrorTypes, typ):
 		return fmt.Sprintf("alert type %s is a detection or system error; set PANTHER_TRIAGE_TYPES to include it", d.Type)
 	}
+	if reason := f.tags(d.Tags); reason != "" {
+		return reason
+	}
 	if f.re != nil {
 		ok, err := f.re.MatchString(d.DetectionID)
 		if err != nil {
@@ -102,6 +142,20 @@ func (f *Filter) Filter(d investigate.Delivery) string {
 		if !ok {
 			return fmt.Sprintf("detection %s does not match the detection regex", d.DetectionID)
 		}
+	}
+	return ""
+}
+
+// tags applies the include and exclude lists to an alert's tags.
+func (f *Filter) tags(tags []string) string {
+	lower := lowerAll(tags)
+	for _, t := range f.exclude {
+		if slices.Contains(lower, t) {
+			return fmt.Sprintf("tag %q is excluded", t)
+		}
+	}
+	if len(f.include) > 0 && !slices.ContainsFunc(f.include, func(t string) bool { return slices.Contains(lower, t) }) {
+		return fmt.Sprintf("no tag among %s", strings.Join(f.include, ", "))
 	}
 	return ""
 }

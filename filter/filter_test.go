@@ -29,6 +29,10 @@ func TestFilter(t *testing.T) {
 		{"look-ahead excludes AWS", Config{DetectionRegex: `^(?!AWS).*`}, d("HIGH", "RULE", "AWS.Console.RootLogin"), "does not match"},
 		{"look-ahead keeps Okta", Config{DetectionRegex: `^(?!AWS).*`}, d("HIGH", "RULE", "Okta.BruteForce"), ""},
 		{"look-behind", Config{DetectionRegex: `(?<=\.)Root`}, d("HIGH", "RULE", "AWS.RootLogin"), ""},
+		{"include tag, other case", Config{IncludeTags: []string{"threat intel"}}, tagged("Threat Intel", "Network"), ""},
+		{"include tag missing", Config{IncludeTags: []string{"pci"}}, tagged("Threat Intel"), "no tag among pci"},
+		{"exclude tag, other case", Config{ExcludeTags: []string{"NOISY"}}, tagged("noisy"), `tag "noisy" is excluded`},
+		{"exclude wins over include", Config{IncludeTags: []string{"a"}, ExcludeTags: []string{"b"}}, tagged("A", "B"), "excluded"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -41,6 +45,25 @@ func TestFilter(t *testing.T) {
 				t.Fatalf("Filter = %q; want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func tagged(tags ...string) investigate.Delivery {
+	return investigate.Delivery{AlertID: "a", Severity: "HIGH", Type: "RULE", DetectionID: "X", Tags: tags}
+}
+
+func TestRegexErrorSaysWhere(t *testing.T) {
+	tests := map[string]string{
+		`^(AWS`: `at character 2 ("^(")`,
+		`AWS)x`: `at character 4 ("AWS)")`,
+		`a[b-`:  `at character 2`,
+		`(?<=x`: `at character`,
+	}
+	for pattern, want := range tests {
+		_, err := New(Config{DetectionRegex: pattern})
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: %v; want one line with %q", pattern, err, want)
+		}
 	}
 }
 

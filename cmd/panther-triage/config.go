@@ -29,6 +29,8 @@ type Config struct {
 	Statuses       []string      // PANTHER_TRIAGE_STATUSES, default OPEN,TRIAGED
 	Types          []string      // PANTHER_TRIAGE_TYPES, default empty: all but error types
 	DetectionRegex string        // PANTHER_TRIAGE_DETECTION_REGEX, default empty: all
+	IncludeTags    []string      // PANTHER_TRIAGE_TAGS_INCLUDE, default empty: any tags
+	ExcludeTags    []string      // PANTHER_TRIAGE_TAGS_EXCLUDE, default empty: none
 	DedupWindow    time.Duration // PANTHER_TRIAGE_DEDUP_MINUTES, default 15 minutes
 	Settle         time.Duration // PANTHER_TRIAGE_SETTLE, default 0s
 	Sections       []string      // PANTHER_TRIAGE_COMMENT_SECTIONS, default all
@@ -67,6 +69,8 @@ func settings() []*setting {
 		{flag: "statuses", env: "PANTHER_TRIAGE_STATUSES", def: "OPEN,TRIAGED", usage: "alert statuses to investigate, read from the API when the investigation runs"},
 		{flag: "types", env: "PANTHER_TRIAGE_TYPES", usage: "alert types to investigate (default: all but detection and system errors)"},
 		{flag: "detection-regex", env: "PANTHER_TRIAGE_DETECTION_REGEX", usage: "Python-syntax regex the detection ID must match, e.g. ^(?!AWS).*"},
+		{flag: "tags-include", env: "PANTHER_TRIAGE_TAGS_INCLUDE", usage: "investigate only alerts with one of these tags (case-insensitive)"},
+		{flag: "tags-exclude", env: "PANTHER_TRIAGE_TAGS_EXCLUDE", usage: "skip alerts with any of these tags (case-insensitive)"},
 		{flag: "dedup-minutes", env: "PANTHER_TRIAGE_DEDUP_MINUTES", def: "15", usage: "one investigation per alert per this many minutes"},
 		{flag: "settle", env: "PANTHER_TRIAGE_SETTLE", def: "0s", usage: "wait this long after a delivery before investigating"},
 		{flag: "comment-sections", env: "PANTHER_TRIAGE_COMMENT_SECTIONS", def: strings.Join(investigate.Sections, ","), usage: "sections the comment carries"},
@@ -150,6 +154,8 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 		Statuses:       upper(list(get("statuses"))),
 		Types:          upper(list(get("types"))),
 		DetectionRegex: get("detection-regex"),
+		IncludeTags:    list(get("tags-include")),
+		ExcludeTags:    list(get("tags-exclude")),
 		DedupWindow:    time.Duration(num("dedup-minutes")) * time.Minute,
 		Settle:         dur("settle"),
 		Sections:       list(get("comment-sections")),
@@ -214,7 +220,8 @@ func (c Config) Validate(needPanther bool) error {
 }
 
 func (c Config) filterConfig() filter.Config {
-	return filter.Config{Severities: c.Severities, Types: c.Types, DetectionRegex: c.DetectionRegex}
+	return filter.Config{Severities: c.Severities, Types: c.Types, DetectionRegex: c.DetectionRegex,
+		IncludeTags: c.IncludeTags, ExcludeTags: c.ExcludeTags}
 }
 
 // boolText is a setting that is a flag without a value on the command line
