@@ -90,6 +90,7 @@ type Outcome struct {
 // step timings.
 func (o Outcome) Apply(rec *Record) {
 	rec.State, rec.Error = o.State, o.Reason
+	rec.Comment, rec.CommentID = o.Comment, o.CommentID
 	rec.Timings = map[string]string{}
 	if o.State != StateDone {
 		return
@@ -100,7 +101,7 @@ func (o Outcome) Apply(rec *Record) {
 		rec.DetectionID = r.Alert.Detection.ID
 	}
 	rec.Verdict, rec.Confidence, rec.Summary = r.Verdict.Verdict, r.Verdict.Confidence, r.Summary
-	rec.Findings, rec.Comment, rec.CommentID = r.Findings, o.Comment, o.CommentID
+	rec.Findings = r.Findings
 	for step, d := range r.Timings {
 		rec.Timings[step] = d.Round(time.Millisecond).String()
 	}
@@ -111,15 +112,9 @@ func (o Outcome) Apply(rec *Record) {
 // comments with what it could gather. A transient error from reading the
 // alert, listing or posting comments is returned for the job to retry.
 func (inv *Investigator) Run(ctx context.Context, alertID string, jobID int64, lastAttempt bool) (Outcome, error) {
-	alert, err := inv.pc.Alert(ctx, alertID)
-	if errors.Is(err, panther.ErrNotFound) {
-		return Outcome{State: StateSkipped, Reason: "alert not found in Panther (deleted?)"}, nil
-	}
-	if err != nil {
-		return Outcome{}, fmt.Errorf("investigate %s: %w", alertID, err)
-	}
-	if !slices.Contains(inv.opts.Statuses, alert.Status) {
-		return Outcome{State: StateSkipped, Reason: fmt.Sprintf("alert status is %s; investigating only %s", alert.Status, strings.Join(inv.opts.Statuses, ", "))}, nil
+	alert, skip, err := inv.readAlert(ctx, alertID)
+	if err != nil || skip != nil {
+		return ptrOr(skip), err
 	}
 
 	c := &Case{Alert: alert, Now: inv.opts.Now()}
@@ -135,14 +130,86 @@ func (inv *Investigator) Run(ctx context.Context, alertID string, jobID int64, l
 	}
 	report.Summary = Summarize(report, c)
 	out := Outcome{State: StateDone, Report: report, Comment: Render(report, inv.opts.Sections, inv.opts.Format)}
+	return inv.finish(ctx, alertID, jobID, out)
+}
+
+// Repeat comments on an alert that repeats one investigated a moment ago
+// (same detection, same title: a storm) instead of investigating it again:
+// the comment links the earlier alert and repeats its verdict.
+func (inv *Investigator) Repeat(ctx context.Context, alertID string, jobID int64, earlier Record) (Outcome, error) {
+	alert, skip, err := inv.readAlert(ctx, alertID)
+	if err != nil || skip != nil {
+		return ptrOr(skip), err
+	}
+	v := Verdict{Verdict: earlier.Verdict, Confidence: earlier.Confidence}
+	w := &writer{html: inv.opts.Format == panther.FormatHTML}
+	w.line(Headline(v))
+	where := earlier.AlertID
+	if earlier.Link != "" {
+		where += " (" + earlier.Link + ")"
+	}
+	summary := fmt.Sprintf("Not investigated again: this alert repeats alert %s of detection %s with the same title, investigated at %s. Its verdict applies here too.",
+		where, earlier.DetectionID, earlier.UpdatedAt.UTC().Format(time.RFC3339))
+	w.line(w.q(summary))
+	w.line("")
+	w.line(Marker(jobID, alertID))
+	out := Outcome{State: StateDone, Comment: w.String(), Report: Report{
+		AlertID: alertID, JobID: jobID, Alert: alert, Verdict: v, Summary: summary,
+		Findings: []Finding{{Step: "storm", Kind: "repeat", Severity: WeightInfo, Title: summary,
+			Evidence: []Evidence{{Kind: "alert", Ref: earlier.AlertID}}}},
+	}}
+	return inv.finish(ctx, alertID, jobID, out)
+}
+
+// Notice comments on an alert that it was not investigated, and why (a
+// budget ran out): never a silent drop.
+func (inv *Investigator) Notice(ctx context.Context, alertID string, jobID int64, reason string) (Outcome, error) {
+	_, skip, err := inv.readAlert(ctx, alertID)
+	if err != nil || skip != nil {
+		return ptrOr(skip), err
+	}
+	w := &writer{html: inv.opts.Format == panther.FormatHTML}
+	w.line(w.q("panther-triage: NOT INVESTIGATED — " + reason))
+	w.line("")
+	w.line(Marker(jobID, alertID))
+	out := Outcome{State: StateSkipped, Reason: "not investigated: " + reason, Comment: w.String()}
+	return inv.finish(ctx, alertID, jobID, out)
+}
+
+// readAlert reads the alert, or says why the job skips it (deleted, or a
+// status not investigated).
+func (inv *Investigator) readAlert(ctx context.Context, alertID string) (*panther.Alert, *Outcome, error) {
+	alert, err := inv.pc.Alert(ctx, alertID)
+	if errors.Is(err, panther.ErrNotFound) {
+		return nil, &Outcome{State: StateSkipped, Reason: "alert not found in Panther (deleted?)"}, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("investigate %s: %w", alertID, err)
+	}
+	if !slices.Contains(inv.opts.Statuses, alert.Status) {
+		return nil, &Outcome{State: StateSkipped, Reason: fmt.Sprintf("alert status is %s; investigating only %s", alert.Status, strings.Join(inv.opts.Statuses, ", "))}, nil
+	}
+	return alert, nil, nil
+}
+
+// finish posts the outcome's comment once, unless in dry run.
+func (inv *Investigator) finish(ctx context.Context, alertID string, jobID int64, out Outcome) (Outcome, error) {
 	if inv.opts.DryRun {
 		return out, nil
 	}
+	var err error
 	out.CommentID, out.Posted, err = inv.postOnce(ctx, alertID, jobID, out.Comment)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("investigate %s: %w", alertID, err)
 	}
 	return out, nil
+}
+
+func ptrOr(o *Outcome) Outcome {
+	if o == nil {
+		return Outcome{}
+	}
+	return *o
 }
 
 // postOnce posts body unless a comment carrying this job's marker is

@@ -26,6 +26,7 @@ type Record struct {
 	DetectionID string            `json:"detectionId,omitempty"`
 	Title       string            `json:"title,omitempty"`
 	Severity    string            `json:"severity,omitempty"`
+	Link        string            `json:"link,omitempty"` // the alert in Panther's console, from the delivery
 	State       string            `json:"state"`
 	Verdict     string            `json:"verdict,omitempty"`
 	Confidence  float64           `json:"confidence"`

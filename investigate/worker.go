@@ -11,6 +11,12 @@ import (
 	"github.com/panther-triage/panther-triage/panther"
 )
 
+// How a storm follower waits for its leader's verdict.
+const (
+	leaderPoll    = 3 * time.Second
+	maxLeaderWait = time.Hour
+)
+
 // Recorder keeps investigation records.
 type Recorder interface {
 	Investigation(ctx context.Context, alertID string) (Record, error)
@@ -40,6 +46,20 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Job]) error {
 	alertID := job.Args.AlertID
 	log := w.log.With().Str("alert_id", alertID).Int64("job_id", job.ID).Int("attempt", job.Attempt).Logger()
 
+	var leader *Record
+	if job.Args.Mode == ModeRepeat {
+		l, err := w.rec.Investigation(ctx, job.Args.RepeatOf)
+		switch {
+		case err == nil && (l.State == StateQueued || l.State == StateRunning) && start.Sub(job.CreatedAt) < maxLeaderWait:
+			// The storm's leader is still being investigated: link to its
+			// verdict once there is one.
+			return river.JobSnooze(leaderPoll)
+		case err == nil && l.State == StateDone:
+			leader = &l
+		}
+		// Otherwise the leader failed or is gone: investigate this one.
+	}
+
 	rec, err := w.rec.Investigation(ctx, alertID)
 	if err != nil && !errors.Is(err, ErrNoRecord) {
 		return err
@@ -59,7 +79,15 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Job]) error {
 	}
 
 	lastAttempt := job.Attempt >= job.MaxAttempts
-	out, err := w.inv.Run(ctx, alertID, job.ID, lastAttempt)
+	var out Outcome
+	switch {
+	case leader != nil:
+		out, err = w.inv.Repeat(ctx, alertID, job.ID, *leader)
+	case job.Args.Mode == ModeOverBudget:
+		out, err = w.inv.Notice(ctx, alertID, job.ID, job.Args.Reason)
+	default:
+		out, err = w.inv.Run(ctx, alertID, job.ID, lastAttempt)
+	}
 	rec.UpdatedAt = w.now()
 	if err != nil {
 		var rl *panther.RateLimitError

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -69,6 +70,9 @@ func (s *Store) enqueue(ctx context.Context, d investigate.Delivery, claim strin
 			return fmt.Errorf("claim delivery: %w", err)
 		}
 		job := investigate.Job{AlertID: d.AlertID, DetectionID: d.DetectionID, ReceivedAt: d.ReceivedAt}
+		if err := s.route(ctx, q, d, now, &job); err != nil {
+			return err
+		}
 		opts := &river.InsertOpts{}
 		if s.cfg.Settle > 0 {
 			opts.ScheduledAt = now.Add(s.cfg.Settle)
@@ -78,7 +82,7 @@ func (s *Store) enqueue(ctx context.Context, d investigate.Delivery, claim strin
 			return fmt.Errorf("insert job: %w", err)
 		}
 		out.JobID = res.Job.ID
-		if err := q.exec(ctx, `UPDATE triage_delivery SET job_id = $1 WHERE alert_id = $2`, out.JobID, d.AlertID); err != nil {
+		if err := q.exec(ctx, `UPDATE triage_delivery SET job_id = $1, mode = $2 WHERE alert_id = $3`, out.JobID, job.Mode, d.AlertID); err != nil {
 			return fmt.Errorf("link job: %w", err)
 		}
 		rec := investigate.Record{
@@ -87,6 +91,7 @@ func (s *Store) enqueue(ctx context.Context, d investigate.Delivery, claim strin
 			DetectionID: d.DetectionID,
 			Title:       d.Title,
 			Severity:    d.Severity,
+			Link:        d.Link,
 			State:       investigate.StateQueued,
 			CreatedAt:   now,
 			UpdatedAt:   now,
@@ -97,4 +102,80 @@ func (s *Store) enqueue(ctx context.Context, d investigate.Delivery, claim strin
 		return investigate.Enqueued{}, fmt.Errorf("store: enqueue alert %s: %w", d.AlertID, err)
 	}
 	return out, nil
+}
+
+// route decides what the job of a newly accepted delivery does: link to the
+// leader of its storm, stop at a budget, or investigate (and lead a storm).
+func (s *Store) route(ctx context.Context, q querier, d investigate.Delivery, now time.Time, job *investigate.Job) error {
+	title := investigate.NormalizeTitle(d.Title)
+	storm := d.DetectionID != "" && title != ""
+	windowStart := now.Add(-s.cfg.DedupWindow).UnixMilli()
+	if storm {
+		var leader string
+		err := q.queryRow(ctx, `SELECT leader_alert_id FROM triage_storm
+			WHERE detection_id = $1 AND title_key = $2 AND started_at > $3 AND leader_alert_id <> $4`,
+			d.DetectionID, title, windowStart, d.AlertID).Scan(&leader)
+		if err == nil {
+			job.Mode, job.RepeatOf = investigate.ModeRepeat, leader
+			return nil
+		}
+		if !isNoRows(err) {
+			return fmt.Errorf("read storm: %w", err)
+		}
+	}
+	if reason, err := s.overBudget(ctx, q, d.DetectionID, now); err != nil {
+		return err
+	} else if reason != "" {
+		job.Mode, job.Reason = investigate.ModeOverBudget, reason
+		return nil
+	}
+	if !storm {
+		return nil
+	}
+	// Lead the storm, unless another delivery of it just did.
+	var leader string
+	err := q.queryRow(ctx, `
+		INSERT INTO triage_storm (detection_id, title_key, leader_alert_id, started_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (detection_id, title_key) DO UPDATE
+			SET leader_alert_id = excluded.leader_alert_id, started_at = excluded.started_at
+			WHERE triage_storm.started_at <= $5 OR triage_storm.leader_alert_id = excluded.leader_alert_id
+		RETURNING leader_alert_id`,
+		d.DetectionID, title, d.AlertID, now.UnixMilli(), windowStart).Scan(&leader)
+	switch {
+	case isNoRows(err):
+		if err := q.queryRow(ctx, `SELECT leader_alert_id FROM triage_storm WHERE detection_id = $1 AND title_key = $2`,
+			d.DetectionID, title).Scan(&leader); err != nil {
+			return fmt.Errorf("read storm: %w", err)
+		}
+		job.Mode, job.RepeatOf = investigate.ModeRepeat, leader
+	case err != nil:
+		return fmt.Errorf("lead storm: %w", err)
+	}
+	return nil
+}
+
+// overBudget says which budget, if any, an investigation started now would
+// exceed. The delivery being routed is already counted.
+func (s *Store) overBudget(ctx context.Context, q querier, detectionID string, now time.Time) (string, error) {
+	hourAgo := now.Add(-time.Hour).UnixMilli()
+	if max := s.cfg.MaxPerDetectionHour; max > 0 && detectionID != "" {
+		var n int
+		if err := q.queryRow(ctx, `SELECT count(*) FROM triage_delivery WHERE detection_id = $1 AND accepted_at > $2 AND mode = ''`,
+			detectionID, hourAgo).Scan(&n); err != nil {
+			return "", fmt.Errorf("count budget: %w", err)
+		}
+		if n > max {
+			return fmt.Sprintf("the budget of %d investigations per hour for detection %s is used up", max, detectionID), nil
+		}
+	}
+	if max := s.cfg.MaxPerHour; max > 0 {
+		var n int
+		if err := q.queryRow(ctx, `SELECT count(*) FROM triage_delivery WHERE accepted_at > $1 AND mode = ''`, hourAgo).Scan(&n); err != nil {
+			return "", fmt.Errorf("count budget: %w", err)
+		}
+		if n > max {
+			return fmt.Sprintf("the budget of %d investigations per hour is used up", max), nil
+		}
+	}
+	return "", nil
 }

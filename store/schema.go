@@ -9,7 +9,19 @@ var schema = []string{
 		accepted_at  BIGINT NOT NULL,
 		job_id       BIGINT NOT NULL DEFAULT 0,
 		detection_id TEXT NOT NULL,
+		mode         TEXT NOT NULL DEFAULT '',
 		payload      TEXT NOT NULL
+	)`,
+	`CREATE INDEX IF NOT EXISTS triage_delivery_accepted ON triage_delivery (accepted_at)`,
+	`CREATE INDEX IF NOT EXISTS triage_delivery_detection ON triage_delivery (detection_id, accepted_at)`,
+	// One row per storm: alerts of one detection with one normalised title.
+	// The leader is investigated; the others within the window link to it.
+	`CREATE TABLE IF NOT EXISTS triage_storm (
+		detection_id    TEXT NOT NULL,
+		title_key       TEXT NOT NULL,
+		leader_alert_id TEXT NOT NULL,
+		started_at      BIGINT NOT NULL,
+		PRIMARY KEY (detection_id, title_key)
 	)`,
 	`CREATE TABLE IF NOT EXISTS triage_investigation (
 		alert_id     TEXT PRIMARY KEY,

@@ -22,6 +22,13 @@ type Config struct {
 	DedupWindow time.Duration
 	// Settle delays each investigation after its delivery. Default 0.
 	Settle time.Duration
+	// MaxPerDetectionHour and MaxPerHour bound the investigations started
+	// in any hour, for one detection and in all; beyond them an alert gets a
+	// short comment instead. Zero: no bound. Counted in the database, so the
+	// bounds hold across replicas (give or take deliveries in flight at the
+	// same instant).
+	MaxPerDetectionHour int
+	MaxPerHour          int
 	// Workers is how many investigations run at once in this process.
 	// Default 4.
 	Workers int

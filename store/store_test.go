@@ -205,3 +205,73 @@ func TestEnqueueMissedOnlyNeverSeenAlerts(t *testing.T) {
 		}
 	})
 }
+
+// storm is a delivery with a title, for storm tests.
+func storm(alertID, title string) investigate.Delivery {
+	d := delivery(alertID)
+	d.Title = title
+	return d
+}
+
+func TestStormFollowersLinkToTheLeader(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		c := newClock()
+		s := open(t, dsn, c)
+		ctx := t.Context()
+		mustEnqueue := func(d investigate.Delivery) investigate.Enqueued {
+			t.Helper()
+			got, err := s.Enqueue(ctx, d)
+			if err != nil || got.Duplicate {
+				t.Fatalf("enqueue %s: %+v, %v", d.AlertID, got, err)
+			}
+			return got
+		}
+		mustEnqueue(storm("leader", "New Alert: Root login from [1.2.3.4]"))
+		c.Advance(time.Minute)
+		mustEnqueue(storm("follower", "[Re-sent]: Root login from [1.2.3.4]"))
+		mustEnqueue(storm("other-title", "Root login from [5.6.7.8]"))
+		modes := s.JobModes(t)
+		if modes["leader"] != "" || modes["follower"] != "repeat:leader" || modes["other-title"] != "" {
+			t.Fatalf("modes = %v; want the follower to repeat the leader, the rest investigated", modes)
+		}
+		// After the window the storm starts anew.
+		c.Advance(15 * time.Minute)
+		mustEnqueue(storm("late", "Root login from [1.2.3.4]"))
+		if m := s.JobModes(t)["late"]; m != "" {
+			t.Fatalf("alert after the window: mode %q; want a full investigation", m)
+		}
+	})
+}
+
+func TestBudgets(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		c := newClock()
+		s, err := store.Open(t.Context(), store.Config{DSN: dsn, Now: c.Now, MaxPerDetectionHour: 2, MaxPerHour: 3}, zerolog.Nop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Close)
+		ctx := t.Context()
+		add := func(id, detection string) {
+			d := delivery(id)
+			d.DetectionID, d.Title = detection, id // distinct titles: no storm
+			if _, err := s.Enqueue(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		add("a1", "A")
+		add("a2", "A")
+		add("a3", "A") // third of detection A in the hour
+		add("b1", "B")
+		add("c1", "C") // fourth investigation in the hour
+		c.Advance(61 * time.Minute)
+		add("a4", "A") // a new hour
+		modes := s.JobModes(t)
+		want := map[string]string{"a1": "", "a2": "", "a3": "over_budget", "b1": "", "c1": "over_budget", "a4": ""}
+		for id, m := range want {
+			if !strings.HasPrefix(modes[id], m) || (m == "" && modes[id] != "") {
+				t.Errorf("%s: mode %q; want %q", id, modes[id], m)
+			}
+		}
+	})
+}

@@ -33,6 +33,8 @@ type Config struct {
 	ExcludeTags    []string      // PANTHER_TRIAGE_TAGS_EXCLUDE, default empty: none
 	DedupWindow    time.Duration // PANTHER_TRIAGE_DEDUP_MINUTES, default 15 minutes
 	Settle         time.Duration // PANTHER_TRIAGE_SETTLE, default 0s
+	MaxPerDetHour  int           // PANTHER_TRIAGE_MAX_PER_DETECTION_HOUR, default 30; 0: no bound
+	MaxPerHour     int           // PANTHER_TRIAGE_MAX_PER_HOUR, default 500; 0: no bound
 	Sections       []string      // PANTHER_TRIAGE_COMMENT_SECTIONS, default all
 	CommentFormat  string        // PANTHER_TRIAGE_COMMENT_FORMAT, default PLAIN_TEXT
 	DryRun         bool          // PANTHER_TRIAGE_DRY_RUN, default false
@@ -73,6 +75,8 @@ func settings() []*setting {
 		{flag: "tags-exclude", env: "PANTHER_TRIAGE_TAGS_EXCLUDE", usage: "skip alerts with any of these tags (case-insensitive)"},
 		{flag: "dedup-minutes", env: "PANTHER_TRIAGE_DEDUP_MINUTES", def: "15", usage: "one investigation per alert per this many minutes"},
 		{flag: "settle", env: "PANTHER_TRIAGE_SETTLE", def: "0s", usage: "wait this long after a delivery before investigating"},
+		{flag: "max-per-detection-hour", env: "PANTHER_TRIAGE_MAX_PER_DETECTION_HOUR", def: "30", usage: "investigations per detection per hour; beyond, alerts get a short comment saying why not (0: no bound)"},
+		{flag: "max-per-hour", env: "PANTHER_TRIAGE_MAX_PER_HOUR", def: "500", usage: "investigations per hour in all (0: no bound)"},
 		{flag: "comment-sections", env: "PANTHER_TRIAGE_COMMENT_SECTIONS", def: strings.Join(investigate.Sections, ","), usage: "sections the comment carries"},
 		{flag: "comment-format", env: "PANTHER_TRIAGE_COMMENT_FORMAT", def: panther.FormatPlainText, usage: "PLAIN_TEXT or HTML"},
 		{flag: "dry-run", env: "PANTHER_TRIAGE_DRY_RUN", def: "false", usage: "investigate but write nothing to Panther"},
@@ -158,6 +162,8 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 		ExcludeTags:    list(get("tags-exclude")),
 		DedupWindow:    time.Duration(num("dedup-minutes")) * time.Minute,
 		Settle:         dur("settle"),
+		MaxPerDetHour:  num("max-per-detection-hour"),
+		MaxPerHour:     num("max-per-hour"),
 		Sections:       list(get("comment-sections")),
 		CommentFormat:  strings.ToUpper(get("comment-format")),
 		DryRun:         boolean("dry-run"),

@@ -65,6 +65,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	st, err := store.Open(ctx, store.Config{
 		DSN: cfg.DB, DedupWindow: cfg.DedupWindow, Settle: cfg.Settle,
+		MaxPerDetectionHour: cfg.MaxPerDetHour, MaxPerHour: cfg.MaxPerHour,
 		Workers: cfg.Workers, JobTimeout: cfg.JobTimeout,
 	}, log)
 	if err != nil {

@@ -1,0 +1,44 @@
+package store
+
+import (
+	"database/sql"
+	"encoding/json"
+	"testing"
+
+	"github.com/panther-triage/panther-triage/investigate"
+)
+
+// JobModes (tests only) reads every queued investigation job and says, per alert, what
+// it will do: "" investigate, "repeat:<leader>", "over_budget: <reason>".
+func (s *Store) JobModes(t *testing.T) map[string]string {
+	t.Helper()
+	args := "args::text" // PostgreSQL: jsonb
+	if _, ok := s.be.(*riverBackend[*sql.Tx]); ok {
+		args = "json(args)" // SQLite keeps JSONB blobs
+	}
+	rows, err := s.be.db().query(t.Context(), `SELECT `+args+` FROM river_job WHERE kind = 'investigate_alert' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var raw string
+		if err := rows.Scan(&raw); err != nil {
+			t.Fatal(err)
+		}
+		var j investigate.Job
+		if err := json.Unmarshal([]byte(raw), &j); err != nil {
+			t.Fatal(err)
+		}
+		switch j.Mode {
+		case investigate.ModeRepeat:
+			out[j.AlertID] = "repeat:" + j.RepeatOf
+		case investigate.ModeOverBudget:
+			out[j.AlertID] = "over_budget: " + j.Reason
+		default:
+			out[j.AlertID] = ""
+		}
+	}
+	return out
+}
