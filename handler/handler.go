@@ -53,8 +53,13 @@ type Config struct {
 	// Filter decides which deliveries are investigated. Default nil: every
 	// delivery is.
 	Filter Filter
-	// Now is the clock used for Delivery.ReceivedAt. Default nil: time.Now.
+	// Now is the clock used for Delivery.ReceivedAt and the page's ages.
+	// Default nil: time.Now.
 	Now func() time.Time
+	// PantherURL is the Panther console's base URL, e.g.
+	// https://example.runpanther.net. When set, the page links alert IDs to
+	// <PantherURL>/alerts/<id>. Default empty: alert IDs are shown as text.
+	PantherURL string
 }
 
 const (
@@ -78,6 +83,7 @@ type server struct {
 	records  Records
 	validate *validator.Validate
 	now      func() time.Time
+	pages    *pages
 }
 
 // New returns the router with every route of the service:
@@ -87,6 +93,9 @@ type server struct {
 //	GET  /readyz                           200 when the database answers
 //	GET  /api/v1/investigations?limit=N    newest first (secret)
 //	GET  /api/v1/investigations/{alertId}  one record (secret)
+//	GET  /                                 the investigations page (secret)
+//	GET  /investigations/{alertId}         one report as a page (secret)
+//	GET  /static/*                         the page's style sheet (secret)
 //
 // q, db and records must not be nil. Every request gets a request ID
 // (response header X-Request-Id, log field request_id) on a copy of log;
@@ -103,6 +112,11 @@ func New(cfg Config, q Enqueuer, db Pinger, records Records, log zerolog.Logger)
 	if s.now == nil {
 		s.now = time.Now
 	}
+	pages, err := newPages(s)
+	if err != nil {
+		panic(err) // the templates are embedded: a test catches this
+	}
+	s.pages = pages
 
 	r := chi.NewRouter()
 	r.Use(
@@ -125,6 +139,13 @@ func New(cfg Config, q Enqueuer, db Pinger, records Records, log zerolog.Logger)
 		r.Use(s.requireSecret)
 		r.Get("/investigations", s.handle(s.listInvestigations))
 		r.Get("/investigations/{alertId}", s.handle(s.getInvestigation))
+	})
+
+	r.Group(func(r chi.Router) {
+		r.Use(s.requireSecret)
+		r.Get("/", s.page(s.listInvestigationsPage))
+		r.Get("/investigations/{alertId}", s.page(s.investigationPage))
+		r.Get("/static/*", staticHandler().ServeHTTP)
 	})
 	return r
 }
