@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +22,7 @@ type Config struct {
 	PantherURL     string        // PANTHER_API_URL, required (not with --dev)
 	PantherRESTURL string        // PANTHER_REST_URL, default PantherURL without /public/graphql
 	PantherToken   string        // PANTHER_API_TOKEN, required (not with --dev); never logged
+	ConsoleURL     string        // PANTHER_TRIAGE_CONSOLE_URL, default PantherURL's host without "api."
 	Addr           string        // PANTHER_TRIAGE_ADDR, default :8080
 	WebhookSecret  string        // PANTHER_TRIAGE_WEBHOOK_SECRET, required unless InsecureNoAuth
 	InsecureNoAuth bool          // PANTHER_TRIAGE_INSECURE_NO_AUTH, default false
@@ -63,6 +65,7 @@ func settings() []*setting {
 		{flag: "panther-url", env: "PANTHER_API_URL", usage: "Panther GraphQL endpoint, https://api.<your-panther-domain>/public/graphql (required)"},
 		{flag: "panther-rest-url", env: "PANTHER_REST_URL", usage: "Panther REST base (default: the GraphQL URL without /public/graphql)"},
 		{flag: "panther-token", env: "PANTHER_API_TOKEN", usage: "Panther API token, sent as X-API-Key (required)"},
+		{flag: "console-url", env: "PANTHER_TRIAGE_CONSOLE_URL", usage: "Panther console base URL for links on the page (default: the API URL's host without \"api.\")"},
 		{flag: "addr", env: "PANTHER_TRIAGE_ADDR", def: ":8080", usage: "listen address"},
 		{flag: "webhook-secret", env: "PANTHER_TRIAGE_WEBHOOK_SECRET", usage: "secret Panther sends as 'Authorization: Bearer <secret>' (required unless --insecure-no-auth)"},
 		{flag: "insecure-no-auth", env: "PANTHER_TRIAGE_INSECURE_NO_AUTH", def: "false", usage: "accept webhooks and API calls without the secret"},
@@ -150,6 +153,7 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 		PantherURL:     get("panther-url"),
 		PantherRESTURL: get("panther-rest-url"),
 		PantherToken:   get("panther-token"),
+		ConsoleURL:     get("console-url"),
 		Addr:           get("addr"),
 		WebhookSecret:  get("webhook-secret"),
 		InsecureNoAuth: boolean("insecure-no-auth"),
@@ -237,6 +241,20 @@ type boolText string
 func (b *boolText) String() string     { return string(*b) }
 func (b *boolText) Set(v string) error { *b = boolText(v); return nil }
 func (b *boolText) IsBoolFlag() bool   { return true }
+
+// consoleURL is the Panther console's base URL: the configured one, or the
+// API's host without its "api." prefix (https://api.acme.runpanther.net/…
+// → https://acme.runpanther.net).
+func (c Config) consoleURL() string {
+	if c.ConsoleURL != "" || c.Dev {
+		return c.ConsoleURL
+	}
+	u, err := url.Parse(c.PantherURL)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + strings.TrimPrefix(u.Host, "api.")
+}
 
 func list(s string) []string {
 	var out []string

@@ -457,3 +457,16 @@ func sampleAlert(t *testing.T) panthertest.SeedAlert {
 	t.Fatal("no documented sample alert")
 	return panthertest.SeedAlert{}
 }
+
+func TestConsoleURL(t *testing.T) {
+	tests := map[string]Config{
+		"https://acme.runpanther.net":   {PantherURL: "https://api.acme.runpanther.net/public/graphql"},
+		"https://console.example.com":   {PantherURL: "https://api.acme.runpanther.net/public/graphql", ConsoleURL: "https://console.example.com"},
+		"https://panther.internal:8443": {PantherURL: "https://panther.internal:8443/public/graphql"},
+	}
+	for want, cfg := range tests {
+		if got := cfg.consoleURL(); got != want {
+			t.Errorf("consoleURL(%+v) = %q; want %q", cfg, got, want)
+		}
+	}
+}

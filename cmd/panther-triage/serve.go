@@ -88,7 +88,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
-	h := handler.New(handler.Config{Secret: cfg.WebhookSecret, InsecureNoAuth: cfg.InsecureNoAuth, Filter: flt}, st, st, st, log)
+	h := handler.New(handler.Config{
+		Secret: cfg.WebhookSecret, InsecureNoAuth: cfg.InsecureNoAuth, Filter: flt, PantherURL: cfg.consoleURL(),
+	}, st, st, st, log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		_ = st.Stop(context.Background())
