@@ -32,6 +32,7 @@ func steps(cfg Config, pc *panther.Client) []investigate.Step {
 		investigate.Indicators(),
 		investigate.Detection(pc),
 		investigate.Enrichment(),
+		investigate.History(pc),
 	}
 }
 

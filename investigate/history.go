@@ -1,0 +1,223 @@
+package investigate
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/panther-triage/panther-triage/panther"
+)
+
+// AlertLister lists earlier alerts: those of one detection, and those of
+// every detection in a time range.
+type AlertLister interface {
+	AlertsByDetection(ctx context.Context, detectionID string, since time.Time, max int) ([]panther.Alert, error)
+	AlertsBetween(ctx context.Context, after, before time.Time, max int) ([]panther.Alert, error)
+}
+
+// History returns the step that reads the alert's past: the detection's
+// alerts of the last 7 days and how analysts closed them, the most recent
+// one like this, and the last 24 hours' alerts of other detections that
+// name the same indicators.
+//
+// Panther's alert listing carries no events, so "names the same indicator"
+// means the indicator appears in the other alert's title, where Panther's
+// dedup string (usually the actor or the IP) lands.
+func History(src AlertLister) Step { return &historyStep{src: src} }
+
+type historyStep struct{ src AlertLister }
+
+// History windows and bounds.
+const (
+	detectionHistory = 7 * 24 * time.Hour
+	relatedHistory   = 24 * time.Hour
+	maxHistory       = 200
+	// falsePositiveShare of earlier alerts closed as invalid makes the
+	// history point to benign, given at least minHistory earlier alerts.
+	falsePositiveShare = 0.8
+	minHistory         = 3
+)
+
+func (s *historyStep) Name() string    { return "history" }
+func (s *historyStep) After() []string { return []string{"indicators"} }
+
+func (s *historyStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
+	a := c.Alert
+	at := a.CreatedAt
+	if at.IsZero() {
+		at = c.Now
+	}
+	var out []Finding
+	if a.Detection != nil && a.Detection.ID != "" {
+		earlier, err := s.src.AlertsByDetection(ctx, a.Detection.ID, at.Add(-detectionHistory), maxHistory)
+		if err != nil {
+			return nil, fmt.Errorf("detection history: %w", err)
+		}
+		out = append(out, detectionFindings(c, before(earlier, a.ID, at))...)
+	}
+	keys := historyKeys(c.Indicators)
+	if len(keys) > 0 {
+		recent, err := s.src.AlertsBetween(ctx, at.Add(-relatedHistory), at, maxHistory)
+		if err != nil {
+			return nil, fmt.Errorf("related alerts: %w", err)
+		}
+		if f, ok := relatedFinding(c, before(recent, a.ID, at), keys); ok {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// before keeps the alerts other than id created before at, newest first.
+func before(alerts []panther.Alert, id string, at time.Time) []panther.Alert {
+	out := slices.DeleteFunc(slices.Clone(alerts), func(o panther.Alert) bool { return o.ID == id || !o.CreatedAt.Before(at) })
+	slices.SortFunc(out, func(x, y panther.Alert) int { return y.CreatedAt.Compare(x.CreatedAt) })
+	return out
+}
+
+func detectionFindings(c *Case, earlier []panther.Alert) []Finding {
+	det := c.Alert.Detection.ID
+	if len(earlier) == 0 {
+		return []Finding{{Step: "history", Kind: "first_alert", Severity: WeightInfo,
+			Title: fmt.Sprintf("First alert of %s in 7 days", det)}}
+	}
+	byStatus := map[string]int{}
+	for _, e := range earlier {
+		byStatus[e.Status]++
+	}
+	var parts []string
+	for _, st := range []string{"CLOSED", "RESOLVED", "TRIAGED", "OPEN"} {
+		if n := byStatus[st]; n > 0 {
+			label := strings.ToLower(st)
+			if st == "CLOSED" {
+				label = "closed as false positive"
+			}
+			parts = append(parts, fmt.Sprintf("%d %s", n, label))
+		}
+	}
+	out := []Finding{{
+		Step: "history", Kind: "detection_history", Severity: WeightInfo,
+		Title:    fmt.Sprintf("%s raised %d other alert(s) in 7 days: %s", det, len(earlier), strings.Join(parts, ", ")),
+		Evidence: alertEvidence(earlier),
+	}}
+	title := NormalizeTitle(c.Alert.Title)
+	for _, e := range earlier {
+		if NormalizeTitle(e.Title) == title {
+			out = append(out, Finding{
+				Step: "history", Kind: "similar_alert", Severity: WeightInfo,
+				Title:    fmt.Sprintf("The same alert was raised %s before (%s), now %s", c.Alert.CreatedAt.Sub(e.CreatedAt).Round(time.Minute), e.ID, e.Status),
+				Evidence: []Evidence{{Kind: "alert", Ref: e.ID}},
+			})
+			break
+		}
+	}
+	if len(earlier) >= minHistory {
+		if share := float64(byStatus["CLOSED"]) / float64(len(earlier)); share >= falsePositiveShare {
+			out = append(out, Finding{
+				Step: "history", Kind: "usually_false_positive", Severity: WeightBenign,
+				Title:    fmt.Sprintf("Analysts closed %d of %d earlier alerts of %s as false positives", byStatus["CLOSED"], len(earlier), det),
+				Evidence: alertEvidence(earlier),
+			})
+		}
+	}
+	// Has this actor been seen by this detection before?
+	for _, k := range historyKeys(c.Indicators) {
+		if k.Kind == KindIP {
+			continue // addresses change; users and accounts tell more
+		}
+		seen := slices.ContainsFunc(earlier, func(e panther.Alert) bool { return mentions(e.Title, k.Value) })
+		if !seen && len(earlier) >= minHistory && mentions(c.Alert.Title, k.Value) {
+			out = append(out, Finding{
+				Step: "history", Kind: "new_actor", Severity: WeightSuspicious,
+				Title: fmt.Sprintf("%s %s is new: none of the %d earlier alerts of %s names it", k.Kind, k.Value, len(earlier), det),
+			})
+		}
+		break
+	}
+	return out
+}
+
+func relatedFinding(c *Case, recent []panther.Alert, keys []Indicator) (Finding, bool) {
+	det := ""
+	if c.Alert.Detection != nil {
+		det = c.Alert.Detection.ID
+	}
+	var hits []panther.Alert
+	var named []string
+	for _, r := range recent {
+		if r.Detection != nil && r.Detection.ID == det {
+			continue
+		}
+		for _, k := range keys {
+			if mentions(r.Title, k.Value) {
+				hits = append(hits, r)
+				if !slices.Contains(named, k.Value) {
+					named = append(named, k.Value)
+				}
+				break
+			}
+		}
+	}
+	if len(hits) == 0 {
+		return Finding{}, false
+	}
+	var dets []string
+	for _, h := range hits {
+		if h.Detection != nil && !slices.Contains(dets, h.Detection.ID) {
+			dets = append(dets, h.Detection.ID)
+		}
+	}
+	slices.Sort(dets)
+	return Finding{
+		Step: "history", Kind: "related_alerts", Severity: WeightSuspicious,
+		Title:    fmt.Sprintf("%d alert(s) of other detections in the last 24 h name %s: %s", len(hits), strings.Join(named, ", "), strings.Join(dets, ", ")),
+		Evidence: alertEvidence(hits),
+	}, true
+}
+
+// historyKeys are the indicators worth looking for in other alerts: the
+// top public IPs, users, emails and actor IDs.
+func historyKeys(inds []Indicator) []Indicator {
+	var out []Indicator
+	for _, ind := range inds {
+		switch {
+		case ind.Kind == KindIP && ind.Class != IPPublic:
+		case ind.Kind == KindIP, ind.Kind == KindUsername, ind.Kind == KindEmail:
+			out = append(out, ind)
+		}
+		if len(out) == 3 {
+			break
+		}
+	}
+	return out
+}
+
+// mentions says whether a title names value as a whole word.
+func mentions(title, value string) bool {
+	t, v := strings.ToLower(title), strings.ToLower(value)
+	for i := 0; ; {
+		j := strings.Index(t[i:], v)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(v)
+		if (start == 0 || !wordByte(t[start-1])) && (end == len(t) || !wordByte(t[end])) {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+func wordByte(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '_' || b == '@' || b == '-'
+}
+
+func alertEvidence(alerts []panther.Alert) []Evidence {
+	var out []Evidence
+	for _, a := range alerts[:min(len(alerts), maxRefs)] {
+		out = append(out, Evidence{Kind: "alert", Ref: a.ID})
+	}
+	return out
+}

@@ -1,0 +1,105 @@
+package investigate
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/panther-triage/panther-triage/panther"
+)
+
+// fakeLister serves alerts from a slice, filtered as Panther would.
+type fakeLister struct{ alerts []panther.Alert }
+
+var _ AlertLister = (*fakeLister)(nil)
+
+func (f *fakeLister) AlertsByDetection(_ context.Context, id string, since time.Time, max int) ([]panther.Alert, error) {
+	var out []panther.Alert
+	for _, a := range f.alerts {
+		if a.Detection != nil && a.Detection.ID == id && !a.CreatedAt.Before(since) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeLister) AlertsBetween(_ context.Context, after, before time.Time, max int) ([]panther.Alert, error) {
+	var out []panther.Alert
+	for _, a := range f.alerts {
+		if !a.CreatedAt.Before(after) && a.CreatedAt.Before(before) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+func TestHistory(t *testing.T) {
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	alert := func(id, det, title, status string, ago time.Duration) panther.Alert {
+		return panther.Alert{ID: id, Title: title, Status: status, CreatedAt: now.Add(-ago), Detection: &panther.DetectionRef{ID: det}}
+	}
+	this := alert("this", "Okta.BruteForce", "New Alert: Brute force against [mallory@acme.io]", "OPEN", 0)
+	c := &Case{Alert: &this, Now: now, Indicators: []Indicator{
+		{Kind: KindEmail, Value: "mallory@acme.io", Events: 5},
+		{Kind: KindIP, Value: "91.240.118.172", Class: IPPublic, Events: 5},
+	}}
+	tests := []struct {
+		name   string
+		others []panther.Alert
+		want   map[string]Weight // finding kind → weight
+	}{
+		{"first alert", nil, map[string]Weight{"first_alert": WeightInfo}},
+		{"mostly false positives", []panther.Alert{
+			alert("a", "Okta.BruteForce", "Brute force against [bob@acme.io]", "CLOSED", time.Hour),
+			alert("b", "Okta.BruteForce", "Brute force against [mallory@acme.io]", "CLOSED", 2*time.Hour),
+			alert("c", "Okta.BruteForce", "Brute force against [bob@acme.io]", "CLOSED", 3*time.Hour),
+			alert("old", "Okta.BruteForce", "Brute force against [bob@acme.io]", "OPEN", 8*24*time.Hour),
+			alert("later", "Okta.BruteForce", "Brute force against [bob@acme.io]", "OPEN", -time.Hour),
+		}, map[string]Weight{"detection_history": WeightInfo, "similar_alert": WeightInfo, "usually_false_positive": WeightBenign}},
+		{"new actor and related alerts", []panther.Alert{
+			alert("a", "Okta.BruteForce", "Brute force against [bob@acme.io]", "RESOLVED", time.Hour),
+			alert("b", "Okta.BruteForce", "Brute force against [eve@acme.io]", "OPEN", 2*time.Hour),
+			alert("c", "Okta.BruteForce", "Brute force against [bob@acme.io]", "CLOSED", 3*time.Hour),
+			alert("x", "Okta.MFAReset", "MFA reset for mallory@acme.io", "OPEN", 5*time.Hour),
+			alert("y", "AWS.Console", "Login from 91.240.118.1", "OPEN", 5*time.Hour),    // another address
+			alert("z", "AWS.Console", "Login from 91.240.118.172", "OPEN", 30*time.Hour), // outside 24 h
+		}, map[string]Weight{"detection_history": WeightInfo, "new_actor": WeightSuspicious, "related_alerts": WeightSuspicious}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs, err := History(&fakeLister{alerts: tt.others}).Run(t.Context(), c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]Weight{}
+			for _, f := range fs {
+				got[f.Kind] = f.Severity
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Fatalf("findings %v; want %v\n%+v", got, tt.want, fs)
+			}
+			for _, f := range fs {
+				if f.Kind == "related_alerts" && (!strings.Contains(f.Title, "1 alert(s)") || f.Evidence[0].Ref != "x") {
+					t.Errorf("related: %+v", f)
+				}
+			}
+		})
+	}
+}
+
+func TestMentions(t *testing.T) {
+	tests := map[[2]string]bool{
+		{"Login from [1.2.3.4]", "1.2.3.4"}:           true,
+		{"Login from [1.2.3.45]", "1.2.3.4"}:          false,
+		{"Login from 11.2.3.4", "1.2.3.4"}:            false,
+		{"Brute force on BOB@acme.io", "bob@acme.io"}: true,
+		{"user bobby", "bob"}:                         false,
+	}
+	for in, want := range tests {
+		if got := mentions(in[0], in[1]); got != want {
+			t.Errorf("mentions(%q, %q) = %v", in[0], in[1], got)
+		}
+	}
+}
