@@ -10,15 +10,18 @@ import (
 	"github.com/panther-triage/panther-triage/panther"
 )
 
-// Enrichment returns the step that reads what Panther's own enrichment put
-// on the events (p_enrichment): Tor exit nodes, IPinfo location, ASN and
-// privacy flags, GreyNoise noise and RIOT classifications.
-func Enrichment() Step { return enrichmentStep{} }
+// Enrichment returns the step that tells what is known about the alert's
+// indicators: first what Panther's own enrichment put on the events
+// (p_enrichment: Tor exit nodes, IPinfo location, ASN and privacy flags,
+// GreyNoise noise and RIOT), then the team's context file (known networks,
+// service accounts, VIP users, known-bad addresses and domains). lists may be
+// nil.
+func Enrichment(lists *Lists) Step { return enrichmentStep{lists: lists} }
 
-type enrichmentStep struct{}
+type enrichmentStep struct{ lists *Lists }
 
 func (enrichmentStep) Name() string    { return "enrichment" }
-func (enrichmentStep) After() []string { return []string{"events"} }
+func (enrichmentStep) After() []string { return []string{"indicators"} }
 
 // enrichmentHit is one enrichment table's row for one matched field value,
 // gathered over all events.
@@ -28,7 +31,7 @@ type enrichmentHit struct {
 	rowIDs       []string
 }
 
-func (enrichmentStep) Run(_ context.Context, c *Case) ([]Finding, error) {
+func (s enrichmentStep) Run(_ context.Context, c *Case) ([]Finding, error) {
 	hits := collectEnrichment(c.Events)
 	var out []Finding
 	for _, h := range hits {
@@ -37,6 +40,16 @@ func (enrichmentStep) Run(_ context.Context, c *Case) ([]Finding, error) {
 				f.Evidence = append(f.Evidence, Evidence{Kind: "event", Ref: r})
 			}
 			out = append(out, f)
+		}
+	}
+	if s.lists != nil {
+		for _, ind := range c.Indicators {
+			if f, ok := s.lists.check(ind); ok {
+				for _, r := range ind.RowIDs {
+					f.Evidence = append(f.Evidence, Evidence{Kind: "event", Ref: r})
+				}
+				out = append(out, f)
+			}
 		}
 	}
 	return dedupeFindings(out), nil

@@ -1,6 +1,7 @@
 package investigate
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/panther-triage/panther-triage/panther"
@@ -20,7 +21,7 @@ func TestEnrichmentFindings(t *testing.T) {
 			"broken":          "not an object",
 		}},
 	}
-	fs, err := Enrichment().Run(t.Context(), &Case{Events: evs, Alert: &panther.Alert{}})
+	fs, err := Enrichment(nil).Run(t.Context(), &Case{Events: evs, Alert: &panther.Alert{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,5 +43,61 @@ func TestEnrichmentFindings(t *testing.T) {
 		if got[k] != w {
 			t.Errorf("%s: weight %q; want %q", k, got[k], w)
 		}
+	}
+}
+
+func TestContextFile(t *testing.T) {
+	lists, err := ParseLists([]byte(`
+known_networks:
+  - name: Acme VPN
+    cidrs: [198.51.100.0/24, "2001:db8:10::/48"]
+service_accounts: [svc-deploy@acme.io]
+vip_users: [CEO@acme.io]
+known_bad:
+  cidrs: [45.155.205.7]
+  domains: [evil.example]
+`), "test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Case{Alert: &panther.Alert{}, Indicators: []Indicator{
+		{Kind: KindIP, Value: "198.51.100.20", Class: IPReserved, RowIDs: []string{"r1"}},
+		{Kind: KindIP, Value: "2001:db8:10::5"},
+		{Kind: KindIP, Value: "45.155.205.7"},
+		{Kind: KindIP, Value: "8.8.8.8"},
+		{Kind: KindEmail, Value: "svc-deploy@acme.io"},
+		{Kind: KindUsername, Value: "ceo@acme.io"},
+		{Kind: KindDomain, Value: "cdn.evil.example"},
+		{Kind: KindDomain, Value: "notevil.example"},
+	}}
+	fs, err := Enrichment(lists).Run(t.Context(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range fs {
+		got = append(got, string(f.Severity)+": "+f.Title)
+	}
+	want := []string{
+		"benign: 198.51.100.20 is in a known network: Acme VPN (198.51.100.0/24)",
+		"benign: 2001:db8:10::5 is in a known network: Acme VPN (2001:db8:10::/48)",
+		"malicious: 45.155.205.7 is on the known-bad list (45.155.205.7/32)",
+		"benign: svc-deploy@acme.io is a known service account",
+		"suspicious: ceo@acme.io is a VIP user: alerts on them deserve a closer look",
+		"malicious: cdn.evil.example is on the known-bad domain list",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestContextFileErrorsNameTheLine(t *testing.T) {
+	_, err := ParseLists([]byte("known_networks:\n  - name: x\n    cidrs: [10.0.0.0/8, not-a-cidr]\nknown_bad:\n  cidrs: [300.1.1.1]\n"), "ctx.yaml")
+	if err == nil || !strings.Contains(err.Error(), "line 3") || !strings.Contains(err.Error(), "line 5") {
+		t.Fatalf("err = %v; want both bad lines named", err)
+	}
+	_, err = ParseLists([]byte("known_networks: []\nallow_list: [1.2.3.4]\n"), "ctx.yaml")
+	if err == nil || !strings.Contains(err.Error(), "line 2") || !strings.Contains(err.Error(), "allow_list") {
+		t.Fatalf("unknown key: %v", err)
 	}
 }

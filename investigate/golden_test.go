@@ -27,7 +27,7 @@ func TestGoldenComments(t *testing.T) {
 	srv.Start()
 	t.Cleanup(srv.Close)
 	pc := panther.New(srv.GraphQLURL(), "", srv.Token)
-	steps := []investigate.Step{investigate.Events(pc, 200), investigate.Indicators(), investigate.Detection(pc), investigate.Enrichment(), investigate.History(pc)}
+	steps := []investigate.Step{investigate.Events(pc, 200), investigate.Indicators(), investigate.Detection(pc), investigate.Enrichment(nil), investigate.History(pc)}
 	now := func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) }
 
 	for _, seed := range panthertest.DefaultSeeds() {

@@ -39,7 +39,11 @@ func investigateCmd(ctx context.Context, args []string, getenv func(string) stri
 	}
 	log := newLogger(cfg, stderr)
 	pc := newPantherClient(cfg)
-	inv := investigate.New(pc, steps(cfg, pc), investigateOptions(cfg), log)
+	lists, err := cfg.lists()
+	if err != nil {
+		return err
+	}
+	inv := investigate.New(pc, steps(cfg, pc, lists), investigateOptions(cfg), log)
 	// A manual run gets its own run ID, so its marker is its own.
 	runID := time.Now().UnixMilli()
 	out, err := inv.Run(ctx, rest[0], runID, true)

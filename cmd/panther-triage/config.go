@@ -48,6 +48,7 @@ type Config struct {
 	StepTimeout    time.Duration // PANTHER_TRIAGE_STEP_TIMEOUT, default 30s
 	ShutdownWait   time.Duration // PANTHER_TRIAGE_SHUTDOWN_TIMEOUT, default 30s
 	ReconcileEvery time.Duration // PANTHER_TRIAGE_RECONCILE_EVERY, default 0: off
+	ContextFile    string        // PANTHER_TRIAGE_CONTEXT_FILE, default none: known networks, service accounts, VIPs, known-bad
 
 	// Dev runs against the simulated Panther (serve --dev).
 	Dev bool
@@ -80,6 +81,7 @@ func settings() []*setting {
 		{flag: "settle", env: "PANTHER_TRIAGE_SETTLE", def: "0s", usage: "wait this long after a delivery before investigating"},
 		{flag: "max-per-detection-hour", env: "PANTHER_TRIAGE_MAX_PER_DETECTION_HOUR", def: "30", usage: "investigations per detection per hour; beyond, alerts get a short comment saying why not (0: no bound)"},
 		{flag: "max-per-hour", env: "PANTHER_TRIAGE_MAX_PER_HOUR", def: "500", usage: "investigations per hour in all (0: no bound)"},
+		{flag: "context-file", env: "PANTHER_TRIAGE_CONTEXT_FILE", usage: "YAML file of known networks, service accounts, VIP users and known-bad indicators"},
 		{flag: "comment-sections", env: "PANTHER_TRIAGE_COMMENT_SECTIONS", def: strings.Join(investigate.Sections, ","), usage: "sections the comment carries"},
 		{flag: "comment-format", env: "PANTHER_TRIAGE_COMMENT_FORMAT", def: panther.FormatPlainText, usage: "PLAIN_TEXT or HTML"},
 		{flag: "dry-run", env: "PANTHER_TRIAGE_DRY_RUN", def: "false", usage: "investigate but write nothing to Panther"},
@@ -179,6 +181,7 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 		StepTimeout:    dur("step-timeout"),
 		ShutdownWait:   dur("shutdown-timeout"),
 		ReconcileEvery: dur("reconcile-every"),
+		ContextFile:    get("context-file"),
 	}
 	if len(errs) > 0 {
 		return c, fs.Args(), errors.Join(errs...)
@@ -223,6 +226,9 @@ func (c Config) Validate(needPanther bool) error {
 	if c.MaxEvents < 1 {
 		errs = append(errs, errors.New("PANTHER_TRIAGE_MAX_EVENTS must be at least 1"))
 	}
+	if _, err := c.lists(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.DedupWindow <= 0 {
 		errs = append(errs, errors.New("PANTHER_TRIAGE_DEDUP_MINUTES must be at least 1"))
 	}
@@ -241,6 +247,14 @@ type boolText string
 func (b *boolText) String() string     { return string(*b) }
 func (b *boolText) Set(v string) error { *b = boolText(v); return nil }
 func (b *boolText) IsBoolFlag() bool   { return true }
+
+// lists reads the context file, if one is configured.
+func (c Config) lists() (*investigate.Lists, error) {
+	if c.ContextFile == "" {
+		return nil, nil
+	}
+	return investigate.LoadLists(c.ContextFile)
+}
 
 // consoleURL is the Panther console's base URL: the configured one, or the
 // API's host without its "api." prefix (https://api.acme.runpanther.net/…

@@ -26,12 +26,12 @@ import (
 // steps lists the investigation steps, in no particular order: each step
 // names the steps it runs after, and the others run concurrently. To add a
 // step, write it in package investigate and add one line here.
-func steps(cfg Config, pc *panther.Client) []investigate.Step {
+func steps(cfg Config, pc *panther.Client, lists *investigate.Lists) []investigate.Step {
 	return []investigate.Step{
 		investigate.Events(pc, cfg.MaxEvents),
 		investigate.Indicators(),
 		investigate.Detection(pc),
-		investigate.Enrichment(),
+		investigate.Enrichment(lists),
 		investigate.History(pc),
 	}
 }
@@ -62,7 +62,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	log := newLogger(cfg, stderr)
 
 	pc := newPantherClient(cfg)
-	inv := investigate.New(pc, steps(cfg, pc), investigateOptions(cfg), log)
+	lists, err := cfg.lists()
+	if err != nil {
+		return err
+	}
+	inv := investigate.New(pc, steps(cfg, pc, lists), investigateOptions(cfg), log)
 
 	st, err := store.Open(ctx, store.Config{
 		DSN: cfg.DB, DedupWindow: cfg.DedupWindow, Settle: cfg.Settle,

@@ -1,0 +1,184 @@
+package investigate
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Lists are what a team knows about its own environment, read from the
+// context file (PANTHER_TRIAGE_CONTEXT_FILE): networks and accounts that
+// explain an alert away, people who deserve a closer look, and indicators
+// known to be bad.
+//
+//	known_networks:
+//	  - name: Office and VPN egress
+//	    cidrs: [198.51.100.0/24, 2001:db8:10::/48]
+//	service_accounts: [svc-deploy@acme.io, "arn:aws:iam::123456789012:role/ci-deployer"]
+//	vip_users: [ceo@acme.io]
+//	known_bad:
+//	  cidrs: [45.155.205.0/24]
+//	  domains: [evil.example]
+type Lists struct {
+	KnownNetworks   []Network `yaml:"known_networks"`
+	ServiceAccounts []string  `yaml:"service_accounts"`
+	VIPUsers        []string  `yaml:"vip_users"`
+	KnownBad        struct {
+		CIDRs   []string `yaml:"cidrs"`
+		Domains []string `yaml:"domains"`
+	} `yaml:"known_bad"`
+
+	networks []namedPrefix
+	bad      []netip.Prefix
+}
+
+// Network is a named set of address ranges.
+type Network struct {
+	Name  string   `yaml:"name"`
+	CIDRs []string `yaml:"cidrs"`
+}
+
+type namedPrefix struct {
+	name   string
+	prefix netip.Prefix
+}
+
+// LoadLists reads and checks a context file. Every problem is reported with
+// its line.
+func LoadLists(path string) (*Lists, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("context file: %w", err)
+	}
+	return ParseLists(b, path)
+}
+
+// ParseLists parses a context file's contents; name labels errors.
+func ParseLists(b []byte, name string) (*Lists, error) {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("context file %s: %w", name, err)
+	}
+	l := &Lists{}
+	dec = yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(l); err != nil {
+		return nil, fmt.Errorf("context file %s: %w", name, err)
+	}
+	var errs []error
+	prefix := func(s string, line int) (netip.Prefix, bool) {
+		s = strings.TrimSpace(s)
+		if p, err := netip.ParsePrefix(s); err == nil {
+			return p.Masked(), true
+		}
+		if a, err := netip.ParseAddr(s); err == nil {
+			return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), true
+		}
+		errs = append(errs, fmt.Errorf("context file %s, line %d: %q is not an address or CIDR", name, line, s))
+		return netip.Prefix{}, false
+	}
+	lines := cidrLines(&doc)
+	for i, n := range l.KnownNetworks {
+		for j, c := range n.CIDRs {
+			if p, ok := prefix(c, lines[fmt.Sprintf("known_networks.%d.cidrs.%d", i, j)]); ok {
+				l.networks = append(l.networks, namedPrefix{n.Name, p})
+			}
+		}
+	}
+	for j, c := range l.KnownBad.CIDRs {
+		if p, ok := prefix(c, lines[fmt.Sprintf("known_bad.cidrs.%d", j)]); ok {
+			l.bad = append(l.bad, p)
+		}
+	}
+	l.ServiceAccounts, l.VIPUsers = lowerAll(l.ServiceAccounts), lowerAll(l.VIPUsers)
+	l.KnownBad.Domains = lowerAll(l.KnownBad.Domains)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return l, nil
+}
+
+// cidrLines maps dotted paths of scalar values to their lines.
+func cidrLines(doc *yaml.Node) map[string]int {
+	out := map[string]int{}
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		switch n.Kind {
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				walk(c, path)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				walk(n.Content[i+1], strings.TrimPrefix(path+"."+n.Content[i].Value, "."))
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				walk(c, fmt.Sprintf("%s.%d", path, i))
+			}
+		case yaml.ScalarNode:
+			out[path] = n.Line
+		}
+	}
+	walk(doc, "")
+	return out
+}
+
+func lowerAll(ss []string) []string {
+	out := make([]string, 0, len(ss))
+	for _, s := range ss {
+		if s = strings.ToLower(strings.TrimSpace(s)); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// check weighs one indicator against the lists.
+func (l *Lists) check(ind Indicator) (Finding, bool) {
+	f := Finding{Step: "enrichment", Kind: "context_file"}
+	v := strings.ToLower(ind.Value)
+	switch ind.Kind {
+	case KindIP:
+		a, err := netip.ParseAddr(ind.Value)
+		if err != nil {
+			return Finding{}, false
+		}
+		for _, p := range l.bad {
+			if p.Contains(a) {
+				f.Severity, f.Title = WeightMalicious, fmt.Sprintf("%s is on the known-bad list (%s)", ind.Value, p)
+				return f, true
+			}
+		}
+		for _, n := range l.networks {
+			if n.prefix.Contains(a) {
+				f.Severity, f.Title = WeightBenign, fmt.Sprintf("%s is in a known network: %s (%s)", ind.Value, n.name, n.prefix)
+				return f, true
+			}
+		}
+	case KindDomain:
+		for _, d := range l.KnownBad.Domains {
+			if v == d || strings.HasSuffix(v, "."+d) {
+				f.Severity, f.Title = WeightMalicious, fmt.Sprintf("%s is on the known-bad domain list", ind.Value)
+				return f, true
+			}
+		}
+	case KindUsername, KindEmail, KindARN, KindActorID:
+		if slices.Contains(l.ServiceAccounts, v) {
+			f.Severity, f.Title = WeightBenign, fmt.Sprintf("%s is a known service account", ind.Value)
+			return f, true
+		}
+		if slices.Contains(l.VIPUsers, v) {
+			f.Severity, f.Title = WeightSuspicious, fmt.Sprintf("%s is a VIP user: alerts on them deserve a closer look", ind.Value)
+			return f, true
+		}
+	}
+	return Finding{}, false
+}
