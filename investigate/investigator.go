@@ -101,7 +101,7 @@ func (o Outcome) Apply(rec *Record) {
 		rec.DetectionID = r.Alert.Detection.ID
 	}
 	rec.Verdict, rec.Confidence, rec.Summary = r.Verdict.Verdict, r.Verdict.Confidence, r.Summary
-	rec.Findings = r.Findings
+	rec.Findings, rec.Cost = r.Findings, r.Cost
 	for step, d := range r.Timings {
 		rec.Timings[step] = d.Round(time.Millisecond).String()
 	}
@@ -126,7 +126,7 @@ func (inv *Investigator) Run(ctx context.Context, alertID string, jobID int64, l
 	verdict := Decide(findings)
 	report := Report{
 		AlertID: alertID, JobID: jobID, Alert: alert, Verdict: verdict,
-		Findings: findings, Indicators: c.Indicators, Detection: c.Detection, Timings: timings,
+		Findings: findings, Indicators: c.Indicators, Detection: c.Detection, Timings: timings, Cost: c.Cost(),
 	}
 	report.Summary = Summarize(report, c)
 	out := Outcome{State: StateDone, Report: report, Comment: Render(report, inv.opts.Sections, inv.opts.Format)}
@@ -263,7 +263,11 @@ func (inv *Investigator) runSteps(ctx context.Context, c *Case, lastAttempt bool
 					}
 				}
 			}
-			stepCtx, stepCancel := context.WithTimeout(ctx, inv.opts.StepTimeout)
+			timeout := inv.opts.StepTimeout
+			if t, ok := s.(Timed); ok && t.Timeout() > 0 {
+				timeout = t.Timeout()
+			}
+			stepCtx, stepCancel := context.WithTimeout(ctx, timeout)
 			start := time.Now()
 			fs, err := s.Run(stepCtx, c)
 			stepCancel()

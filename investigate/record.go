@@ -37,6 +37,7 @@ type Record struct {
 	Attempts    int               `json:"attempts"`
 	Error       string            `json:"error,omitempty"`
 	Timings     map[string]string `json:"timings"` // step name → duration, e.g. "120ms"
+	Cost        Cost              `json:"cost"`
 	CreatedAt   time.Time         `json:"createdAt"`
 	UpdatedAt   time.Time         `json:"updatedAt"`
 }

@@ -26,6 +26,7 @@ type Report struct {
 	Indicators []Indicator
 	Detection  *panther.Detection
 	Timings    map[string]time.Duration
+	Cost       Cost
 }
 
 // Marker is the last line of every comment this service posts for a job: it

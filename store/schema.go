@@ -34,4 +34,15 @@ var schema = []string{
 		updated_at   BIGINT NOT NULL
 	)`,
 	`CREATE INDEX IF NOT EXISTS triage_investigation_created ON triage_investigation (created_at)`,
+	// Data lake searches, keyed by indicator and time window: a row is
+	// pending while one process runs the search, then holds its summary.
+	// Rows started in the last hour count against the hourly budget.
+	`CREATE TABLE IF NOT EXISTS triage_lake (
+		search_key TEXT PRIMARY KEY,
+		state      TEXT NOT NULL,
+		result     TEXT NOT NULL DEFAULT '',
+		created_at BIGINT NOT NULL,
+		updated_at BIGINT NOT NULL
+	)`,
+	`CREATE INDEX IF NOT EXISTS triage_lake_created ON triage_lake (created_at)`,
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -272,6 +273,55 @@ func TestBudgets(t *testing.T) {
 			if !strings.HasPrefix(modes[id], m) || (m == "" && modes[id] != "") {
 				t.Errorf("%s: mode %q; want %q", id, modes[id], m)
 			}
+		}
+	})
+}
+
+func TestLakeClaimOneRunnerAndBudget(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		c := newClock()
+		s1, s2 := open(t, dsn, c), open(t, dsn, c)
+		ctx := t.Context()
+		// Two replicas claim the same search at once: one runs it, the
+		// other waits for its result.
+		var wg sync.WaitGroup
+		var runs, cached atomic.Int32
+		for i, s := range []*store.Store{s1, s2, s1, s2} {
+			wg.Go(func() {
+				claim, err := s.ClaimLakeSearch(context.Background(), "1.2.3.4|w", 10, 10*time.Second)
+				switch {
+				case err != nil:
+					t.Error(err)
+				case claim.Run:
+					runs.Add(1)
+					time.Sleep(200 * time.Millisecond)
+					if err := s.SaveLakeSearch(context.Background(), "1.2.3.4|w", investigate.LakeSearch{QueryID: fmt.Sprint("q", i), Rows: 3}); err != nil {
+						t.Error(err)
+					}
+				case claim.Cached != nil:
+					cached.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if runs.Load() != 1 || cached.Load() != 3 {
+			t.Fatalf("runs %d, cached %d; want 1 and 3", runs.Load(), cached.Load())
+		}
+		// The budget counts searches started in the last hour.
+		if claim, _ := s1.ClaimLakeSearch(ctx, "other|w", 1, time.Second); !claim.OverBudget {
+			t.Fatalf("claim beyond the budget: %+v", claim)
+		}
+		c.Advance(61 * time.Minute)
+		claim, err := s1.ClaimLakeSearch(ctx, "other|w", 1, time.Second)
+		if err != nil || !claim.Run {
+			t.Fatalf("claim in a new hour: %+v, %v", claim, err)
+		}
+		// A failed search is released for another try.
+		if err := s1.ReleaseLakeSearch(ctx, "other|w"); err != nil {
+			t.Fatal(err)
+		}
+		if claim, _ := s2.ClaimLakeSearch(ctx, "other|w", 0, time.Second); !claim.Run {
+			t.Fatalf("claim after release: %+v", claim)
 		}
 	})
 }

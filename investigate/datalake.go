@@ -1,0 +1,364 @@
+package investigate
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/panther-triage/panther-triage/panther"
+)
+
+// Lake runs indicator searches in Panther's data lake.
+type Lake interface {
+	SearchIndicators(ctx context.Context, indicators []string, start, end time.Time) (string, error)
+	LakeQuery(ctx context.Context, id string, maxRows int) (*panther.LakeQuery, error)
+	CancelLakeQuery(ctx context.Context, id string) error
+}
+
+// LakeCache keeps search results per (indicator, time window) so that
+// alerts sharing indicators search once, and counts searches against the
+// hourly budget. Claim either hands back a finished result, or makes the
+// caller the one to run the search (and later Save or Release it), or says
+// the hourly budget is used up.
+type LakeCache interface {
+	ClaimLakeSearch(ctx context.Context, key string, perHour int, wait time.Duration) (LakeClaim, error)
+	SaveLakeSearch(ctx context.Context, key string, r LakeSearch) error
+	ReleaseLakeSearch(ctx context.Context, key string) error
+}
+
+// LakeClaim is the answer to a claim on a search.
+type LakeClaim struct {
+	// Cached is set when the search ran before.
+	Cached *LakeSearch
+	// Run is true when the caller is to run the search.
+	Run bool
+	// OverBudget is true when the hourly budget is used up.
+	OverBudget bool
+}
+
+// LakeSearch is the summary of one indicator search.
+type LakeSearch struct {
+	QueryID      string          `json:"queryId"`
+	Indicator    string          `json:"indicator"`
+	Start        time.Time       `json:"start"`
+	End          time.Time       `json:"end"`
+	Rows         int             `json:"rows"`
+	More         bool            `json:"more"`
+	BytesScanned float64         `json:"bytesScanned"`
+	LogTypes     []LakeLogType   `json:"logTypes"`
+	Samples      []LakeSampleRow `json:"samples"`
+}
+
+// LakeLogType counts the hits in one log type.
+type LakeLogType struct {
+	LogType string    `json:"logType"`
+	Rows    int       `json:"rows"`
+	First   time.Time `json:"first"`
+	Last    time.Time `json:"last"`
+}
+
+// LakeSampleRow is one telling row: where and when the indicator was seen.
+type LakeSampleRow struct {
+	RowID   string    `json:"rowId"`
+	LogType string    `json:"logType"`
+	Time    time.Time `json:"time"`
+}
+
+// DatalakeOptions bound the data lake step. Zero values take the defaults.
+type DatalakeOptions struct {
+	// MaxPerInvestigation is how many indicators are searched per alert.
+	// Default 3.
+	MaxPerInvestigation int
+	// MaxPerHour bounds searches run per hour by all replicas. Default 60.
+	MaxPerHour int
+	// Timeout is how long a search may run before it is cancelled.
+	// Default 60 seconds.
+	Timeout time.Duration
+	// Before and After widen the window around the alert's events.
+	// Defaults 24 hours and 1 hour.
+	Before, After time.Duration
+	// Bucket aligns windows so that alerts close in time share searches.
+	// Default 1 hour.
+	Bucket time.Duration
+	// MaxRows is how many rows of a result are read. Default 200.
+	MaxRows int
+}
+
+func (o *DatalakeOptions) setDefaults() {
+	o.MaxPerInvestigation = cmp.Or(o.MaxPerInvestigation, 3)
+	o.MaxPerHour = cmp.Or(o.MaxPerHour, 60)
+	o.Timeout = cmp.Or(o.Timeout, 60*time.Second)
+	o.Before = cmp.Or(o.Before, 24*time.Hour)
+	o.After = cmp.Or(o.After, time.Hour)
+	o.Bucket = cmp.Or(o.Bucket, time.Hour)
+	o.MaxRows = cmp.Or(o.MaxRows, 200)
+}
+
+// Datalake returns the step that searches the data lake for the alert's
+// top indicators (public IPs, users, emails, actor IDs) over a window around
+// its events, and reports where else they appear.
+func Datalake(lake Lake, cache LakeCache, opts DatalakeOptions) Step {
+	opts.setDefaults()
+	return &datalakeStep{lake: lake, cache: cache, opts: opts}
+}
+
+type datalakeStep struct {
+	lake  Lake
+	cache LakeCache
+	opts  DatalakeOptions
+}
+
+func (s *datalakeStep) Name() string    { return "datalake" }
+func (s *datalakeStep) After() []string { return []string{"indicators"} }
+
+// Timeout lets the step run past the default step timeout: a search may
+// take up to opts.Timeout, plus a little to cancel it.
+func (s *datalakeStep) Timeout() time.Duration { return s.opts.Timeout + 10*time.Second }
+
+func (s *datalakeStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
+	keys := lakeKeys(c.Indicators, s.opts.MaxPerInvestigation)
+	if len(keys) == 0 {
+		return []Finding{{Step: "datalake", Kind: "no_pivot", Severity: WeightInfo, Title: "No public IP, user, email or actor ID to search for"}}, nil
+	}
+	start, end := s.window(c)
+	own := map[string]bool{}
+	ownTypes := map[string]bool{}
+	for _, ev := range c.Events {
+		if r, _ := ev["p_row_id"].(string); r != "" {
+			own[r] = true
+		}
+		if lt, _ := ev["p_log_type"].(string); lt != "" {
+			ownTypes[lt] = true
+		}
+	}
+
+	type result struct {
+		ind    Indicator
+		search *LakeSearch
+		cached bool
+		err    error
+		budget bool
+	}
+	results := make([]result, len(keys))
+	var wg sync.WaitGroup
+	for i, ind := range keys {
+		wg.Go(func() {
+			r, cached, budget, err := s.search(ctx, ind.Value, start, end)
+			results[i] = result{ind: ind, search: r, cached: cached, err: err, budget: budget}
+		})
+	}
+	wg.Wait()
+
+	var out []Finding
+	for _, r := range results {
+		switch {
+		case r.budget:
+			out = append(out, Finding{Step: "datalake", Kind: "budget", Severity: WeightMissing,
+				Title: fmt.Sprintf("%s not searched: the data lake budget of %d searches per hour is used up", r.ind.Value, s.opts.MaxPerHour)})
+			continue
+		case r.err != nil:
+			if panther.IsTransient(r.err) && ctx.Err() == nil && !errors.Is(r.err, errLakeTimeout) {
+				return nil, r.err
+			}
+			out = append(out, Finding{Step: "datalake", Kind: "search_failed", Severity: WeightMissing,
+				Title: fmt.Sprintf("Search for %s failed: %s", r.ind.Value, stepError(r.err))})
+			continue
+		}
+		c.AddCost(Cost{LakeSearches: boolInt(!r.cached), LakeCached: boolInt(r.cached), BytesScanned: scanned(r.search, r.cached)})
+		out = append(out, lakeFinding(r.ind, r.search, own, ownTypes))
+	}
+	return out, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func scanned(s *LakeSearch, cached bool) float64 {
+	if cached {
+		return 0
+	}
+	return s.BytesScanned
+}
+
+// window is the search window: from Before ahead of the first event to After
+// past the last, widened to whole buckets.
+func (s *datalakeStep) window(c *Case) (time.Time, time.Time) {
+	first, last := c.Alert.CreatedAt, c.Alert.CreatedAt
+	for _, ev := range c.Events {
+		if t, ok := eventTime(ev); ok {
+			if first.IsZero() || t.Before(first) {
+				first = t
+			}
+			if t.After(last) {
+				last = t
+			}
+		}
+	}
+	if first.IsZero() {
+		first, last = c.Now, c.Now
+	}
+	start := first.Add(-s.opts.Before).Truncate(s.opts.Bucket)
+	end := last.Add(s.opts.After).Truncate(s.opts.Bucket).Add(s.opts.Bucket)
+	return start.UTC(), end.UTC()
+}
+
+var errLakeTimeout = errors.New("data lake search timed out")
+
+// search answers from the cache or runs the search, polling with growing
+// intervals and cancelling it at the timeout.
+func (s *datalakeStep) search(ctx context.Context, indicator string, start, end time.Time) (r *LakeSearch, cached, overBudget bool, err error) {
+	key := strings.ToLower(indicator) + "|" + start.Format(time.RFC3339) + "|" + end.Format(time.RFC3339)
+	claim, err := s.cache.ClaimLakeSearch(ctx, key, s.opts.MaxPerHour, s.opts.Timeout)
+	switch {
+	case err != nil:
+		return nil, false, false, err
+	case claim.Cached != nil:
+		return claim.Cached, true, false, nil
+	case claim.OverBudget:
+		return nil, false, true, nil
+	}
+	r, err = s.run(ctx, indicator, start, end)
+	if err != nil {
+		_ = s.cache.ReleaseLakeSearch(context.WithoutCancel(ctx), key)
+		return nil, false, false, err
+	}
+	if err := s.cache.SaveLakeSearch(ctx, key, *r); err != nil {
+		return nil, false, false, err
+	}
+	return r, false, false, nil
+}
+
+func (s *datalakeStep) run(ctx context.Context, indicator string, start, end time.Time) (*LakeSearch, error) {
+	id, err := s.lake.SearchIndicators(ctx, []string{indicator}, start, end)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(s.opts.Timeout)
+	wait := 250 * time.Millisecond
+	for {
+		q, err := s.lake.LakeQuery(ctx, id, s.opts.MaxRows)
+		if err != nil {
+			return nil, err
+		}
+		switch q.Status {
+		case panther.LakeSucceeded:
+			return summarizeLake(id, indicator, start, end, q), nil
+		case panther.LakeFailed, panther.LakeCancelled:
+			return nil, fmt.Errorf("data lake query %s %s: %s", id, q.Status, q.Message)
+		}
+		if time.Now().Add(wait).After(deadline) {
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			_ = s.lake.CancelLakeQuery(cctx, id)
+			return nil, fmt.Errorf("query %s: %w after %s", id, errLakeTimeout, s.opts.Timeout)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			_ = s.lake.CancelLakeQuery(cctx, id)
+			return nil, ctx.Err()
+		}
+		wait = min(wait*2, 5*time.Second)
+	}
+}
+
+// summarizeLake counts a result's rows per log type and keeps a few samples.
+func summarizeLake(id, indicator string, start, end time.Time, q *panther.LakeQuery) *LakeSearch {
+	r := &LakeSearch{QueryID: id, Indicator: indicator, Start: start, End: end, Rows: max(q.RowCount, len(q.Rows)), More: q.HasMore, BytesScanned: q.BytesScanned}
+	byType := map[string]*LakeLogType{}
+	for _, row := range q.Rows {
+		lt, _ := row["p_log_type"].(string)
+		lt = cmp.Or(lt, "unknown")
+		t, _ := eventTime(row)
+		b := byType[lt]
+		if b == nil {
+			b = &LakeLogType{LogType: lt, First: t, Last: t}
+			byType[lt] = b
+		}
+		b.Rows++
+		if !t.IsZero() && (b.First.IsZero() || t.Before(b.First)) {
+			b.First = t
+		}
+		if t.After(b.Last) {
+			b.Last = t
+		}
+		if id, _ := row["p_row_id"].(string); id != "" {
+			r.Samples = append(r.Samples, LakeSampleRow{RowID: id, LogType: lt, Time: t})
+		}
+	}
+	for _, b := range byType {
+		r.LogTypes = append(r.LogTypes, *b)
+	}
+	slices.SortFunc(r.LogTypes, func(a, b LakeLogType) int { return cmp.Or(cmp.Compare(b.Rows, a.Rows), cmp.Compare(a.LogType, b.LogType)) })
+	slices.SortFunc(r.Samples, func(a, b LakeSampleRow) int { return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.RowID, b.RowID)) })
+	return r
+}
+
+// lakeFinding says where else an indicator was seen. Hits in log types the
+// alert did not come from point at activity beyond the alert.
+func lakeFinding(ind Indicator, r *LakeSearch, own, ownTypes map[string]bool) Finding {
+	f := Finding{Step: "datalake", Kind: "indicator_search", Severity: WeightInfo,
+		Evidence: []Evidence{{Kind: "query", Ref: r.QueryID}}}
+	window := fmt.Sprintf("%s to %s", r.Start.Format(time.RFC3339), r.End.Format(time.RFC3339))
+	var others []LakeSampleRow
+	for _, s := range r.Samples {
+		if !own[s.RowID] {
+			others = append(others, s)
+		}
+	}
+	if len(others) == 0 {
+		f.Title = fmt.Sprintf("%s appears only in this alert's events (%s)", ind.Value, window)
+		return f
+	}
+	var parts, newTypes []string
+	for _, lt := range r.LogTypes {
+		parts = append(parts, fmt.Sprintf("%s (%d, %s to %s)", lt.LogType, lt.Rows, lt.First.Format(time.RFC3339), lt.Last.Format(time.RFC3339)))
+		if !ownTypes[lt.LogType] {
+			newTypes = append(newTypes, lt.LogType)
+		}
+	}
+	more := ""
+	if r.More {
+		more = "+"
+	}
+	f.Title = fmt.Sprintf("%s seen in %d%s events between %s: %s", ind.Value, r.Rows, more, window, strings.Join(parts, "; "))
+	if len(newTypes) > 0 && ind.Kind == KindIP && ind.Class == IPPublic {
+		f.Severity = WeightSuspicious
+		f.Detail = fmt.Sprintf("The address is also active in %s, beyond this alert's logs", strings.Join(newTypes, ", "))
+	}
+	for _, s := range others[:min(len(others), maxRefs)] {
+		f.Evidence = append(f.Evidence, Evidence{Kind: "event", Ref: s.RowID})
+	}
+	return f
+}
+
+// lakeKeys picks the indicators worth a search: public IPs, users, emails
+// and actor IDs, most frequent first.
+func lakeKeys(inds []Indicator, max int) []Indicator {
+	var out []Indicator
+	for _, ind := range inds {
+		if len(out) == max {
+			break
+		}
+		switch {
+		case ind.Kind == KindIP && ind.Class == IPPublic, ind.Kind == KindUsername, ind.Kind == KindEmail, ind.Kind == KindActorID:
+			if !slices.ContainsFunc(out, func(o Indicator) bool { return strings.EqualFold(o.Value, ind.Value) }) {
+				out = append(out, ind)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,145 @@
+package investigate_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/store"
+	"github.com/panther-triage/panther-triage/store/storetest"
+)
+
+const torAlert = "4c1e8f2a9d7b3e6051c8a2f4d9e7b130"
+
+type lakeBundle struct {
+	srv *panthertest.Server
+	pc  *panther.Client
+	st  *store.Store
+}
+
+func lakeSetup(t *testing.T) lakeBundle {
+	t.Helper()
+	srv := panthertest.New(panthertest.WithSeeds(panthertest.DefaultSeeds()...))
+	srv.Start()
+	t.Cleanup(srv.Close)
+	// The Tor address also shows up in another log source.
+	okta := panthertest.DefaultSeeds()[0]
+	for _, s := range panthertest.DefaultSeeds() {
+		if s.Origin.ID == "Okta.BruteForceLogins" && s.Status != "CLOSED" {
+			okta = s
+		}
+	}
+	okta.ID = "0000000000000000000000000000beef"
+	ev := map[string]any{}
+	for k, v := range okta.Events[0] {
+		ev[k] = v
+	}
+	ev["p_row_id"], ev["p_event_time"], ev["p_any_ip_addresses"] = "okta-row-from-tor", "2025-06-03 13:40:00.000", []any{"185.220.101.34"}
+	okta.Events = []map[string]any{ev}
+	srv.AddAlert(okta)
+	st, err := store.Open(t.Context(), store.Config{DSN: storetest.SQLite(t)}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	return lakeBundle{srv: srv, pc: panther.New(srv.GraphQLURL(), "", srv.Token), st: st}
+}
+
+func (b lakeBundle) investigator(opts investigate.DatalakeOptions) *investigate.Investigator {
+	steps := []investigate.Step{investigate.Events(b.pc, 200), investigate.Indicators(), investigate.Datalake(b.pc, b.st, opts)}
+	return investigate.New(b.pc, steps, investigate.Options{DryRun: true}, zerolog.Nop())
+}
+
+func findingOf(t *testing.T, out investigate.Outcome, kind string) investigate.Finding {
+	t.Helper()
+	for _, f := range out.Report.Findings {
+		if f.Step == "datalake" && f.Kind == kind {
+			return f
+		}
+	}
+	t.Fatalf("no datalake %s finding in %+v", kind, out.Report.Findings)
+	return investigate.Finding{}
+}
+
+func TestDatalakePivotFindsActivityBeyondTheAlert(t *testing.T) {
+	b := lakeSetup(t)
+	out, err := b.investigator(investigate.DatalakeOptions{MaxPerInvestigation: 1}).Run(t.Context(), torAlert, 1, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := findingOf(t, out, "indicator_search")
+	if f.Severity != investigate.WeightSuspicious {
+		t.Fatalf("finding %+v; want suspicious: the IP is active in Okta logs too", f)
+	}
+	refs := map[string]bool{}
+	for _, e := range f.Evidence {
+		refs[e.Kind+":"+e.Ref] = true
+	}
+	if !refs["event:okta-row-from-tor"] || len(b.srv.DataLakeQueries()) != 1 || !refs["query:"+b.srv.DataLakeQueries()[0].ID] {
+		t.Fatalf("evidence %v; want the query and the Okta row", f.Evidence)
+	}
+	if out.Report.Cost.LakeSearches != 1 || out.Report.Cost.BytesScanned <= 0 {
+		t.Fatalf("cost %+v", out.Report.Cost)
+	}
+	q := b.srv.DataLakeQueries()[0]
+	if len(q.Indicators) != 1 || q.Indicators[0] != "185.220.101.34" {
+		t.Fatalf("searched %v", q.Indicators)
+	}
+}
+
+func TestDatalakeStormSearchesEachIndicatorOnce(t *testing.T) {
+	b := lakeSetup(t)
+	inv := b.investigator(investigate.DatalakeOptions{})
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			if _, err := inv.Run(t.Context(), torAlert, int64(i), false); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	// Distinct (indicator, window) pairs of this alert: its top pivots.
+	distinct := map[string]bool{}
+	for _, q := range b.srv.DataLakeQueries() {
+		distinct[q.Indicators[0]] = true
+	}
+	if n := len(b.srv.DataLakeQueries()); n != len(distinct) || n == 0 || n > 3 {
+		t.Fatalf("%d searches for %d distinct indicators over 8 investigations; want one each", n, len(distinct))
+	}
+}
+
+func TestDatalakeTimeoutCancelsAndReportsMissingEvidence(t *testing.T) {
+	b := lakeSetup(t)
+	b.srv.SetQueryPolls(-1) // never finishes
+	out, err := b.investigator(investigate.DatalakeOptions{MaxPerInvestigation: 1, Timeout: 700 * time.Millisecond}).Run(t.Context(), torAlert, 1, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := findingOf(t, out, "search_failed"); f.Severity != investigate.WeightMissing {
+		t.Fatalf("finding %+v", f)
+	}
+	if qs := b.srv.DataLakeQueries(); len(qs) != 1 || qs[0].Status != "cancelled" {
+		t.Fatalf("queries %+v; want the search cancelled", qs)
+	}
+	if out.Report.Verdict.Verdict == investigate.VerdictBenign {
+		t.Fatal("benign without the data lake evidence")
+	}
+}
+
+func TestDatalakeHourlyBudget(t *testing.T) {
+	b := lakeSetup(t)
+	out, err := b.investigator(investigate.DatalakeOptions{MaxPerInvestigation: 3, MaxPerHour: 1}).Run(t.Context(), torAlert, 1, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	findingOf(t, out, "budget")
+	if n := len(b.srv.DataLakeQueries()); n != 1 {
+		t.Fatalf("%d searches; want the budget of 1", n)
+	}
+}
