@@ -302,7 +302,9 @@ func summarizeLake(id, indicator string, start, end time.Time, q *panther.LakeQu
 	for _, b := range byType {
 		r.LogTypes = append(r.LogTypes, *b)
 	}
-	slices.SortFunc(r.LogTypes, func(a, b LakeLogType) int { return cmp.Or(cmp.Compare(b.Rows, a.Rows), cmp.Compare(a.LogType, b.LogType)) })
+	slices.SortFunc(r.LogTypes, func(a, b LakeLogType) int {
+		return cmp.Or(cmp.Compare(b.Rows, a.Rows), cmp.Compare(a.LogType, b.LogType))
+	})
 	slices.SortFunc(r.Samples, func(a, b LakeSampleRow) int { return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.RowID, b.RowID)) })
 	return r
 }

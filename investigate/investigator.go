@@ -37,6 +37,9 @@ type Options struct {
 	StepTimeout time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// Narrator, when set, writes the summary and next steps from the
+	// findings. Default nil: the summary is built from the findings alone.
+	Narrator Narrator
 }
 
 // Investigator runs the steps on an alert, decides, and comments.
@@ -101,7 +104,7 @@ func (o Outcome) Apply(rec *Record) {
 		rec.DetectionID = r.Alert.Detection.ID
 	}
 	rec.Verdict, rec.Confidence, rec.Summary = r.Verdict.Verdict, r.Verdict.Confidence, r.Summary
-	rec.Findings, rec.Cost = r.Findings, r.Cost
+	rec.Findings, rec.Cost, rec.Narrative = r.Findings, r.Cost, r.Narrative
 	for step, d := range r.Timings {
 		rec.Timings[step] = d.Round(time.Millisecond).String()
 	}
@@ -129,8 +132,27 @@ func (inv *Investigator) Run(ctx context.Context, alertID string, jobID int64, l
 		Findings: findings, Indicators: c.Indicators, Detection: c.Detection, Timings: timings, Cost: c.Cost(),
 	}
 	report.Summary = Summarize(report, c)
+	if inv.opts.Narrator != nil {
+		inv.narrate(ctx, &report)
+	}
 	out := Outcome{State: StateDone, Report: report, Comment: Render(report, inv.opts.Sections, inv.opts.Format)}
 	return inv.finish(ctx, alertID, jobID, out)
+}
+
+// narrateTimeout bounds the narrator's call.
+const narrateTimeout = 60 * time.Second
+
+// narrate asks the narrator for the summary. Whatever it answers, the
+// verdict stays; when it fails, the summary built from the findings stays.
+func (inv *Investigator) narrate(ctx context.Context, r *Report) {
+	ctx, cancel := context.WithTimeout(ctx, narrateTimeout)
+	defer cancel()
+	n, err := inv.opts.Narrator.Narrate(ctx, *r)
+	if err != nil {
+		inv.log.Warn().Err(err).Str("alert_id", r.AlertID).Msg("narrative discarded; keeping the summary built from the findings")
+		return
+	}
+	r.Summary, r.Narrative = n.Summary, &n
 }
 
 // Repeat comments on an alert that repeats one investigated a moment ago

@@ -38,6 +38,7 @@ type Record struct {
 	Error       string            `json:"error,omitempty"`
 	Timings     map[string]string `json:"timings"` // step name → duration, e.g. "120ms"
 	Cost        Cost              `json:"cost"`
+	Narrative   *Narrative        `json:"narrative,omitempty"` // the model's text and its audit trail
 	CreatedAt   time.Time         `json:"createdAt"`
 	UpdatedAt   time.Time         `json:"updatedAt"`
 }

@@ -27,6 +27,8 @@ type Report struct {
 	Detection  *panther.Detection
 	Timings    map[string]time.Duration
 	Cost       Cost
+	// Narrative is set when a narrator wrote the summary.
+	Narrative *Narrative
 }
 
 // Marker is the last line of every comment this service posts for a job: it
@@ -55,9 +57,7 @@ func Render(r Report, sections []string, format string) string {
 		case "verdict":
 			w.section("Verdict", verdictLines(w, r))
 		case "summary":
-			if r.Summary != "" {
-				w.section("Summary", []string{w.quote(r.Summary, maxSummary)})
-			}
+			w.section("Summary", summaryLines(w, r))
 		case "findings":
 			w.section("Findings", findingLines(w, r.Findings, func(f Finding) bool {
 				return f.Step != "history" && f.Step != "datalake" && f.Step != "detection"
@@ -75,6 +75,23 @@ func Render(r Report, sections []string, format string) string {
 	w.line("")
 	w.line(Marker(r.JobID, r.AlertID))
 	return w.String()
+}
+
+func summaryLines(w *writer, r Report) []string {
+	var lines []string
+	if r.Summary != "" {
+		lines = append(lines, w.quote(r.Summary, maxSummary))
+	}
+	if n := r.Narrative; n != nil {
+		lines = append(lines, w.q("Summary written by "+n.Model+" from the findings; the verdict is the rules'."))
+		if len(n.NextSteps) > 0 {
+			lines = append(lines, w.q("Next steps:"))
+			for _, step := range n.NextSteps {
+				lines = append(lines, "- "+w.q(step))
+			}
+		}
+	}
+	return lines
 }
 
 func verdictLines(w *writer, r Report) []string {
