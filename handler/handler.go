@@ -60,6 +60,12 @@ type Config struct {
 	// https://example.runpanther.net. When set, the page links alert IDs to
 	// <PantherURL>/alerts/<id>. Default empty: alert IDs are shown as text.
 	PantherURL string
+	// Metrics, when set, is served at GET /metrics without the secret, for
+	// Prometheus. Default nil: no /metrics route.
+	Metrics http.Handler
+	// Deliveries is told the outcome of every webhook delivery, for
+	// metrics. Default nil: nothing is told.
+	Deliveries DeliveryObserver
 }
 
 const (
@@ -91,6 +97,7 @@ type server struct {
 //	POST /webhook                          Panther's Custom Webhook (secret)
 //	GET  /healthz                          200 while the process runs
 //	GET  /readyz                           200 when the database answers
+//	GET  /metrics                          Prometheus metrics, when cfg.Metrics is set
 //	GET  /api/v1/investigations?limit=N    newest first (secret)
 //	GET  /api/v1/investigations/{alertId}  one record (secret)
 //	GET  /                                 the investigations page (secret)
@@ -129,6 +136,9 @@ func New(cfg Config, q Enqueuer, db Pinger, records Records, log zerolog.Logger)
 
 	r.Get("/healthz", s.handle(s.healthz))
 	r.Get("/readyz", s.handle(s.readyz))
+	if cfg.Metrics != nil {
+		r.Method(http.MethodGet, "/metrics", cfg.Metrics)
+	}
 
 	// recoverPanic again inside logDelivery, so a panic still gets its
 	// delivery log line.

@@ -254,6 +254,7 @@ func (s *server) logDelivery(next http.Handler) http.Handler {
 		next.ServeHTTP(ww, r.WithContext(context.WithValue(r.Context(), deliveryKey{}, info)))
 
 		status := ww.Status()
+		s.observeDelivery(status, info.outcome)
 		log := zerolog.Ctx(r.Context())
 		ev := log.Info()
 		if status >= 500 {

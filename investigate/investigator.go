@@ -40,6 +40,9 @@ type Options struct {
 	// Narrator, when set, writes the summary and next steps from the
 	// findings. Default nil: the summary is built from the findings alone.
 	Narrator Narrator
+	// Observer is told what the worker did, for metrics. Default nil:
+	// nothing is told.
+	Observer Observer
 }
 
 // Investigator runs the steps on an alert, decides, and comments.

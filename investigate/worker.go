@@ -80,10 +80,13 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Job]) error {
 
 	lastAttempt := job.Attempt >= job.MaxAttempts
 	var out Outcome
+	kind := kindInvestigation
 	switch {
 	case leader != nil:
+		kind = kindRepeat
 		out, err = w.inv.Repeat(ctx, alertID, job.ID, *leader)
 	case job.Args.Mode == ModeOverBudget:
+		kind = kindNotice
 		out, err = w.inv.Notice(ctx, alertID, job.ID, job.Args.Reason)
 	default:
 		out, err = w.inv.Run(ctx, alertID, job.ID, lastAttempt)
@@ -107,6 +110,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Job]) error {
 		if serr := w.rec.SaveRecord(saveCtx, rec); serr != nil {
 			log.Error().Err(serr).Msg("save investigation record")
 		}
+		w.observeFailure(kind, rec, rec.UpdatedAt.Sub(start))
 		if rec.State == StateFailed {
 			log.Error().Err(err).Msg("investigation failed")
 			return river.JobCancel(err)
@@ -127,6 +131,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Job]) error {
 	if err := w.rec.SaveRecord(ctx, rec); err != nil {
 		return err
 	}
+	w.observeOutcome(kind, out, rec.UpdatedAt.Sub(start))
 	log.Info().Str("outcome", rec.State).Str("verdict", rec.Verdict).Bool("posted", out.Posted).
 		Str("comment_id", rec.CommentID).Dur("duration", rec.UpdatedAt.Sub(start)).Str("reason", out.Reason).
 		Msg("investigation finished")

@@ -18,6 +18,7 @@ import (
 	"github.com/panther-triage/panther-triage/filter"
 	"github.com/panther-triage/panther-triage/handler"
 	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/metrics"
 	"github.com/panther-triage/panther-triage/panther"
 	"github.com/panther-triage/panther-triage/reconcile"
 	"github.com/panther-triage/panther-triage/store"
@@ -60,13 +61,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	m := metrics.New(log)
 
-	pc := newPantherClient(cfg)
+	pc := newPantherClient(cfg, panther.WithObserver(m.PantherCall))
 	lists, err := cfg.lists()
 	if err != nil {
 		return err
 	}
-	inv := investigate.New(pc, steps(cfg, pc, lists), investigateOptions(cfg), log)
+	opts := investigateOptions(cfg)
+	opts.Observer = m
+	inv := investigate.New(pc, steps(cfg, pc, lists), opts, log)
 
 	st, err := store.Open(ctx, store.Config{
 		DSN: cfg.DB, DedupWindow: cfg.DedupWindow, Settle: cfg.Settle,
@@ -77,6 +81,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer st.Close()
+	m.WatchQueue(st)
 	flt, err := filter.New(cfg.filterConfig())
 	if err != nil {
 		return err
@@ -95,6 +100,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	h := handler.New(handler.Config{
 		Secret: cfg.WebhookSecret, InsecureNoAuth: cfg.InsecureNoAuth, Filter: flt, PantherURL: cfg.consoleURL(),
+		Metrics: m.Handler(), Deliveries: m,
 	}, st, st, st, log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -145,8 +151,9 @@ func newLogger(cfg Config, w io.Writer) zerolog.Logger {
 	return zerolog.New(w).Level(level).With().Timestamp().Logger()
 }
 
-func newPantherClient(cfg Config) *panther.Client {
-	return panther.New(cfg.PantherURL, cfg.PantherRESTURL, cfg.PantherToken, panther.WithConcurrency(cfg.APIConcurrency))
+func newPantherClient(cfg Config, opts ...panther.Option) *panther.Client {
+	opts = append([]panther.Option{panther.WithConcurrency(cfg.APIConcurrency)}, opts...)
+	return panther.New(cfg.PantherURL, cfg.PantherRESTURL, cfg.PantherToken, opts...)
 }
 
 func investigateOptions(cfg Config) investigate.Options {
