@@ -45,4 +45,13 @@ var schema = []string{
 		updated_at BIGINT NOT NULL
 	)`,
 	`CREATE INDEX IF NOT EXISTS triage_lake_created ON triage_lake (created_at)`,
+	// How analysts ended investigated alerts, against the verdict.
+	`CREATE TABLE IF NOT EXISTS triage_outcome (
+		alert_id       TEXT PRIMARY KEY,
+		detection_id   TEXT NOT NULL,
+		verdict        TEXT NOT NULL,
+		analyst_status TEXT NOT NULL,
+		agree          INTEGER NOT NULL,
+		checked_at     BIGINT NOT NULL
+	)`,
 }

@@ -1,0 +1,132 @@
+// Package agreement measures whether analysts agree with the service: it
+// reads, some time after each investigation, how the alert ended in Panther
+// (RESOLVED, or CLOSED, which the console calls Invalid: a false positive)
+// and records whether that matches the verdict, per detection, so users can
+// see where to trust the service.
+package agreement
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/rs/zerolog"
+
+	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/store"
+)
+
+// Lister lists the alerts Panther created in a time range, with statuses.
+type Lister interface {
+	AlertsBetween(ctx context.Context, after, before time.Time, max int) ([]panther.Alert, error)
+}
+
+// Store is where verdicts are read and outcomes recorded.
+type Store interface {
+	PendingVerdicts(ctx context.Context, since time.Time, max int) ([]store.VerdictRow, error)
+	SaveOutcome(ctx context.Context, r store.VerdictRow, status string, agree bool) error
+}
+
+// Config says how often and how far back outcomes are read.
+type Config struct {
+	// Every is how often; off when zero.
+	Every time.Duration
+	// Lookback is how old an investigation may be and still be checked.
+	// Default 14 days.
+	Lookback time.Duration
+	// Max bounds the verdicts checked and alerts listed per run. Default 2000.
+	Max int
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// Job is the periodic agreement job.
+type Job struct{}
+
+// Kind is the job's stable name in the queue.
+func (Job) Kind() string { return "verdict_agreement" }
+
+// Worker records how alerts ended.
+type Worker struct {
+	river.WorkerDefaults[Job]
+	cfg  Config
+	list Lister
+	st   Store
+	log  zerolog.Logger
+}
+
+// NewWorker returns the agreement worker.
+func NewWorker(cfg Config, list Lister, st Store, log zerolog.Logger) *Worker {
+	if cfg.Lookback <= 0 {
+		cfg.Lookback = 14 * 24 * time.Hour
+	}
+	if cfg.Max <= 0 {
+		cfg.Max = 2000
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Worker{cfg: cfg, list: list, st: st, log: log}
+}
+
+// Periodic is the worker's schedule, or nil when it is off.
+func (w *Worker) Periodic() *river.PeriodicJob {
+	if w.cfg.Every <= 0 {
+		return nil
+	}
+	return river.NewPeriodicJob(river.PeriodicInterval(w.cfg.Every),
+		func() (river.JobArgs, *river.InsertOpts) { return Job{}, nil },
+		&river.PeriodicJobOpts{ID: Job{}.Kind()})
+}
+
+// Work implements river.Worker.
+func (w *Worker) Work(ctx context.Context, _ *river.Job[Job]) error {
+	_, err := w.Run(ctx)
+	return err
+}
+
+// Agrees says whether an analyst's final status agrees with a verdict, and
+// whether the status is final at all.
+func Agrees(verdict, status string) (agree, final bool) {
+	switch status {
+	case "RESOLVED":
+		return verdict == investigate.VerdictMalicious || verdict == investigate.VerdictSuspicious, true
+	case "CLOSED":
+		return verdict == investigate.VerdictBenign, true
+	}
+	return false, false
+}
+
+// Run checks the pending verdicts once and returns how many outcomes it
+// recorded.
+func (w *Worker) Run(ctx context.Context) (int, error) {
+	now := w.cfg.Now()
+	pending, err := w.st.PendingVerdicts(ctx, now.Add(-w.cfg.Lookback), w.cfg.Max)
+	if err != nil || len(pending) == 0 {
+		return 0, err
+	}
+	// The alerts were created a little before their investigations.
+	alerts, err := w.list.AlertsBetween(ctx, pending[0].CreatedAt.Add(-24*time.Hour), now, w.cfg.Max)
+	if err != nil {
+		return 0, fmt.Errorf("agreement: %w", err)
+	}
+	status := make(map[string]string, len(alerts))
+	for _, a := range alerts {
+		status[a.ID] = a.Status
+	}
+	n := 0
+	for _, r := range pending {
+		agree, final := Agrees(r.Verdict, status[r.AlertID])
+		if !final {
+			continue
+		}
+		if err := w.st.SaveOutcome(ctx, r, status[r.AlertID], agree); err != nil {
+			return n, err
+		}
+		n++
+	}
+	w.log.Info().Int("checked", len(pending)).Int("recorded", n).Msg("verdict agreement updated")
+	return n, nil
+}
