@@ -87,6 +87,11 @@ type DatalakeOptions struct {
 	Bucket time.Duration
 	// MaxRows is how many rows of a result are read. Default 200.
 	MaxRows int
+	// Observer, when set, is told of every search: outcome succeeded,
+	// failed, timeout, cached or over_budget, and the bytes it scanned.
+	Observer interface {
+		DataLakeQuery(outcome string, bytesScanned int64)
+	}
 }
 
 func (o *DatalakeOptions) setDefaults() {
@@ -150,6 +155,7 @@ func (s *datalakeStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 		wg.Go(func() {
 			r, cached, budget, err := s.search(ctx, ind.Value, start, end)
 			results[i] = result{ind: ind, search: r, cached: cached, err: err, budget: budget}
+			s.observe(r, cached, budget, err)
 		})
 	}
 	wg.Wait()
@@ -173,6 +179,25 @@ func (s *datalakeStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 		out = append(out, lakeFinding(r.ind, r.search, own, ownTypes))
 	}
 	return out, nil
+}
+
+// observe tells the observer how one search went.
+func (s *datalakeStep) observe(r *LakeSearch, cached, budget bool, err error) {
+	if s.opts.Observer == nil {
+		return
+	}
+	switch {
+	case budget:
+		s.opts.Observer.DataLakeQuery("over_budget", 0)
+	case errors.Is(err, errLakeTimeout):
+		s.opts.Observer.DataLakeQuery("timeout", 0)
+	case err != nil:
+		s.opts.Observer.DataLakeQuery("failed", 0)
+	case cached:
+		s.opts.Observer.DataLakeQuery("cached", 0)
+	default:
+		s.opts.Observer.DataLakeQuery("succeeded", int64(r.BytesScanned))
+	}
 }
 
 func boolInt(b bool) int {

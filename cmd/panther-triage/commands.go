@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/metrics"
 )
 
 // investigateCmd runs one investigation now, outside the queue, and prints
@@ -43,7 +44,13 @@ func investigateCmd(ctx context.Context, args []string, getenv func(string) stri
 	if err != nil {
 		return err
 	}
-	inv := investigate.New(pc, steps(cfg, pc, lists), investigateOptions(cfg), log)
+	// The database holds the data lake cache and budget shared with serve.
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	inv := investigate.New(pc, steps(cfg, pc, lists, st, metrics.New(log)), investigateOptions(cfg), log)
 	// A manual run gets its own run ID, so its marker is its own.
 	runID := time.Now().UnixMilli()
 	out, err := inv.Run(ctx, rest[0], runID, true)

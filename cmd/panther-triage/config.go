@@ -48,6 +48,13 @@ type Config struct {
 	StepTimeout    time.Duration // PANTHER_TRIAGE_STEP_TIMEOUT, default 30s
 	ShutdownWait   time.Duration // PANTHER_TRIAGE_SHUTDOWN_TIMEOUT, default 30s
 	ReconcileEvery time.Duration // PANTHER_TRIAGE_RECONCILE_EVERY, default 0: off
+	LakeMaxQueries int           // PANTHER_TRIAGE_DATALAKE_MAX_QUERIES, default 3 per investigation
+	LakeMaxPerHour int           // PANTHER_TRIAGE_DATALAKE_MAX_PER_HOUR, default 60
+	LakeTimeout    time.Duration // PANTHER_TRIAGE_DATALAKE_TIMEOUT, default 60s
+	LLMURL         string        // PANTHER_TRIAGE_LLM_URL, default none: no narrative
+	LLMModel       string        // PANTHER_TRIAGE_LLM_MODEL
+	LLMAPIKey      string        // PANTHER_TRIAGE_LLM_API_KEY, never logged
+	AgreementEvery time.Duration // PANTHER_TRIAGE_AGREEMENT_EVERY, default 1h; 0 off
 	ContextFile    string        // PANTHER_TRIAGE_CONTEXT_FILE, default none: known networks, service accounts, VIPs, known-bad
 
 	// Dev runs against the simulated Panther (serve --dev).
@@ -81,6 +88,13 @@ func settings() []*setting {
 		{flag: "settle", env: "PANTHER_TRIAGE_SETTLE", def: "0s", usage: "wait this long after a delivery before investigating"},
 		{flag: "max-per-detection-hour", env: "PANTHER_TRIAGE_MAX_PER_DETECTION_HOUR", def: "30", usage: "investigations per detection per hour; beyond, alerts get a short comment saying why not (0: no bound)"},
 		{flag: "max-per-hour", env: "PANTHER_TRIAGE_MAX_PER_HOUR", def: "500", usage: "investigations per hour in all (0: no bound)"},
+		{flag: "datalake-max-queries", env: "PANTHER_TRIAGE_DATALAKE_MAX_QUERIES", def: "3", usage: "data lake indicator searches per investigation"},
+		{flag: "datalake-max-per-hour", env: "PANTHER_TRIAGE_DATALAKE_MAX_PER_HOUR", def: "60", usage: "data lake searches per hour, all replicas together"},
+		{flag: "datalake-timeout", env: "PANTHER_TRIAGE_DATALAKE_TIMEOUT", def: "60s", usage: "a data lake search running longer is cancelled"},
+		{flag: "llm-url", env: "PANTHER_TRIAGE_LLM_URL", usage: "OpenAI-compatible endpoint (e.g. http://localhost:11434/v1) that writes the summary and next steps; off when empty"},
+		{flag: "llm-model", env: "PANTHER_TRIAGE_LLM_MODEL", usage: "model name for --llm-url"},
+		{flag: "llm-api-key", env: "PANTHER_TRIAGE_LLM_API_KEY", usage: "API key for --llm-url, if it needs one"},
+		{flag: "agreement-every", env: "PANTHER_TRIAGE_AGREEMENT_EVERY", def: "1h", usage: "how often to read how analysts ended investigated alerts, for the agreement metric (0s: off)"},
 		{flag: "context-file", env: "PANTHER_TRIAGE_CONTEXT_FILE", usage: "YAML file of known networks, service accounts, VIP users and known-bad indicators"},
 		{flag: "comment-sections", env: "PANTHER_TRIAGE_COMMENT_SECTIONS", def: strings.Join(investigate.Sections, ","), usage: "sections the comment carries"},
 		{flag: "comment-format", env: "PANTHER_TRIAGE_COMMENT_FORMAT", def: panther.FormatPlainText, usage: "PLAIN_TEXT or HTML"},
@@ -181,6 +195,13 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 		StepTimeout:    dur("step-timeout"),
 		ShutdownWait:   dur("shutdown-timeout"),
 		ReconcileEvery: dur("reconcile-every"),
+		LakeMaxQueries: num("datalake-max-queries"),
+		LakeMaxPerHour: num("datalake-max-per-hour"),
+		LakeTimeout:    dur("datalake-timeout"),
+		LLMURL:         get("llm-url"),
+		LLMModel:       get("llm-model"),
+		LLMAPIKey:      get("llm-api-key"),
+		AgreementEvery: dur("agreement-every"),
 		ContextFile:    get("context-file"),
 	}
 	if len(errs) > 0 {
@@ -228,6 +249,12 @@ func (c Config) Validate(needPanther bool) error {
 	}
 	if _, err := c.lists(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.JobTimeout > 0 && c.LakeTimeout+15*time.Second >= c.JobTimeout {
+		errs = append(errs, fmt.Errorf("PANTHER_TRIAGE_JOB_TIMEOUT (%s) must exceed PANTHER_TRIAGE_DATALAKE_TIMEOUT (%s) by more than 15s", c.JobTimeout, c.LakeTimeout))
+	}
+	if c.LLMURL != "" && c.LLMModel == "" {
+		errs = append(errs, errors.New("PANTHER_TRIAGE_LLM_MODEL is required with PANTHER_TRIAGE_LLM_URL"))
 	}
 	if c.DedupWindow <= 0 {
 		errs = append(errs, errors.New("PANTHER_TRIAGE_DEDUP_MINUTES must be at least 1"))

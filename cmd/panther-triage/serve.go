@@ -15,10 +15,12 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/rs/zerolog"
 
+	"github.com/panther-triage/panther-triage/agreement"
 	"github.com/panther-triage/panther-triage/filter"
 	"github.com/panther-triage/panther-triage/handler"
 	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/metrics"
+	"github.com/panther-triage/panther-triage/narrative"
 	"github.com/panther-triage/panther-triage/panther"
 	"github.com/panther-triage/panther-triage/reconcile"
 	"github.com/panther-triage/panther-triage/store"
@@ -27,14 +29,26 @@ import (
 // steps lists the investigation steps, in no particular order: each step
 // names the steps it runs after, and the others run concurrently. To add a
 // step, write it in package investigate and add one line here.
-func steps(cfg Config, pc *panther.Client, lists *investigate.Lists) []investigate.Step {
+func steps(cfg Config, pc *panther.Client, lists *investigate.Lists, st *store.Store, m *metrics.Metrics) []investigate.Step {
 	return []investigate.Step{
 		investigate.Events(pc, cfg.MaxEvents),
 		investigate.Indicators(),
 		investigate.Detection(pc),
 		investigate.Enrichment(lists),
 		investigate.History(pc),
+		investigate.Datalake(pc, st, investigate.DatalakeOptions{
+			MaxPerInvestigation: cfg.LakeMaxQueries, MaxPerHour: cfg.LakeMaxPerHour, Timeout: cfg.LakeTimeout, Observer: m,
+		}),
 	}
+}
+
+// openStore opens the database with the queue settings of cfg.
+func openStore(ctx context.Context, cfg Config, log zerolog.Logger) (*store.Store, error) {
+	return store.Open(ctx, store.Config{
+		DSN: cfg.DB, DedupWindow: cfg.DedupWindow, Settle: cfg.Settle,
+		MaxPerDetectionHour: cfg.MaxPerDetHour, MaxPerHour: cfg.MaxPerHour,
+		Workers: cfg.Workers, JobTimeout: cfg.JobTimeout,
+	}, log)
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -68,20 +82,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	opts := investigateOptions(cfg)
-	opts.Observer = m
-	inv := investigate.New(pc, steps(cfg, pc, lists), opts, log)
-
-	st, err := store.Open(ctx, store.Config{
-		DSN: cfg.DB, DedupWindow: cfg.DedupWindow, Settle: cfg.Settle,
-		MaxPerDetectionHour: cfg.MaxPerDetHour, MaxPerHour: cfg.MaxPerHour,
-		Workers: cfg.Workers, JobTimeout: cfg.JobTimeout,
-	}, log)
+	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	opts := investigateOptions(cfg)
+	opts.Observer = m
+	inv := investigate.New(pc, steps(cfg, pc, lists, st, m), opts, log)
 	m.WatchQueue(st)
+	m.WatchAgreement(st)
 	flt, err := filter.New(cfg.filterConfig())
 	if err != nil {
 		return err
@@ -90,9 +100,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	river.AddWorker(workers, investigate.NewWorker(inv, st, log))
 	rec := reconcile.NewWorker(reconcile.Config{Every: cfg.ReconcileEvery}, pc, st, flt, log)
 	river.AddWorker(workers, rec)
+	agree := agreement.NewWorker(agreement.Config{Every: cfg.AgreementEvery}, pc, st, log)
+	river.AddWorker(workers, agree)
 	var periodic []*river.PeriodicJob
-	if job := rec.Periodic(); job != nil {
-		periodic = append(periodic, job)
+	for _, job := range []*river.PeriodicJob{rec.Periodic(), agree.Periodic()} {
+		if job != nil {
+			periodic = append(periodic, job)
+		}
 	}
 	if err := st.Start(ctx, workers, periodic...); err != nil {
 		return err
@@ -157,13 +171,17 @@ func newPantherClient(cfg Config, opts ...panther.Option) *panther.Client {
 }
 
 func investigateOptions(cfg Config) investigate.Options {
-	return investigate.Options{
+	opts := investigate.Options{
 		Statuses:    cfg.Statuses,
 		Sections:    cfg.Sections,
 		Format:      cfg.CommentFormat,
 		DryRun:      cfg.DryRun,
 		StepTimeout: cfg.StepTimeout,
 	}
+	if cfg.LLMURL != "" {
+		opts.Narrator = narrative.New(cfg.LLMURL, cfg.LLMModel, cfg.LLMAPIKey, nil)
+	}
+	return opts
 }
 
 // isTerminal reports whether w is a terminal, where colour is welcome.
