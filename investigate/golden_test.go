@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,8 @@ import (
 	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/panther"
 	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/store"
+	"github.com/panther-triage/panther-triage/store/storetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden comments in testdata/golden")
@@ -27,7 +30,13 @@ func TestGoldenComments(t *testing.T) {
 	srv.Start()
 	t.Cleanup(srv.Close)
 	pc := panther.New(srv.GraphQLURL(), "", srv.Token)
-	steps := []investigate.Step{investigate.Events(pc, 200), investigate.Indicators(), investigate.Detection(pc), investigate.Enrichment(nil), investigate.History(pc)}
+	st, err := store.Open(t.Context(), store.Config{DSN: storetest.SQLite(t)}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	steps := []investigate.Step{investigate.Events(pc, 200), investigate.Indicators(), investigate.Detection(pc),
+		investigate.Enrichment(nil), investigate.History(pc), investigate.Datalake(pc, st, investigate.DatalakeOptions{})}
 	now := func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) }
 
 	for _, seed := range panthertest.DefaultSeeds() {
@@ -50,8 +59,13 @@ func TestGoldenComments(t *testing.T) {
 	}
 }
 
+// queryIDs are the simulated Panther's data lake query IDs, numbered in the
+// order searches arrive; searches run concurrently, so goldens hide them.
+var queryIDs = regexp.MustCompile(`\bd[0-9a-f]{31}\b`)
+
 func compareGolden(t *testing.T, path, got string) {
 	t.Helper()
+	got = queryIDs.ReplaceAllString(got, "<query-id>")
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
