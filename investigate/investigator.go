@@ -118,6 +118,7 @@ func (o Outcome) Apply(rec *Record) {
 // comments with what it could gather. A transient error from reading the
 // alert, listing or posting comments is returned for the job to retry.
 func (inv *Investigator) Run(ctx context.Context, alertID string, jobID int64, lastAttempt bool) (Outcome, error) {
+	ctx = inv.log.With().Str("alert_id", alertID).Int64("job_id", jobID).Logger().WithContext(ctx)
 	alert, skip, err := inv.readAlert(ctx, alertID)
 	if err != nil || skip != nil {
 		return ptrOr(skip), err
@@ -152,7 +153,7 @@ func (inv *Investigator) narrate(ctx context.Context, r *Report) {
 	defer cancel()
 	n, err := inv.opts.Narrator.Narrate(ctx, *r)
 	if err != nil {
-		inv.log.Warn().Err(err).Str("alert_id", r.AlertID).Msg("narrative discarded; keeping the summary built from the findings")
+		zerolog.Ctx(ctx).Warn().Err(err).Msg("narrative discarded; keeping the summary built from the findings")
 		return
 	}
 	r.Summary, r.Narrative = n.Summary, &n
@@ -301,6 +302,7 @@ func (inv *Investigator) runSteps(ctx context.Context, c *Case, lastAttempt bool
 			mu.Lock()
 			defer mu.Unlock()
 			timings[s.Name()] = elapsed
+			zerolog.Ctx(ctx).Debug().Str("step", s.Name()).Dur("duration", elapsed).Bool("failed", err != nil).Msg("step finished")
 			switch {
 			case err == nil:
 				findings = append(findings, fs...)
@@ -315,7 +317,7 @@ func (inv *Investigator) runSteps(ctx context.Context, c *Case, lastAttempt bool
 					cancel()
 				}
 			default:
-				inv.log.Warn().Err(err).Str("step", s.Name()).Str("alert_id", c.Alert.ID).Msg("step failed; reported as missing evidence")
+				zerolog.Ctx(ctx).Warn().Err(err).Str("step", s.Name()).Msg("step failed; reported as missing evidence")
 				findings = append(findings, Finding{
 					Step: s.Name(), Kind: "step_failed", Severity: WeightMissing,
 					Title: fmt.Sprintf("Step %s could not complete: %s", s.Name(), stepError(err)),
