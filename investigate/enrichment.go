@@ -27,6 +27,7 @@ func (enrichmentStep) After() []string { return []string{"indicators"} }
 // gathered over all events.
 type enrichmentHit struct {
 	table, field string
+	value        string // the indicator the row was matched on
 	row          map[string]any
 	rowIDs       []string
 }
@@ -69,13 +70,14 @@ func collectEnrichment(events []panther.Event) []*enrichmentHit {
 				if !ok {
 					continue
 				}
-				key := table + "\x00" + field + "\x00" + indicatorOf(table, field, row, ev)
+				value := indicatorOf(table, field, row, ev)
+				key := table + "\x00" + field + "\x00" + value
 				h := byKey[key]
 				if h == nil {
 					if len(byKey) >= maxIndicators {
 						continue
 					}
-					h = &enrichmentHit{table: table, field: field, row: row}
+					h = &enrichmentHit{table: table, field: field, value: value, row: row}
 					byKey[key] = h
 				}
 				if rowID != "" && len(h.rowIDs) < maxRefs && !slices.Contains(h.rowIDs, rowID) {
@@ -117,7 +119,7 @@ func enrichmentFinding(h *enrichmentHit) (Finding, bool) {
 	str := func(k string) string { s, _ := h.row[k].(string); return s }
 	truthy := func(k string) bool { b, _ := h.row[k].(bool); return b }
 	f := Finding{Step: "enrichment", Kind: h.table}
-	subject := cmp.Or(str("ip"), h.field)
+	subject := cmp.Or(str("ip"), h.value, h.field)
 	switch {
 	case strings.Contains(h.table, "tor_exit"):
 		f.Severity, f.Title = WeightMalicious, fmt.Sprintf("%s is a Tor exit node (Panther enrichment)", subject)
@@ -128,20 +130,25 @@ func enrichmentFinding(h *enrichmentHit) (Finding, bool) {
 	case strings.Contains(h.table, "greynoise") && str("classification") == "benign":
 		f.Severity, f.Title = WeightBenign, fmt.Sprintf("GreyNoise classifies %s as benign (%s)", subject, cmp.Or(str("name"), "unnamed"))
 	case strings.Contains(h.table, "ipinfo_privacy"):
+		// Hosting alone is context: cloud and CI traffic carries it every day.
 		var flags []string
-		for _, k := range []string{"vpn", "proxy", "tor", "relay", "hosting"} {
+		for _, k := range []string{"vpn", "proxy", "tor", "relay"} {
 			if truthy(k) {
 				flags = append(flags, k)
 			}
 		}
-		if len(flags) == 0 {
+		switch {
+		case slices.Contains(flags, "tor"):
+			f.Severity = WeightMalicious
+		case len(flags) > 0:
+			f.Severity = WeightSuspicious
+		case truthy("hosting"):
+			f.Severity, f.Title = WeightInfo, fmt.Sprintf("%s (%s) is a hosting provider's address (IPinfo)", subject, h.field)
+			return f, true
+		default:
 			return Finding{}, false
 		}
-		f.Severity = WeightSuspicious
-		if slices.Contains(flags, "tor") {
-			f.Severity = WeightMalicious
-		}
-		f.Title = fmt.Sprintf("%s at %s is an anonymising service: %s (IPinfo)", h.field, subject, strings.Join(flags, ", "))
+		f.Title = fmt.Sprintf("%s (%s) is an anonymising service: %s (IPinfo)", subject, h.field, strings.Join(flags, ", "))
 	case strings.Contains(h.table, "ipinfo_location"):
 		place := strings.Join(slices.DeleteFunc([]string{str("city"), str("region"), str("country")}, func(s string) bool { return s == "" }), ", ")
 		if place == "" {

@@ -10,9 +10,10 @@ import (
 func TestEnrichmentFindings(t *testing.T) {
 	evs := []panther.Event{
 		{"p_row_id": "r1", "src": "185.220.101.4", "p_enrichment": map[string]any{
-			"tor_exit_nodes":  map[string]any{"p_any_ip_addresses": map[string]any{"ip": "185.220.101.4"}},
-			"ipinfo_privacy":  map[string]any{"src": map[string]any{"vpn": true, "proxy": false}},
-			"ipinfo_location": map[string]any{"src": map[string]any{"city": "Berlin", "country": "DE"}},
+			"tor_exit_nodes":              map[string]any{"p_any_ip_addresses": map[string]any{"ip": "185.220.101.4"}},
+			"ipinfo_privacy":              map[string]any{"src": map[string]any{"vpn": true, "proxy": false}},
+			"ipinfo_privacy_hosting_only": map[string]any{"src": map[string]any{"hosting": true}},
+			"ipinfo_location":             map[string]any{"src": map[string]any{"city": "Berlin", "country": "DE"}},
 		}},
 		{"p_row_id": "r2", "src": "8.8.8.8", "p_enrichment": map[string]any{
 			"greynoise_riot":  map[string]any{"src": map[string]any{"ip": "8.8.8.8", "name": "Google Public DNS", "riot": true}},
@@ -27,7 +28,8 @@ func TestEnrichmentFindings(t *testing.T) {
 	}
 	want := map[string]Weight{
 		"tor_exit_nodes": WeightMalicious, "ipinfo_privacy": WeightSuspicious, "ipinfo_location": WeightInfo,
-		"greynoise_riot": WeightBenign, "greynoise_noise": WeightMalicious,
+		"ipinfo_privacy_hosting_only": WeightInfo, // cloud and CI addresses: context, not suspicion
+		"greynoise_riot":              WeightBenign, "greynoise_noise": WeightMalicious,
 	}
 	got := map[string]Weight{}
 	for _, f := range fs {

@@ -61,11 +61,11 @@ func TestGoldenComments(t *testing.T) {
 
 // queryIDs are the simulated Panther's data lake query IDs, numbered in the
 // order searches arrive; searches run concurrently, so goldens hide them.
-var queryIDs = regexp.MustCompile(`\bd[0-9a-f]{31}\b`)
+var queryIDs = regexp.MustCompile(`\bquery d[0-9a-f]{31}\b`)
 
 func compareGolden(t *testing.T, path, got string) {
 	t.Helper()
-	got = queryIDs.ReplaceAllString(got, "<query-id>")
+	got = queryIDs.ReplaceAllString(got, "query <query-id>")
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
