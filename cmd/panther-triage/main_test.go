@@ -309,7 +309,7 @@ func TestServeFailsOnUnreachableDatabase(t *testing.T) {
 
 func TestInvestigateCommand(t *testing.T) {
 	p := startPanther(t)
-	vars := serviceEnv(p, "")
+	vars := serviceEnv(p, filepath.Join(t.TempDir(), "inv.db"))
 	var out, errOut strings.Builder
 	err := run(t.Context(), []string{"investigate", "--dry-run", "--format", "json", documentedAlert}, env(vars), strings.NewReader(""), &out, &errOut)
 	if err != nil {
