@@ -40,6 +40,9 @@ type Options struct {
 	// Narrator, when set, writes the summary and next steps from the
 	// findings. Default nil: the summary is built from the findings alone.
 	Narrator Narrator
+	// ConsoleURL is Panther's console base URL, for links to other alerts
+	// in comments. Default empty: alert IDs without links.
+	ConsoleURL string
 	// Observer is told what the worker did, for metrics. Default nil:
 	// nothing is told.
 	Observer Observer
@@ -134,6 +137,7 @@ func (inv *Investigator) Run(ctx context.Context, alertID string, jobID int64, l
 	report := Report{
 		AlertID: alertID, JobID: jobID, Alert: alert, Verdict: verdict,
 		Findings: findings, Indicators: c.Indicators, Detection: c.Detection, Timings: timings, Cost: c.Cost(),
+		ConsoleURL: inv.opts.ConsoleURL,
 	}
 	report.Summary = Summarize(report, c)
 	if inv.opts.Narrator != nil {

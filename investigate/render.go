@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"html"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -29,6 +30,9 @@ type Report struct {
 	Cost       Cost
 	// Narrative is set when a narrator wrote the summary.
 	Narrative *Narrative
+	// ConsoleURL, when set, turns alert evidence into links to Panther's
+	// console (<ConsoleURL>/alerts/<id>).
+	ConsoleURL string
 }
 
 // Marker is the last line of every comment this service posts for a job: it
@@ -47,7 +51,7 @@ func Headline(v Verdict) string {
 // is quoted: newlines and control characters cannot forge lines, and in HTML
 // everything is escaped.
 func Render(r Report, sections []string, format string) string {
-	w := &writer{html: format == panther.FormatHTML}
+	w := &writer{html: format == panther.FormatHTML, console: strings.TrimRight(r.ConsoleURL, "/")}
 	w.line(Headline(r.Verdict))
 	for _, s := range Sections {
 		if !slices.Contains(sections, s) {
@@ -123,7 +127,7 @@ func findingText(w *writer, f Finding) string {
 	if len(f.Evidence) > 0 {
 		refs := make([]string, 0, len(f.Evidence))
 		for _, e := range f.Evidence {
-			refs = append(refs, e.Kind+" "+w.q(e.Ref))
+			refs = append(refs, w.evidence(e))
 		}
 		s += " (evidence: " + strings.Join(refs, ", ") + ")"
 	}
@@ -175,8 +179,9 @@ func detectionLines(w *writer, r Report) []string {
 
 // writer builds a comment in one of the two formats.
 type writer struct {
-	html bool
-	b    strings.Builder
+	html    bool
+	console string // Panther console base URL for alert links, or ""
+	b       strings.Builder
 }
 
 func (w *writer) line(s string) {
@@ -222,6 +227,20 @@ func (w *writer) section(title string, lines []string) {
 	if inList {
 		w.b.WriteString("</ul>\n")
 	}
+}
+
+// evidence writes one reference; an alert links to the console when its
+// URL is known.
+func (w *writer) evidence(e Evidence) string {
+	ref := e.Kind + " " + w.q(e.Ref)
+	if e.Kind != "alert" || w.console == "" || !strings.HasPrefix(w.console, "https://") && !strings.HasPrefix(w.console, "http://") {
+		return ref
+	}
+	u := w.console + "/alerts/" + url.PathEscape(e.Ref)
+	if w.html {
+		return fmt.Sprintf(`alert <a href="%s">%s</a>`, html.EscapeString(u), w.q(e.Ref))
+	}
+	return ref + " " + w.q(u)
 }
 
 // maxValue bounds one quoted value, maxSummary the summary.

@@ -66,3 +66,20 @@ func TestQuoteBoundsLength(t *testing.T) {
 		t.Fatalf("quoted value has %d runes", len([]rune(got)))
 	}
 }
+
+func TestRenderLinksAlertEvidence(t *testing.T) {
+	r := Report{AlertID: "a1", JobID: 1, Alert: &panther.Alert{ID: "a1"}, ConsoleURL: "https://acme.runpanther.net/",
+		Findings: []Finding{{Step: "history", Title: "same alert before", Evidence: []Evidence{{Kind: "alert", Ref: "b2"}, {Kind: "event", Ref: "row"}}}}}
+	text := Render(r, Sections, panther.FormatPlainText)
+	if !strings.Contains(text, "alert b2 https://acme.runpanther.net/alerts/b2, event row") {
+		t.Fatalf("plain text:\n%s", text)
+	}
+	htmlOut := Render(r, Sections, panther.FormatHTML)
+	if !strings.Contains(htmlOut, `alert <a href="https://acme.runpanther.net/alerts/b2">b2</a>`) {
+		t.Fatalf("html:\n%s", htmlOut)
+	}
+	r.ConsoleURL = "javascript:alert(1)"
+	if out := Render(r, Sections, panther.FormatHTML); strings.Contains(out, "<a ") {
+		t.Fatalf("unsafe console URL linked:\n%s", out)
+	}
+}

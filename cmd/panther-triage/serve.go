@@ -177,6 +177,7 @@ func investigateOptions(cfg Config) investigate.Options {
 		Format:      cfg.CommentFormat,
 		DryRun:      cfg.DryRun,
 		StepTimeout: cfg.StepTimeout,
+		ConsoleURL:  cfg.consoleURL(),
 	}
 	if cfg.LLMURL != "" {
 		opts.Narrator = narrative.New(cfg.LLMURL, cfg.LLMModel, cfg.LLMAPIKey, nil)
