@@ -16,9 +16,11 @@ import (
 	"github.com/panther-triage/panther-triage/panther"
 )
 
-// Config is every setting of the service. Each is a flag and an environment
-// variable (the flag wins); the comment gives the default.
+// Config is every setting of the service. Each is a flag, an environment
+// variable and a key of the configuration file (flag over environment over
+// file over default); the comment gives the default.
 type Config struct {
+	ConfigFile     string        // PANTHER_TRIAGE_CONFIG, default none: a YAML file with any of these settings
 	PantherURL     string        // PANTHER_API_URL, required (not with --dev)
 	PantherRESTURL string        // PANTHER_REST_URL, default PantherURL without /public/graphql
 	PantherToken   string        // PANTHER_API_TOKEN, required (not with --dev); never logged
@@ -59,6 +61,10 @@ type Config struct {
 
 	// Dev runs against the simulated Panther (serve --dev).
 	Dev bool
+
+	// origin says, for each setting read from the configuration file,
+	// where: "path:line".
+	origin map[string]string
 }
 
 // setting is one flag with its environment variable.
@@ -70,6 +76,7 @@ type setting struct {
 // settings lists every setting, in the order help shows them.
 func settings() []*setting {
 	return []*setting{
+		{flag: "config", env: "PANTHER_TRIAGE_CONFIG", usage: "YAML file with any of these settings, keyed by flag name (flags and the environment win over it)"},
 		{flag: "panther-url", env: "PANTHER_API_URL", usage: "Panther GraphQL endpoint, https://api.<your-panther-domain>/public/graphql (required)"},
 		{flag: "panther-rest-url", env: "PANTHER_REST_URL", usage: "Panther REST base (default: the GraphQL URL without /public/graphql)"},
 		{flag: "panther-token", env: "PANTHER_API_TOKEN", usage: "Panther API token, sent as X-API-Key (required)"},
@@ -110,18 +117,17 @@ func settings() []*setting {
 	}
 }
 
-// parseConfig reads the flags of one command, with the environment as
-// fallback, into a Config; rest is what follows the flags. Every problem is
-// reported, one line each.
+// parseConfig reads the flags of one command, with the environment and
+// then the configuration file as fallbacks, into a Config; rest is what
+// follows the flags. Every problem is reported, one line each.
 func parseConfig(name string, args []string, getenv func(string) string, out io.Writer, extra func(fs *flag.FlagSet)) (Config, []string, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(out)
 	all := settings()
 	for _, s := range all {
+		// The flag's default is the built-in one, so that -h never shows
+		// a value (a token, say) taken from the environment.
 		v := s.def
-		if e := getenv(s.env); e != "" {
-			v = e
-		}
 		s.val = &v
 		if s.def == "true" || s.def == "false" {
 			fs.Var((*boolText)(s.val), s.flag, s.usage+" ($"+s.env+")")
@@ -135,6 +141,17 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 	if err := fs.Parse(args); err != nil {
 		return Config{}, nil, err
 	}
+	var errs []error
+	origin, err := resolveSettings(all, fs, getenv)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	where := func(flag string) string {
+		if o, ok := origin[flag]; ok {
+			return o + ": " + flag
+		}
+		return "--" + flag
+	}
 	get := func(flag string) string {
 		for _, s := range all {
 			if s.flag == flag {
@@ -143,29 +160,30 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 		}
 		panic("unknown setting " + flag)
 	}
-	var errs []error
 	num := func(flag string) int {
 		n, err := strconv.Atoi(get(flag))
 		if err != nil || n < 0 {
-			errs = append(errs, fmt.Errorf("--%s: %q is not a whole number", flag, get(flag)))
+			errs = append(errs, fmt.Errorf("%s: %q is not a whole number", where(flag), get(flag)))
 		}
 		return n
 	}
 	dur := func(flag string) time.Duration {
 		d, err := time.ParseDuration(get(flag))
 		if err != nil || d < 0 {
-			errs = append(errs, fmt.Errorf("--%s: %q is not a duration such as 30s or 2m", flag, get(flag)))
+			errs = append(errs, fmt.Errorf("%s: %q is not a duration such as 30s or 2m", where(flag), get(flag)))
 		}
 		return d
 	}
 	boolean := func(flag string) bool {
 		b, err := strconv.ParseBool(get(flag))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("--%s: %q is not true or false", flag, get(flag)))
+			errs = append(errs, fmt.Errorf("%s: %q is not true or false", where(flag), get(flag)))
 		}
 		return b
 	}
 	c := Config{
+		ConfigFile:     get("config"),
+		origin:         origin,
 		PantherURL:     get("panther-url"),
 		PantherRESTURL: get("panther-rest-url"),
 		PantherToken:   get("panther-token"),
@@ -225,30 +243,28 @@ func (c Config) Validate(needPanther bool) error {
 	if c.WebhookSecret == "" && !c.InsecureNoAuth && !c.Dev {
 		errs = append(errs, errors.New("PANTHER_TRIAGE_WEBHOOK_SECRET (--webhook-secret) is required, or pass --insecure-no-auth"))
 	}
-	if _, err := filter.New(c.filterConfig()); err != nil {
-		errs = append(errs, err)
-	}
+	errs = append(errs, c.filterErrors()...)
 	for _, s := range c.Statuses {
 		if !slices.Contains([]string{"OPEN", "TRIAGED", "RESOLVED", "CLOSED"}, s) {
-			errs = append(errs, fmt.Errorf("unknown alert status %q (want OPEN, TRIAGED, RESOLVED or CLOSED)", s))
+			errs = append(errs, c.at("statuses", fmt.Errorf("unknown alert status %q (want OPEN, TRIAGED, RESOLVED or CLOSED)", s)))
 		}
 	}
 	for _, s := range c.Sections {
 		if !slices.Contains(investigate.Sections, s) {
-			errs = append(errs, fmt.Errorf("unknown comment section %q (want some of %s)", s, strings.Join(investigate.Sections, ",")))
+			errs = append(errs, c.at("comment-sections", fmt.Errorf("unknown comment section %q (want some of %s)", s, strings.Join(investigate.Sections, ","))))
 		}
 	}
 	if c.CommentFormat != panther.FormatPlainText && c.CommentFormat != panther.FormatHTML {
-		errs = append(errs, fmt.Errorf("unknown comment format %q (want PLAIN_TEXT or HTML)", c.CommentFormat))
+		errs = append(errs, c.at("comment-format", fmt.Errorf("unknown comment format %q (want PLAIN_TEXT or HTML)", c.CommentFormat)))
 	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(c.LogLevel)) {
-		errs = append(errs, fmt.Errorf("unknown log level %q (want debug, info, warn or error)", c.LogLevel))
+		errs = append(errs, c.at("log-level", fmt.Errorf("unknown log level %q (want debug, info, warn or error)", c.LogLevel)))
 	}
 	if c.MaxEvents < 1 {
-		errs = append(errs, errors.New("PANTHER_TRIAGE_MAX_EVENTS must be at least 1"))
+		errs = append(errs, c.at("max-events", errors.New("PANTHER_TRIAGE_MAX_EVENTS must be at least 1")))
 	}
 	if _, err := c.lists(); err != nil {
-		errs = append(errs, err)
+		errs = append(errs, c.at("context-file", err))
 	}
 	if c.JobTimeout > 0 && c.LakeTimeout+15*time.Second >= c.JobTimeout {
 		errs = append(errs, fmt.Errorf("PANTHER_TRIAGE_JOB_TIMEOUT (%s) must exceed PANTHER_TRIAGE_DATALAKE_TIMEOUT (%s) by more than 15s", c.JobTimeout, c.LakeTimeout))
@@ -257,7 +273,7 @@ func (c Config) Validate(needPanther bool) error {
 		errs = append(errs, errors.New("PANTHER_TRIAGE_LLM_MODEL is required with PANTHER_TRIAGE_LLM_URL"))
 	}
 	if c.DedupWindow <= 0 {
-		errs = append(errs, errors.New("PANTHER_TRIAGE_DEDUP_MINUTES must be at least 1"))
+		errs = append(errs, c.at("dedup-minutes", errors.New("PANTHER_TRIAGE_DEDUP_MINUTES must be at least 1")))
 	}
 	return errors.Join(errs...)
 }
