@@ -46,22 +46,32 @@ type investigationList struct {
 // listInvestigations answers the newest investigations, at most ?limit=N
 // (default 50, at most 500).
 func (s *server) listInvestigations(w http.ResponseWriter, r *http.Request) error {
-	limit, err := parseLimit(r.URL.Query().Get("limit"))
+	q := r.URL.Query()
+	limit, err := parseLimit(q.Get("limit"))
 	if err != nil {
 		return err
 	}
-	recs, err := s.records.Investigations(r.Context(), limit)
+	verdict, err := pageFilter(q.Get("verdict"), "verdict", pageVerdicts)
+	if err != nil {
+		return err
+	}
+	state, err := pageFilter(q.Get("state"), "state", pageStates)
+	if err != nil {
+		return err
+	}
+	page, err := s.records.Investigations(r.Context(), investigate.ListQuery{Limit: limit, State: state, Verdict: verdict, Cursor: q.Get("cursor")})
+	if errors.Is(err, investigate.ErrBadCursor) {
+		return &httpError{Status: http.StatusBadRequest, Code: "invalid_request", Message: "cursor is not one this service gave out"}
+	}
 	if err != nil {
 		return fmt.Errorf("handler: list investigations: %w", err)
 	}
-	if recs == nil {
-		recs = []investigate.Record{}
+	if page.Records == nil {
+		page.Records = []investigate.Record{}
 	}
-	return writeJSON(w, http.StatusOK, investigationList{Investigations: recs})
+	return writeJSON(w, http.StatusOK, page)
 }
 
-// parseLimit reads the limit query parameter: empty means the default;
-// anything but an integer from 1 to maxListLimit is a 400.
 func parseLimit(v string) (int, error) {
 	if v == "" {
 		return defaultListLimit, nil

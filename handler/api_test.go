@@ -3,6 +3,7 @@ package handler
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -104,7 +105,7 @@ func TestAPIInvestigation(t *testing.T) {
 		assertJSONEqual(t, "response body", rec.Body.Bytes(), []byte(`{
 			"alertId":"b90c19e66e160e194a5b3b94ec27fb7c","jobId":42,"state":"done","verdict":"benign",
 			"confidence":0.8,"findings":[{"step":"indicators","kind":"private_ip","title":"10.0.0.1 is private","weight":""}],
-			"attempts":0,"timings":{"events":"120ms"},
+			"attempts":0,"timings":{"events":"120ms"},"cost":{"lakeSearches":0,"lakeCached":0,"bytesScanned":0},
 			"createdAt":"2026-01-02T03:04:05Z","updatedAt":"2026-01-02T03:04:09Z"}`))
 	})
 	t.Run("escaped alert ID", func(t *testing.T) {
@@ -277,6 +278,50 @@ func TestRouting(t *testing.T) {
 			}
 			if got := rec.Header().Values("Allow"); strings.Join(got, ",") != strings.Join(tc.wantAllow, ",") {
 				t.Errorf("Allow = %v, want %v", got, tc.wantAllow)
+			}
+		})
+	}
+}
+
+func TestAPIInvestigationsFiltersAndCursor(t *testing.T) {
+	for _, tc := range []struct {
+		query      string
+		wantStatus int
+		want       investigate.ListQuery
+		wantError  string
+	}{
+		{"?state=done&verdict=malicious&limit=5", http.StatusOK, investigate.ListQuery{Limit: 5, State: "done", Verdict: "malicious"}, ""},
+		{"?cursor=abc", http.StatusOK, investigate.ListQuery{Limit: 50, Cursor: "abc"}, ""},
+		{"?cursor=forged", http.StatusBadRequest, investigate.ListQuery{}, "cursor is not one this service gave out"},
+		{"?verdict=evil", http.StatusBadRequest, investigate.ListQuery{}, "verdict must be one of"},
+		{"?state=sleeping", http.StatusBadRequest, investigate.ListQuery{}, "state must be one of"},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			b := setup(t)
+			var got investigate.ListQuery
+			b.store.ListFunc = func(_ context.Context, q investigate.ListQuery) (investigate.RecordPage, error) {
+				got = q
+				if q.Cursor == "forged" {
+					return investigate.RecordPage{}, fmt.Errorf("store: %w", investigate.ErrBadCursor)
+				}
+				return investigate.RecordPage{Records: []investigate.Record{{AlertID: "a"}}, Next: "next-page"}, nil
+			}
+			req := httptest.NewRequest(http.MethodGet, "/api/v1/investigations"+tc.query, nil)
+			req.Header.Set("Authorization", "Bearer "+testSecret)
+			rec := b.serve(req)
+			if rec.Code != tc.wantStatus || !strings.Contains(rec.Body.String(), tc.wantError) {
+				t.Fatalf("status %d, body %s; want %d with %q", rec.Code, rec.Body, tc.wantStatus, tc.wantError)
+			}
+			if tc.wantStatus != http.StatusOK {
+				return
+			}
+			if got != tc.want {
+				t.Errorf("store asked %+v; want %+v", got, tc.want)
+			}
+			var body investigate.RecordPage
+			decodeInto(t, rec, &body)
+			if body.Next != "next-page" || len(body.Records) != 1 {
+				t.Errorf("body %+v", body)
 			}
 		})
 	}

@@ -15,6 +15,9 @@ type fakeStore struct {
 	PingFunc           func(ctx context.Context) error
 	InvestigationFunc  func(ctx context.Context, alertID string) (investigate.Record, error)
 	InvestigationsFunc func(ctx context.Context, limit int) ([]investigate.Record, error)
+	// ListFunc, when set, answers Investigations with the whole query;
+	// otherwise InvestigationsFunc answers with the limit alone.
+	ListFunc func(ctx context.Context, q investigate.ListQuery) (investigate.RecordPage, error)
 
 	mu       sync.Mutex
 	enqueued []investigate.Delivery
@@ -39,8 +42,12 @@ func (f *fakeStore) Investigation(ctx context.Context, alertID string) (investig
 	return f.InvestigationFunc(ctx, alertID)
 }
 
-func (f *fakeStore) Investigations(ctx context.Context, limit int) ([]investigate.Record, error) {
-	return f.InvestigationsFunc(ctx, limit)
+func (f *fakeStore) Investigations(ctx context.Context, q investigate.ListQuery) (investigate.RecordPage, error) {
+	if f.ListFunc != nil {
+		return f.ListFunc(ctx, q)
+	}
+	recs, err := f.InvestigationsFunc(ctx, q.Limit)
+	return investigate.RecordPage{Records: recs}, err
 }
 
 // calls returns the deliveries Enqueue was called with.

@@ -30,8 +30,10 @@ type Records interface {
 	// Investigation returns the record of one alert, or
 	// investigate.ErrNoRecord when there is none.
 	Investigation(ctx context.Context, alertID string) (investigate.Record, error)
-	// Investigations returns at most limit records, newest first.
-	Investigations(ctx context.Context, limit int) ([]investigate.Record, error)
+	// Investigations returns one page of records, newest first, filtered
+	// by state and verdict; a cursor it did not write is
+	// investigate.ErrBadCursor.
+	Investigations(ctx context.Context, q investigate.ListQuery) (investigate.RecordPage, error)
 }
 
 // Filter decides at intake whether a delivery is investigated. It returns ""

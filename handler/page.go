@@ -161,10 +161,11 @@ func (s *server) listInvestigationsPage(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	recs, err := s.records.Investigations(r.Context(), limit)
+	page, err := s.records.Investigations(r.Context(), investigate.ListQuery{Limit: limit})
 	if err != nil {
 		return fmt.Errorf("handler: list investigations for the page: %w", err)
 	}
+	recs := page.Records
 
 	p := listPage{
 		pageHead: pageHead{PageTitle: "Investigations", Refresh: pageRefreshSeconds},
@@ -195,7 +196,8 @@ func (s *server) listInvestigationsPage(w http.ResponseWriter, r *http.Request) 
 	return s.render(w, http.StatusOK, s.pages.list, p)
 }
 
-// pageFilter checks a filter value of the list page: empty, or one of allowed.
+// pageFilter checks a filter value of the list page and the API: empty, or
+// one of allowed.
 func pageFilter(v, name string, allowed []string) (string, error) {
 	if v == "" || slices.Contains(allowed, v) {
 		return v, nil

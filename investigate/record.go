@@ -9,6 +9,10 @@ import (
 // an alert.
 var ErrNoRecord = errors.New("no investigation record")
 
+// ErrBadCursor is returned by record stores for a list cursor they did not
+// write.
+var ErrBadCursor = errors.New("invalid cursor")
+
 // States of an investigation record.
 const (
 	StateQueued  = "queued"
@@ -41,4 +45,22 @@ type Record struct {
 	Narrative   *Narrative        `json:"narrative,omitempty"` // the model's text and its audit trail
 	CreatedAt   time.Time         `json:"createdAt"`
 	UpdatedAt   time.Time         `json:"updatedAt"`
+}
+
+// ListQuery selects investigation records, newest first.
+type ListQuery struct {
+	// Limit is the page size.
+	Limit int
+	// State and Verdict, when set, keep only records that have them.
+	State, Verdict string
+	// Cursor continues a listing where the previous page ended; "" starts
+	// at the newest record.
+	Cursor string
+}
+
+// RecordPage is one page of records and the cursor of the next page, ""
+// when there is none.
+type RecordPage struct {
+	Records []Record `json:"investigations"`
+	Next    string   `json:"nextCursor,omitempty"`
 }

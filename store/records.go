@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/panther-triage/panther-triage/investigate"
 )
@@ -57,27 +60,73 @@ func (s *Store) Investigation(ctx context.Context, alertID string) (investigate.
 	return rec, nil
 }
 
-// Investigations returns up to limit records, newest first.
-func (s *Store) Investigations(ctx context.Context, limit int) ([]investigate.Record, error) {
-	rows, err := s.be.db().query(ctx, `SELECT record FROM triage_investigation ORDER BY created_at DESC, alert_id LIMIT $1`, limit)
+// Investigations returns one page of records, newest first, filtered by
+// state and verdict. Pages are cut by a keyset cursor, so records added
+// while a client pages do not shift the pages it has not read yet.
+func (s *Store) Investigations(ctx context.Context, q investigate.ListQuery) (investigate.RecordPage, error) {
+	where, args := []string{"1 = 1"}, []any{}
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if q.State != "" {
+		where = append(where, "state = "+arg(q.State))
+	}
+	if q.Verdict != "" {
+		where = append(where, "verdict = "+arg(q.Verdict))
+	}
+	if q.Cursor != "" {
+		created, alertID, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return investigate.RecordPage{}, err
+		}
+		c1, c2, c3 := arg(created), arg(created), arg(alertID)
+		where = append(where, fmt.Sprintf("(created_at < %s OR (created_at = %s AND alert_id < %s))", c1, c2, c3))
+	}
+	limit := max(q.Limit, 1)
+	query := `SELECT record, created_at FROM triage_investigation WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY created_at DESC, alert_id DESC LIMIT ` + arg(limit+1)
+	rows, err := s.be.db().query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: list records: %w", err)
+		return investigate.RecordPage{}, fmt.Errorf("store: list records: %w", err)
 	}
 	defer rows.Close()
-	out := []investigate.Record{}
+	page := investigate.RecordPage{Records: []investigate.Record{}}
+	var lastCreated int64
 	for rows.Next() {
 		var body string
-		if err := rows.Scan(&body); err != nil {
-			return nil, fmt.Errorf("store: list records: %w", err)
+		var created int64
+		if err := rows.Scan(&body, &created); err != nil {
+			return investigate.RecordPage{}, fmt.Errorf("store: list records: %w", err)
+		}
+		if len(page.Records) == limit {
+			last := page.Records[limit-1]
+			page.Next = encodeCursor(lastCreated, last.AlertID)
+			break
 		}
 		var rec investigate.Record
 		if err := json.Unmarshal([]byte(body), &rec); err != nil {
-			return nil, fmt.Errorf("store: decode record: %w", err)
+			return investigate.RecordPage{}, fmt.Errorf("store: decode record: %w", err)
 		}
-		out = append(out, rec)
+		page.Records = append(page.Records, rec)
+		lastCreated = created
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: list records: %w", err)
+		return investigate.RecordPage{}, fmt.Errorf("store: list records: %w", err)
 	}
-	return out, nil
+	return page, nil
+}
+
+func encodeCursor(created int64, alertID string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(created, 10) + ":" + alertID))
+}
+
+func decodeCursor(c string) (int64, string, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return 0, "", investigate.ErrBadCursor
+	}
+	ts, id, ok := strings.Cut(string(raw), ":")
+	created, err := strconv.ParseInt(ts, 10, 64)
+	if !ok || err != nil || id == "" {
+		return 0, "", investigate.ErrBadCursor
+	}
+	return created, id, nil
 }

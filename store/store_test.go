@@ -119,10 +119,11 @@ func TestRecordsNewestFirst(t *testing.T) {
 		if err := s.SaveRecord(ctx, rec); err != nil {
 			t.Fatal(err)
 		}
-		list, err := s.Investigations(ctx, 2)
+		page, err := s.Investigations(ctx, investigate.ListQuery{Limit: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
+		list := page.Records
 		if len(list) != 2 || list[0].AlertID != "new" || list[1].AlertID != "mid" {
 			t.Fatalf("list = %+v; want new, mid", list)
 		}
@@ -322,6 +323,57 @@ func TestLakeClaimOneRunnerAndBudget(t *testing.T) {
 		}
 		if claim, _ := s2.ClaimLakeSearch(ctx, "other|w", 0, time.Second); !claim.Run {
 			t.Fatalf("claim after release: %+v", claim)
+		}
+	})
+}
+
+func TestInvestigationsFilterAndPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		c := newClock()
+		s := open(t, dsn, c)
+		ctx := t.Context()
+		for i := range 7 {
+			id := fmt.Sprintf("alert-%d", i)
+			verdict := []string{"benign", "malicious"}[i%2]
+			rec := investigate.Record{AlertID: id, State: investigate.StateDone, Verdict: verdict, CreatedAt: c.Now()}
+			if i == 6 {
+				rec.State, rec.Verdict = investigate.StateQueued, ""
+			}
+			if i == 3 || i == 4 {
+				rec.CreatedAt = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) // two records at the same instant
+			}
+			if err := s.SaveRecord(ctx, rec); err != nil {
+				t.Fatal(err)
+			}
+			c.Advance(time.Second)
+		}
+		var ids []string
+		q := investigate.ListQuery{Limit: 2, State: investigate.StateDone}
+		for pages := 0; ; pages++ {
+			page, err := s.Investigations(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range page.Records {
+				ids = append(ids, r.AlertID)
+			}
+			if page.Next == "" {
+				if pages != 2 {
+					t.Fatalf("%d pages; want 3", pages+1)
+				}
+				break
+			}
+			q.Cursor = page.Next
+		}
+		if got := strings.Join(ids, ","); got != "alert-5,alert-2,alert-1,alert-0,alert-4,alert-3" {
+			t.Fatalf("done records paged: %s", got)
+		}
+		page, err := s.Investigations(ctx, investigate.ListQuery{Limit: 10, Verdict: "malicious"})
+		if err != nil || len(page.Records) != 3 || page.Next != "" {
+			t.Fatalf("malicious: %+v, %v", page, err)
+		}
+		if _, err := s.Investigations(ctx, investigate.ListQuery{Limit: 1, Cursor: "not-a-cursor!"}); !errors.Is(err, investigate.ErrBadCursor) {
+			t.Fatalf("bad cursor: %v", err)
 		}
 	})
 }
