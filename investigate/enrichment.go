@@ -14,11 +14,17 @@ import (
 // indicators: first what Panther's own enrichment put on the events
 // (p_enrichment: Tor exit nodes, IPinfo location, ASN and privacy flags,
 // GreyNoise noise and RIOT), then the team's context file (known networks,
-// service accounts, VIP users, known-bad addresses and domains). lists may be
-// nil.
-func Enrichment(lists *Lists) Step { return enrichmentStep{lists: lists} }
+// service accounts, VIP users, known-bad addresses and domains), then the
+// optional reputation providers, each asked about at most 3 of the top
+// public IPs, domains and hashes. lists may be nil.
+func Enrichment(lists *Lists, providers ...Provider) Step {
+	return enrichmentStep{lists: lists, providers: providers}
+}
 
-type enrichmentStep struct{ lists *Lists }
+type enrichmentStep struct {
+	lists     *Lists
+	providers []Provider
+}
 
 func (enrichmentStep) Name() string    { return "enrichment" }
 func (enrichmentStep) After() []string { return []string{"indicators"} }
@@ -32,7 +38,7 @@ type enrichmentHit struct {
 	rowIDs       []string
 }
 
-func (s enrichmentStep) Run(_ context.Context, c *Case) ([]Finding, error) {
+func (s enrichmentStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 	hits := collectEnrichment(c.Events)
 	var out []Finding
 	for _, h := range hits {
@@ -53,7 +59,9 @@ func (s enrichmentStep) Run(_ context.Context, c *Case) ([]Finding, error) {
 			}
 		}
 	}
-	return dedupeFindings(out), nil
+	looked, failed := lookUp(ctx, s.providers, c.Indicators)
+	out = dedupeFindings(append(out, looked...))
+	return append(out, notChecked(failed, len(out) > 0)...), nil
 }
 
 // collectEnrichment gathers p_enrichment rows, one per table, matched field
