@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/panther-triage/panther-triage/enrich"
 	"github.com/panther-triage/panther-triage/filter"
 	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/panther"
@@ -58,6 +59,9 @@ type Config struct {
 	LLMAPIKey      string        // PANTHER_TRIAGE_LLM_API_KEY, never logged
 	AgreementEvery time.Duration // PANTHER_TRIAGE_AGREEMENT_EVERY, default 1h; 0 off
 	ContextFile    string        // PANTHER_TRIAGE_CONTEXT_FILE, default none: known networks, service accounts, VIPs, known-bad
+	AbuseIPDBKey   string        // PANTHER_TRIAGE_ABUSEIPDB_KEY, default none: AbuseIPDB off; never logged
+	GreyNoiseKey   string        // PANTHER_TRIAGE_GREYNOISE_KEY, default none: GreyNoise Community off; never logged
+	VirusTotalKey  string        // PANTHER_TRIAGE_VIRUSTOTAL_KEY, default none: VirusTotal off; never logged
 
 	// Dev runs against the simulated Panther (serve --dev).
 	Dev bool
@@ -103,6 +107,9 @@ func settings() []*setting {
 		{flag: "llm-api-key", env: "PANTHER_TRIAGE_LLM_API_KEY", usage: "API key for --llm-url, if it needs one"},
 		{flag: "agreement-every", env: "PANTHER_TRIAGE_AGREEMENT_EVERY", def: "1h", usage: "how often to read how analysts ended investigated alerts, for the agreement metric (0s: off)"},
 		{flag: "context-file", env: "PANTHER_TRIAGE_CONTEXT_FILE", usage: "YAML file of known networks, service accounts, VIP users and known-bad indicators"},
+		{flag: "abuseipdb-key", env: "PANTHER_TRIAGE_ABUSEIPDB_KEY", usage: "AbuseIPDB API key: look up public IPs, 1,000 a day (off when empty)"},
+		{flag: "greynoise-key", env: "PANTHER_TRIAGE_GREYNOISE_KEY", usage: "GreyNoise Community API key: look up public IPv4 addresses, 50 a day (off when empty)"},
+		{flag: "virustotal-key", env: "PANTHER_TRIAGE_VIRUSTOTAL_KEY", usage: "VirusTotal API key: look up public IPs, domains and hashes, 4 a minute and 500 a day (off when empty)"},
 		{flag: "comment-sections", env: "PANTHER_TRIAGE_COMMENT_SECTIONS", def: strings.Join(investigate.Sections, ","), usage: "sections the comment carries"},
 		{flag: "comment-format", env: "PANTHER_TRIAGE_COMMENT_FORMAT", def: panther.FormatPlainText, usage: "PLAIN_TEXT or HTML"},
 		{flag: "dry-run", env: "PANTHER_TRIAGE_DRY_RUN", def: "false", usage: "investigate but write nothing to Panther"},
@@ -221,6 +228,9 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 		LLMAPIKey:      get("llm-api-key"),
 		AgreementEvery: dur("agreement-every"),
 		ContextFile:    get("context-file"),
+		AbuseIPDBKey:   get("abuseipdb-key"),
+		GreyNoiseKey:   get("greynoise-key"),
+		VirusTotalKey:  get("virustotal-key"),
 	}
 	if len(errs) > 0 {
 		return c, fs.Args(), errors.Join(errs...)
@@ -297,6 +307,12 @@ func (c Config) lists() (*investigate.Lists, error) {
 		return nil, nil
 	}
 	return investigate.LoadLists(c.ContextFile)
+}
+
+// providers are the reputation providers whose keys are set, sharing one
+// in-memory cache per provider for the life of the process.
+func (c Config) providers(obs enrich.Observer) []investigate.Provider {
+	return enrich.New(enrich.Config{AbuseIPDBKey: c.AbuseIPDBKey, GreyNoiseKey: c.GreyNoiseKey, VirusTotalKey: c.VirusTotalKey, Observer: obs})
 }
 
 // consoleURL is the Panther console's base URL: the configured one, or the

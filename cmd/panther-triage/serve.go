@@ -34,7 +34,7 @@ func steps(cfg Config, pc *panther.Client, lists *investigate.Lists, st *store.S
 		investigate.Events(pc, cfg.MaxEvents),
 		investigate.Indicators(),
 		investigate.Detection(pc),
-		investigate.Enrichment(lists),
+		investigate.Enrichment(lists, cfg.providers(m)...),
 		investigate.History(pc),
 		investigate.Datalake(pc, st, investigate.DatalakeOptions{
 			MaxPerInvestigation: cfg.LakeMaxQueries, MaxPerHour: cfg.LakeMaxPerHour, Timeout: cfg.LakeTimeout, Observer: m,
