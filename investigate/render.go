@@ -233,7 +233,13 @@ func (w *writer) section(title string, lines []string) {
 // URL is known.
 func (w *writer) evidence(e Evidence) string {
 	ref := e.Kind + " " + w.q(e.Ref)
-	if e.Kind != "alert" || w.console == "" || !strings.HasPrefix(w.console, "https://") && !strings.HasPrefix(w.console, "http://") {
+	switch {
+	case e.Kind == "link" && isWebURL(e.Ref):
+		if w.html {
+			return fmt.Sprintf(`<a href="%s">%s</a>`, html.EscapeString(e.Ref), w.q(e.Ref))
+		}
+		return w.q(e.Ref)
+	case e.Kind != "alert" || !isWebURL(w.console):
 		return ref
 	}
 	u := w.console + "/alerts/" + url.PathEscape(e.Ref)
@@ -241,6 +247,11 @@ func (w *writer) evidence(e Evidence) string {
 		return fmt.Sprintf(`alert <a href="%s">%s</a>`, html.EscapeString(u), w.q(e.Ref))
 	}
 	return ref + " " + w.q(u)
+}
+
+// isWebURL keeps links to http and https: no javascript: or data: URLs.
+func isWebURL(s string) bool {
+	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
 }
 
 // maxValue bounds one quoted value, maxSummary the summary.

@@ -78,8 +78,13 @@ func TestRenderLinksAlertEvidence(t *testing.T) {
 	if !strings.Contains(htmlOut, `alert <a href="https://acme.runpanther.net/alerts/b2">b2</a>`) {
 		t.Fatalf("html:\n%s", htmlOut)
 	}
+	r.Findings[0].Evidence = append(r.Findings[0].Evidence, Evidence{Kind: "link", Ref: "https://www.virustotal.com/gui/ip-address/1.2.3.4"}, Evidence{Kind: "link", Ref: "javascript:alert(2)"})
+	htmlOut = Render(r, Sections, panther.FormatHTML)
+	if !strings.Contains(htmlOut, `<a href="https://www.virustotal.com/gui/ip-address/1.2.3.4">`) || strings.Contains(htmlOut, `href="javascript`) {
+		t.Fatalf("provider links:\n%s", htmlOut)
+	}
 	r.ConsoleURL = "javascript:alert(1)"
-	if out := Render(r, Sections, panther.FormatHTML); strings.Contains(out, "<a ") {
+	if out := Render(r, Sections, panther.FormatHTML); strings.Contains(out, "alert <a ") {
 		t.Fatalf("unsafe console URL linked:\n%s", out)
 	}
 }
