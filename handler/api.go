@@ -88,13 +88,7 @@ func parseLimit(v string) (int, error) {
 
 // getInvestigation answers one alert's investigation record, or 404.
 func (s *server) getInvestigation(w http.ResponseWriter, r *http.Request) error {
-	alertID := chi.URLParam(r, "alertId")
-	if r.URL.RawPath != "" {
-		// chi routed on the escaped path, so the parameter is still escaped.
-		if v, err := url.PathUnescape(alertID); err == nil {
-			alertID = v
-		}
-	}
+	alertID := alertIDParam(r)
 	rec, err := s.records.Investigation(r.Context(), alertID)
 	if errors.Is(err, investigate.ErrNoRecord) {
 		return &httpError{
@@ -106,4 +100,16 @@ func (s *server) getInvestigation(w http.ResponseWriter, r *http.Request) error 
 		return fmt.Errorf("handler: get investigation %s: %w", alertID, err)
 	}
 	return writeJSON(w, http.StatusOK, rec)
+}
+
+// alertIDParam is the {alertId} of the route, unescaped: chi routes on the
+// escaped path when there is one, so the parameter may still be escaped.
+func alertIDParam(r *http.Request) string {
+	alertID := chi.URLParam(r, "alertId")
+	if r.URL.RawPath != "" {
+		if v, err := url.PathUnescape(alertID); err == nil {
+			alertID = v
+		}
+	}
+	return alertID
 }

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/rs/zerolog"
 
 	"github.com/panther-triage/panther-triage/investigate"
@@ -210,13 +209,7 @@ func pageFilter(v, name string, allowed []string) (string, error) {
 
 // investigationPage serves GET /investigations/{alertId}: one report.
 func (s *server) investigationPage(w http.ResponseWriter, r *http.Request) error {
-	alertID := chi.URLParam(r, "alertId")
-	if r.URL.RawPath != "" {
-		// chi routed on the escaped path, so the parameter is still escaped.
-		if v, err := url.PathUnescape(alertID); err == nil {
-			alertID = v
-		}
-	}
+	alertID := alertIDParam(r)
 	rec, err := s.records.Investigation(r.Context(), alertID)
 	if errors.Is(err, investigate.ErrNoRecord) {
 		return &httpError{

@@ -39,18 +39,12 @@ func investigateCmd(ctx context.Context, args []string, getenv func(string) stri
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	pc := newPantherClient(cfg)
-	lists, err := cfg.lists()
-	if err != nil {
-		return err
-	}
 	// The database holds the data lake cache and budget shared with serve.
-	st, err := openStore(ctx, cfg, log)
+	_, st, inv, err := newInvestigator(ctx, cfg, metrics.New(log), log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	inv := investigate.New(pc, steps(cfg, pc, lists, st, metrics.New(log)), investigateOptions(cfg), log)
 	// A manual run gets its own run ID, so its marker is its own.
 	runID := time.Now().UnixMilli()
 	out, err := inv.Run(ctx, rest[0], runID, true)

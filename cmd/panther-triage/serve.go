@@ -42,6 +42,24 @@ func steps(cfg Config, pc *panther.Client, lists *investigate.Lists, st *store.S
 	}
 }
 
+// newInvestigator builds what serve and investigate share, in order: the
+// Panther client, the context file, the database (queue, records, data lake
+// cache), the steps and the investigator. Close the store when done.
+func newInvestigator(ctx context.Context, cfg Config, m *metrics.Metrics, log zerolog.Logger) (*panther.Client, *store.Store, *investigate.Investigator, error) {
+	pc := newPantherClient(cfg, panther.WithObserver(m.PantherCall))
+	lists, err := cfg.lists()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	opts := investigateOptions(cfg)
+	opts.Observer = m
+	return pc, st, investigate.New(pc, steps(cfg, pc, lists, st, m), opts, log), nil
+}
+
 // openStore opens the database with the queue settings of cfg.
 func openStore(ctx context.Context, cfg Config, log zerolog.Logger) (*store.Store, error) {
 	return store.Open(ctx, store.Config{
@@ -77,19 +95,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	log := newLogger(cfg, stderr)
 	m := metrics.New(log)
 
-	pc := newPantherClient(cfg, panther.WithObserver(m.PantherCall))
-	lists, err := cfg.lists()
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg, log)
+	pc, st, inv, err := newInvestigator(ctx, cfg, m, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	opts := investigateOptions(cfg)
-	opts.Observer = m
-	inv := investigate.New(pc, steps(cfg, pc, lists, st, m), opts, log)
 	m.WatchQueue(st)
 	m.WatchAgreement(st)
 	flt, err := filter.New(cfg.filterConfig())
