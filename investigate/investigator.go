@@ -43,6 +43,10 @@ type Options struct {
 	// ConsoleURL is Panther's console base URL, for links to other alerts
 	// in comments. Default empty: alert IDs without links.
 	ConsoleURL string
+	// WriteBack changes the alert after the comment, by verdict, through
+	// Writer. Default none.
+	WriteBack WriteBack
+	Writer    Writer
 	// Observer is told what the worker did, for metrics. Default nil:
 	// nothing is told.
 	Observer Observer
@@ -144,7 +148,14 @@ func (inv *Investigator) Run(ctx context.Context, alertID string, jobID int64, l
 		inv.narrate(ctx, &report)
 	}
 	out := Outcome{State: StateDone, Report: report, Comment: Render(report, inv.opts.Sections, inv.opts.Format)}
-	return inv.finish(ctx, alertID, jobID, out)
+	out, err = inv.finish(ctx, alertID, jobID, out)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if err := inv.writeBack(ctx, alertID, verdict.Verdict); err != nil {
+		return Outcome{}, fmt.Errorf("investigate %s: %w", alertID, err)
+	}
+	return out, nil
 }
 
 // narrateTimeout bounds the narrator's call.

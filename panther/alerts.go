@@ -370,3 +370,29 @@ func (c *Client) listAlerts(ctx context.Context, in alertsInput, max int) ([]Ale
 func formatDateTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000Z07:00")
 }
+
+// updateAlertsAssigneeByIDInput is GraphQL's UpdateAlertsAssigneeByIdInput.
+type updateAlertsAssigneeByIDInput struct {
+	IDs        []string `json:"ids"`
+	AssigneeID string   `json:"assigneeId"`
+}
+
+// GetGraphQLType names the input type for the query's variable declaration.
+func (updateAlertsAssigneeByIDInput) GetGraphQLType() string { return "UpdateAlertsAssigneeByIdInput" }
+
+// AssignAlerts sets the assignee of alerts to the Panther user with that ID
+// (updateAlertsAssigneeById).
+func (c *Client) AssignAlerts(ctx context.Context, ids []string, userID string) error {
+	var m struct {
+		Out struct {
+			Alerts []struct {
+				ID string `graphql:"id"`
+			} `graphql:"alerts"`
+		} `graphql:"updateAlertsAssigneeById(input: $input)"`
+	}
+	vars := map[string]any{"input": updateAlertsAssigneeByIDInput{IDs: ids, AssigneeID: userID}}
+	if err := c.mutate(ctx, "assign_alerts", "PantherTriageAssignAlerts", &m, vars); err != nil {
+		return fmt.Errorf("panther: assign alerts %s to user %s: %w", strings.Join(ids, ","), userID, err)
+	}
+	return nil
+}

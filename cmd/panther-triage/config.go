@@ -58,6 +58,8 @@ type Config struct {
 	LLMModel       string        // PANTHER_TRIAGE_LLM_MODEL
 	LLMAPIKey      string        // PANTHER_TRIAGE_LLM_API_KEY, never logged
 	AgreementEvery time.Duration // PANTHER_TRIAGE_AGREEMENT_EVERY, default 1h; 0 off
+	SetStatus      string        // PANTHER_TRIAGE_SET_STATUS, default none, e.g. benign=RESOLVED
+	SetAssignee    string        // PANTHER_TRIAGE_SET_ASSIGNEE, default none, e.g. malicious=<Panther user ID>
 	ContextFile    string        // PANTHER_TRIAGE_CONTEXT_FILE, default none: known networks, service accounts, VIPs, known-bad
 	AbuseIPDBKey   string        // PANTHER_TRIAGE_ABUSEIPDB_KEY, default none: AbuseIPDB off; never logged
 	GreyNoiseKey   string        // PANTHER_TRIAGE_GREYNOISE_KEY, default none: GreyNoise Community off; never logged
@@ -106,6 +108,8 @@ func settings() []*setting {
 		{flag: "llm-model", env: "PANTHER_TRIAGE_LLM_MODEL", usage: "model name for --llm-url"},
 		{flag: "llm-api-key", env: "PANTHER_TRIAGE_LLM_API_KEY", usage: "API key for --llm-url, if it needs one"},
 		{flag: "agreement-every", env: "PANTHER_TRIAGE_AGREEMENT_EVERY", def: "1h", usage: "how often to read how analysts ended investigated alerts, for the agreement metric (0s: off)"},
+		{flag: "set-status", env: "PANTHER_TRIAGE_SET_STATUS", usage: "write-back: alert status by verdict, e.g. benign=RESOLVED (off by default)"},
+		{flag: "set-assignee", env: "PANTHER_TRIAGE_SET_ASSIGNEE", usage: "write-back: assignee (a Panther user ID) by verdict, e.g. malicious=<user ID> (off by default)"},
 		{flag: "context-file", env: "PANTHER_TRIAGE_CONTEXT_FILE", usage: "YAML file of known networks, service accounts, VIP users and known-bad indicators"},
 		{flag: "abuseipdb-key", env: "PANTHER_TRIAGE_ABUSEIPDB_KEY", usage: "AbuseIPDB API key: look up public IPs, 1,000 a day (off when empty)"},
 		{flag: "greynoise-key", env: "PANTHER_TRIAGE_GREYNOISE_KEY", usage: "GreyNoise Community API key: look up public IPv4 addresses, 50 a day (off when empty)"},
@@ -227,6 +231,8 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 		LLMModel:       get("llm-model"),
 		LLMAPIKey:      get("llm-api-key"),
 		AgreementEvery: dur("agreement-every"),
+		SetStatus:      get("set-status"),
+		SetAssignee:    get("set-assignee"),
 		ContextFile:    get("context-file"),
 		AbuseIPDBKey:   get("abuseipdb-key"),
 		GreyNoiseKey:   get("greynoise-key"),
@@ -279,6 +285,9 @@ func (c Config) Validate(needPanther bool) error {
 	if c.JobTimeout > 0 && c.LakeTimeout+15*time.Second >= c.JobTimeout {
 		errs = append(errs, fmt.Errorf("PANTHER_TRIAGE_JOB_TIMEOUT (%s) must exceed PANTHER_TRIAGE_DATALAKE_TIMEOUT (%s) by more than 15s", c.JobTimeout, c.LakeTimeout))
 	}
+	if _, err := c.writeBack(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.LLMURL != "" && c.LLMModel == "" {
 		errs = append(errs, errors.New("PANTHER_TRIAGE_LLM_MODEL is required with PANTHER_TRIAGE_LLM_URL"))
 	}
@@ -300,6 +309,19 @@ type boolText string
 func (b *boolText) String() string     { return string(*b) }
 func (b *boolText) Set(v string) error { *b = boolText(v); return nil }
 func (b *boolText) IsBoolFlag() bool   { return true }
+
+// writeBack reads the write-back policies.
+func (c Config) writeBack() (investigate.WriteBack, error) {
+	status, err := investigate.ParseVerdictMap(c.SetStatus, []string{"OPEN", "TRIAGED", "RESOLVED", "CLOSED"})
+	if err != nil {
+		return investigate.WriteBack{}, fmt.Errorf("PANTHER_TRIAGE_SET_STATUS: %w", err)
+	}
+	assignee, err := investigate.ParseVerdictMap(c.SetAssignee, nil)
+	if err != nil {
+		return investigate.WriteBack{}, fmt.Errorf("PANTHER_TRIAGE_SET_ASSIGNEE: %w", err)
+	}
+	return investigate.WriteBack{Status: status, Assignee: assignee}, nil
+}
 
 // lists reads the context file, if one is configured.
 func (c Config) lists() (*investigate.Lists, error) {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -169,4 +170,25 @@ func TestShadowModeWritesNothingButRecordsTheReport(t *testing.T) {
 	}
 	raw, _ := json.Marshal(rec)
 	t.Logf("shadow record: %.200s…", raw)
+}
+
+func TestWriteBackSetsStatus(t *testing.T) {
+	p := startPanther(t)
+	vars := serviceEnv(p, filepath.Join(t.TempDir(), "wb.db"))
+	vars["PANTHER_TRIAGE_SET_STATUS"] = "inconclusive=TRIAGED"
+	svc := startServe(t, vars)
+	if status, _ := post(t, svc.url+"/webhook", testSecret, documentedPayload); status != http.StatusAccepted {
+		t.Fatal(status)
+	}
+	waitFor(t, "the status write-back", func() bool {
+		a, _ := p.Alert(documentedAlert)
+		return a.Status == "TRIAGED"
+	})
+	if n := len(p.Comments(documentedAlert)); n != 1 {
+		t.Fatalf("%d comments", n)
+	}
+	err := run(t.Context(), []string{"serve", "--set-status", "benign=DONE"}, env(serviceEnv(p, "")), nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "PANTHER_TRIAGE_SET_STATUS") {
+		t.Fatalf("bad policy: %v", err)
+	}
 }

@@ -57,6 +57,11 @@ func newInvestigator(ctx context.Context, cfg Config, m *metrics.Metrics, log ze
 	}
 	opts := investigateOptions(cfg)
 	opts.Observer = m
+	opts.Writer = pc
+	if opts.WriteBack, err = cfg.writeBack(); err != nil {
+		st.Close()
+		return nil, nil, nil, err
+	}
 	return pc, st, investigate.New(pc, steps(cfg, pc, lists, st, m), opts, log), nil
 }
 
