@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"slices"
@@ -62,15 +63,27 @@ func LoadLists(path string) (*Lists, error) {
 // ParseLists parses a context file's contents; name labels errors.
 func ParseLists(b []byte, name string) (*Lists, error) {
 	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&doc); err != nil {
+	if err := yaml.NewDecoder(bytes.NewReader(b)).Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return &Lists{}, nil
+		}
 		return nil, fmt.Errorf("context file %s: %w", name, err)
 	}
+	return ListsFromYAML(&doc, name)
+}
+
+// ListsFromYAML reads lists from a YAML node: a context file's document, or
+// the context section of the configuration file. Errors name the line.
+func ListsFromYAML(n *yaml.Node, name string) (*Lists, error) {
+	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+		n = n.Content[0]
+	}
+	if err := checkKeys(n, name, listKeys); err != nil {
+		return nil, err
+	}
 	l := &Lists{}
-	dec = yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(l); err != nil {
-		return nil, fmt.Errorf("context file %s: %w", name, err)
+	if err := n.Decode(l); err != nil {
+		return nil, fmt.Errorf("context %s: %w", name, err)
 	}
 	var errs []error
 	prefix := func(s string, line int) (netip.Prefix, bool) {
@@ -81,14 +94,14 @@ func ParseLists(b []byte, name string) (*Lists, error) {
 		if a, err := netip.ParseAddr(s); err == nil {
 			return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), true
 		}
-		errs = append(errs, fmt.Errorf("context file %s, line %d: %q is not an address or CIDR", name, line, s))
+		errs = append(errs, fmt.Errorf("context %s, line %d: %q is not an address or CIDR", name, line, s))
 		return netip.Prefix{}, false
 	}
-	lines := cidrLines(&doc)
-	for i, n := range l.KnownNetworks {
-		for j, c := range n.CIDRs {
+	lines := cidrLines(n)
+	for i, nw := range l.KnownNetworks {
+		for j, c := range nw.CIDRs {
 			if p, ok := prefix(c, lines[fmt.Sprintf("known_networks.%d.cidrs.%d", i, j)]); ok {
-				l.networks = append(l.networks, namedPrefix{n.Name, p})
+				l.networks = append(l.networks, namedPrefix{nw.Name, p})
 			}
 		}
 	}
@@ -103,6 +116,40 @@ func ParseLists(b []byte, name string) (*Lists, error) {
 		return nil, errors.Join(errs...)
 	}
 	return l, nil
+}
+
+// listKeys is the shape of the lists: the keys each mapping may hold ("[]"
+// for a list's items).
+var listKeys = map[string][]string{
+	"":                 {"known_networks", "service_accounts", "vip_users", "known_bad"},
+	"known_networks[]": {"name", "cidrs"},
+	"known_bad":        {"cidrs", "domains"},
+}
+
+// checkKeys reports keys that are not part of the lists, with their lines.
+func checkKeys(n *yaml.Node, name string, shape map[string][]string) error {
+	var errs []error
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		switch n.Kind {
+		case yaml.MappingNode:
+			allowed, checked := shape[path]
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k := n.Content[i]
+				if checked && !slices.Contains(allowed, k.Value) {
+					errs = append(errs, fmt.Errorf("context %s, line %d: unknown key %q (want one of %s)", name, k.Line, k.Value, strings.Join(allowed, ", ")))
+					continue
+				}
+				walk(n.Content[i+1], strings.TrimPrefix(path+"."+k.Value, "."))
+			}
+		case yaml.SequenceNode:
+			for _, c := range n.Content {
+				walk(c, path+"[]")
+			}
+		}
+	}
+	walk(n, "")
+	return errors.Join(errs...)
 }
 
 // cidrLines maps dotted paths of scalar values to their lines.

@@ -71,6 +71,8 @@ type Config struct {
 	// origin says, for each setting read from the configuration file,
 	// where: "path:line".
 	origin map[string]string
+	// context is the configuration file's context section, if any.
+	context *fileValue
 }
 
 // setting is one flag with its environment variable.
@@ -153,7 +155,7 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 		return Config{}, nil, err
 	}
 	var errs []error
-	origin, err := resolveSettings(all, fs, getenv)
+	origin, context, err := resolveSettings(all, fs, getenv)
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -195,6 +197,7 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 	c := Config{
 		ConfigFile:     get("config"),
 		origin:         origin,
+		context:        context,
 		PantherURL:     get("panther-url"),
 		PantherRESTURL: get("panther-rest-url"),
 		PantherToken:   get("panther-token"),
@@ -325,10 +328,15 @@ func (c Config) writeBack() (investigate.WriteBack, error) {
 
 // lists reads the context file, if one is configured.
 func (c Config) lists() (*investigate.Lists, error) {
-	if c.ContextFile == "" {
-		return nil, nil
+	switch {
+	case c.context != nil && c.ContextFile != "":
+		return nil, fmt.Errorf("%s: context: the lists come either from this section or from PANTHER_TRIAGE_CONTEXT_FILE (%s), not both", c.context.where, c.ContextFile)
+	case c.context != nil:
+		return investigate.ListsFromYAML(c.context.node, "section of "+c.ConfigFile)
+	case c.ContextFile != "":
+		return investigate.LoadLists(c.ContextFile)
 	}
-	return investigate.LoadLists(c.ContextFile)
+	return nil, nil
 }
 
 // providers are the reputation providers whose keys are set, sharing one

@@ -29,10 +29,14 @@ import (
 //
 // A flag wins over the environment, which wins over the file, which wins
 // over the default. Unknown keys, nested sections and values of the wrong
-// shape are errors naming the file, line and key. Nested sections (such as
-// the allow and deny lists) get a key of their own when they exist; until
-// then a mapping anywhere is an error, so a file written for a later
-// version fails loudly rather than being half read.
+// shape are errors naming the file, line and key. The one nested section is
+// context: the known networks, service accounts, VIP users and known-bad
+// indicators, as in a context file (investigate.Lists):
+//
+//	context:
+//	  known_networks:
+//	    - {name: Office VPN, cidrs: [198.51.100.0/24]}
+//	  service_accounts: [svc-deploy@acme.io]
 
 // listSettings take a YAML list as well as comma-separated text.
 var listSettings = []string{"severities", "statuses", "types", "tags-include", "tags-exclude", "comment-sections"}
@@ -42,6 +46,9 @@ var listSettings = []string{"severities", "statuses", "types", "tags-include", "
 type fileValue struct {
 	value string
 	where string // "path:line"
+	// node is the section's YAML, for the one section that is not a
+	// setting: context (the lists of investigate.Lists).
+	node *yaml.Node
 }
 
 // yamlLine finds the line in yaml.v3's error messages ("yaml: line 3: …").
@@ -121,6 +128,13 @@ func readConfigFile(path string, known func(key string) bool) (map[string]fileVa
 		switch {
 		case key == "config":
 			errs = append(errs, fmt.Errorf("%s: config: a configuration file cannot name another; use --config or PANTHER_TRIAGE_CONFIG", at(k)))
+			continue
+		case key == "context":
+			if v.Kind != yaml.MappingNode {
+				errs = append(errs, fmt.Errorf("%s: context: takes a mapping of lists (known_networks, service_accounts, vip_users, known_bad), found %s", at(v), kindName(v)))
+			} else {
+				out[key] = fileValue{where: at(k), node: v}
+			}
 			continue
 		case !known(key):
 			errs = append(errs, fmt.Errorf("%s: unknown key %q%s", at(k), key, suggest(key, known)))
@@ -230,8 +244,8 @@ func (c Config) filterErrors() []error {
 // environment, else from the configuration file (named by --config or
 // PANTHER_TRIAGE_CONFIG), else leaves its default. It returns where each
 // value taken from the file was written, by flag name, and the file's
-// problems.
-func resolveSettings(all []*setting, fs *flag.FlagSet, getenv func(string) string) (map[string]string, error) {
+// problems, and the context section if the file has one.
+func resolveSettings(all []*setting, fs *flag.FlagSet, getenv func(string) string) (map[string]string, *fileValue, error) {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	byFlag := make(map[string]*setting, len(all))
@@ -248,14 +262,19 @@ func resolveSettings(all []*setting, fs *flag.FlagSet, getenv func(string) strin
 	origin := map[string]string{}
 	path := strings.TrimSpace(*byFlag["config"].val)
 	if path == "" {
-		return origin, nil
+		return origin, nil, nil
 	}
 	values, err := readConfigFile(path, func(key string) bool { return byFlag[key] != nil })
+	var context *fileValue
 	for key, v := range values {
+		if key == "context" {
+			context = &v
+			continue
+		}
 		if !set[key] {
 			*byFlag[key].val = v.value
 			origin[key] = v.where
 		}
 	}
-	return origin, err
+	return origin, context, err
 }

@@ -190,3 +190,23 @@ func TestHelpShowsNoSecretFromTheEnvironment(t *testing.T) {
 		t.Fatalf("usage shows the token from the environment:\n%s", out.String())
 	}
 }
+
+func TestConfigFileContextSection(t *testing.T) {
+	vars := map[string]string{
+		"PANTHER_API_URL": "https://api.example.runpanther.net/public/graphql", "PANTHER_API_TOKEN": "t",
+		"PANTHER_TRIAGE_WEBHOOK_SECRET": "s",
+	}
+	path := filepath.Join("testdata", "config", "nested-context.yaml")
+	cfg, err := loadConfig([]string{"--config", path}, vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lists, err := cfg.lists()
+	if err != nil || lists == nil || len(lists.ServiceAccounts) != 1 || lists.ServiceAccounts[0] != "svc-deploy@acme.io" {
+		t.Fatalf("lists from the context section: %+v, %v", lists, err)
+	}
+	vars["PANTHER_TRIAGE_CONTEXT_FILE"] = "/etc/triage/context.yaml"
+	if _, err := loadConfig([]string{"--config", path}, vars); err == nil || !strings.Contains(err.Error(), "not both") {
+		t.Fatalf("context section and context file together: %v", err)
+	}
+}
