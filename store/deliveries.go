@@ -73,7 +73,9 @@ func (s *Store) enqueue(ctx context.Context, d investigate.Delivery, claim strin
 		if err := s.route(ctx, q, d, now, &job); err != nil {
 			return err
 		}
-		opts := &river.InsertOpts{}
+		// The job's own MaxAttempts: the client that inserts does not work
+		// jobs, and its default would be river's (25), not the configured one.
+		opts := &river.InsertOpts{MaxAttempts: s.cfg.MaxAttempts}
 		if s.cfg.Settle > 0 {
 			opts.ScheduledAt = now.Add(s.cfg.Settle)
 		}
