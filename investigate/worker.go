@@ -98,7 +98,9 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Job]) error {
 		switch {
 		case interrupted:
 			rec.State, rec.Error = StateQueued, "interrupted by shutdown; will resume"
-		case errors.As(err, &rl) && !lastAttempt:
+		case errors.As(err, &rl):
+			// Even on the last attempt: waiting out a 429 uses up no
+			// attempt, so it is never a reason to give up.
 			rec.State, rec.Error = StateQueued, "rate limited by Panther; retrying"
 		case panther.IsTransient(err) && !lastAttempt:
 			rec.State, rec.Error = StateQueued, "retrying: "+err.Error()
