@@ -122,8 +122,12 @@ func (s *Store) Start(ctx context.Context, workers *river.Workers, periodic ...*
 	return nil
 }
 
-// Stop stops fetching jobs and waits for running ones until ctx ends; then
-// it cancels them, and river hands them back to the queue.
+// Stop stops fetching jobs and waits for running ones; then it cancels
+// those still running, and river hands them back to the queue. When ctx has
+// a deadline, all of this ends by it: the wait ends early enough to leave a
+// share of the time (a quarter, at most handBack) for the hand-back, so that
+// a process stopped within its shutdown timeout leaves no job running for
+// the rescuer to find minutes later.
 func (s *Store) Stop(ctx context.Context) error {
 	s.mu.Lock()
 	w := s.worker
@@ -132,14 +136,29 @@ func (s *Store) Stop(ctx context.Context) error {
 	if w == nil {
 		return nil
 	}
-	if err := w.Stop(ctx); err != nil {
-		cancelCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	wait, cancelWait := ctx, context.CancelFunc(func() {})
+	if deadline, ok := ctx.Deadline(); ok {
+		reserve := min(handBack, time.Until(deadline)/4)
+		wait, cancelWait = context.WithDeadline(ctx, deadline.Add(-reserve))
+	}
+	defer cancelWait()
+	if err := w.Stop(wait); err != nil {
+		cancelCtx, cancel := ctx, context.CancelFunc(func() {})
+		if _, ok := ctx.Deadline(); !ok || ctx.Err() != nil {
+			// No time left in ctx: still give the hand-back a moment.
+			cancelCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), handBack)
+		}
 		defer cancel()
-		_ = w.StopAndCancel(cancelCtx)
-		return fmt.Errorf("store: stop workers: %w", err)
+		if cerr := w.StopAndCancel(cancelCtx); cerr != nil {
+			return fmt.Errorf("store: stop workers: %w", errors.Join(err, cerr))
+		}
+		return fmt.Errorf("store: stop workers: running jobs handed back: %w", err)
 	}
 	return nil
 }
+
+// handBack bounds how long Stop gives cancelled jobs to return to the queue.
+const handBack = 5 * time.Second
 
 // Close releases the database. Stop first.
 func (s *Store) Close() { s.be.close() }
