@@ -39,6 +39,12 @@ type Config struct {
 	RescueAfter time.Duration
 	// MaxAttempts is how often a failing investigation is tried. Default 8.
 	MaxAttempts int
+	// RetryBackoff is the delay before the first retry of a failed
+	// investigation; it doubles with each attempt, with jitter. Default 2
+	// seconds.
+	RetryBackoff time.Duration
+	// RetryBackoffMax caps the delay between retries. Default 5 minutes.
+	RetryBackoffMax time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 }
@@ -58,6 +64,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = 8
+	}
+	if c.RetryBackoff <= 0 {
+		c.RetryBackoff = 2 * time.Second
+	}
+	if c.RetryBackoffMax <= 0 {
+		c.RetryBackoffMax = 5 * time.Minute
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -106,7 +118,7 @@ func (s *Store) Start(ctx context.Context, workers *river.Workers, periodic ...*
 		JobTimeout:           s.cfg.JobTimeout,
 		RescueStuckJobsAfter: s.cfg.RescueAfter,
 		MaxAttempts:          s.cfg.MaxAttempts,
-		RetryPolicy:          backoff{base: 2 * time.Second, max: 5 * time.Minute},
+		RetryPolicy:          backoff{base: s.cfg.RetryBackoff, max: s.cfg.RetryBackoffMax},
 		FetchCooldown:        50 * time.Millisecond,
 		FetchPollInterval:    500 * time.Millisecond,
 	})

@@ -48,6 +48,10 @@ type Config struct {
 	Workers        int           // PANTHER_TRIAGE_WORKERS, default 4
 	APIConcurrency int           // PANTHER_TRIAGE_API_CONCURRENCY, default 8
 	JobTimeout     time.Duration // PANTHER_TRIAGE_JOB_TIMEOUT, default 90s
+	RescueAfter    time.Duration // PANTHER_TRIAGE_RESCUE_AFTER, default 0: JobTimeout + 30s
+	MaxAttempts    int           // PANTHER_TRIAGE_MAX_ATTEMPTS, default 8
+	RetryBackoff   time.Duration // PANTHER_TRIAGE_RETRY_BACKOFF, default 2s
+	RetryMax       time.Duration // PANTHER_TRIAGE_RETRY_BACKOFF_MAX, default 5m
 	StepTimeout    time.Duration // PANTHER_TRIAGE_STEP_TIMEOUT, default 30s
 	ShutdownWait   time.Duration // PANTHER_TRIAGE_SHUTDOWN_TIMEOUT, default 30s
 	ReconcileEvery time.Duration // PANTHER_TRIAGE_RECONCILE_EVERY, default 0: off
@@ -124,6 +128,10 @@ func settings() []*setting {
 		{flag: "workers", env: "PANTHER_TRIAGE_WORKERS", def: "4", usage: "investigations run at once by this process"},
 		{flag: "api-concurrency", env: "PANTHER_TRIAGE_API_CONCURRENCY", def: "8", usage: "concurrent Panther API calls, shared by all workers"},
 		{flag: "job-timeout", env: "PANTHER_TRIAGE_JOB_TIMEOUT", def: "90s", usage: "bound on one investigation attempt; a job of a dead process is taken over 30s after it"},
+		{flag: "rescue-after", env: "PANTHER_TRIAGE_RESCUE_AFTER", def: "0s", usage: "how long a job may run before it counts as lost with its process and is retried; more than --job-timeout (0s: job timeout + 30s)"},
+		{flag: "max-attempts", env: "PANTHER_TRIAGE_MAX_ATTEMPTS", def: "8", usage: "tries of an investigation that keeps failing transiently (5xx, timeouts) before it is recorded as failed"},
+		{flag: "retry-backoff", env: "PANTHER_TRIAGE_RETRY_BACKOFF", def: "2s", usage: "delay before the first retry of a failed investigation; doubles each attempt, with jitter"},
+		{flag: "retry-backoff-max", env: "PANTHER_TRIAGE_RETRY_BACKOFF_MAX", def: "5m", usage: "longest delay between retries"},
 		{flag: "step-timeout", env: "PANTHER_TRIAGE_STEP_TIMEOUT", def: "30s", usage: "bound on each investigation step"},
 		{flag: "reconcile-every", env: "PANTHER_TRIAGE_RECONCILE_EVERY", def: "0s", usage: "list recent alerts this often and investigate those whose webhook never arrived (0s: off)"},
 		{flag: "shutdown-timeout", env: "PANTHER_TRIAGE_SHUTDOWN_TIMEOUT", def: "30s", usage: "on SIGTERM, how long running investigations may finish"},
@@ -224,6 +232,10 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 		Workers:        num("workers"),
 		APIConcurrency: num("api-concurrency"),
 		JobTimeout:     dur("job-timeout"),
+		RescueAfter:    dur("rescue-after"),
+		MaxAttempts:    num("max-attempts"),
+		RetryBackoff:   dur("retry-backoff"),
+		RetryMax:       dur("retry-backoff-max"),
 		StepTimeout:    dur("step-timeout"),
 		ShutdownWait:   dur("shutdown-timeout"),
 		ReconcileEvery: dur("reconcile-every"),
@@ -296,6 +308,15 @@ func (c Config) Validate(needPanther bool) error {
 	}
 	if c.DedupWindow <= 0 {
 		errs = append(errs, c.at("dedup-minutes", errors.New("PANTHER_TRIAGE_DEDUP_MINUTES must be at least 1")))
+	}
+	if c.RescueAfter != 0 && c.RescueAfter <= c.JobTimeout {
+		errs = append(errs, c.at("rescue-after", fmt.Errorf("PANTHER_TRIAGE_RESCUE_AFTER (%s) must be longer than PANTHER_TRIAGE_JOB_TIMEOUT (%s), or a running investigation would be taken over", c.RescueAfter, c.JobTimeout)))
+	}
+	if c.MaxAttempts < 1 {
+		errs = append(errs, c.at("max-attempts", errors.New("PANTHER_TRIAGE_MAX_ATTEMPTS must be at least 1")))
+	}
+	if c.RetryBackoff <= 0 || c.RetryMax < c.RetryBackoff {
+		errs = append(errs, c.at("retry-backoff", fmt.Errorf("PANTHER_TRIAGE_RETRY_BACKOFF (%s) must be above 0 and at most PANTHER_TRIAGE_RETRY_BACKOFF_MAX (%s)", c.RetryBackoff, c.RetryMax)))
 	}
 	return errors.Join(errs...)
 }

@@ -70,7 +70,8 @@ func openStore(ctx context.Context, cfg Config, log zerolog.Logger) (*store.Stor
 	return store.Open(ctx, store.Config{
 		DSN: cfg.DB, DedupWindow: cfg.DedupWindow, Settle: cfg.Settle,
 		MaxPerDetectionHour: cfg.MaxPerDetHour, MaxPerHour: cfg.MaxPerHour,
-		Workers: cfg.Workers, JobTimeout: cfg.JobTimeout,
+		Workers: cfg.Workers, JobTimeout: cfg.JobTimeout, RescueAfter: cfg.RescueAfter,
+		MaxAttempts: cfg.MaxAttempts, RetryBackoff: cfg.RetryBackoff, RetryBackoffMax: cfg.RetryMax,
 	}, log)
 }
 
