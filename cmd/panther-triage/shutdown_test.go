@@ -1,0 +1,201 @@
+package main
+
+import (
+	"net/http"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/panther/panthertest"
+)
+
+// intakeClosed posts payload until the service stops taking deliveries
+// (connection refused, or 503) and returns how long that took, whether it
+// happened within d, and whether the delivery was accepted meanwhile (then
+// shutdown had not begun yet, and it must be investigated like any other).
+func intakeClosed(url string, payload []byte, d time.Duration) (after time.Duration, closed, accepted bool) {
+	start := time.Now()
+	for time.Since(start) < d {
+		status, err := deliverOnce(url, payload)
+		if (err != nil && isRefused(err)) || status == http.StatusServiceUnavailable {
+			return time.Since(start), true, accepted
+		}
+		if status == http.StatusAccepted {
+			accepted = true
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return time.Since(start), false, accepted
+}
+
+// TestShutdownStopsIntakeAndHandsBackRunningJobs cancels serve's context,
+// as SIGTERM does, while investigations are running that cannot finish
+// within the shutdown timeout: intake stops at once, run returns nil within
+// the timeout, no job is left running, and after a restart every accepted
+// alert has exactly one comment.
+func TestShutdownStopsIntakeAndHandsBackRunningJobs(t *testing.T) {
+	t.Parallel()
+	const n = 12
+	// Each call takes 1s and an investigation makes several rounds of calls,
+	// so those running are cut short by the 2s timeout.
+	p := startPanther(t, panthertest.WithLatency(time.Second))
+	alerts := addDistinctAlerts(t, p, n+1)
+	late := alerts[n]
+	alerts = alerts[:n]
+	db := filepath.Join(t.TempDir(), "shutdown.db")
+	vars := reliabilityEnv(p, db)
+	const shutdownTimeout = 2 * time.Second
+	vars["PANTHER_TRIAGE_SHUTDOWN_TIMEOUT"] = shutdownTimeout.String()
+	svc := startServe(t, vars)
+	q := openQueueDB(t, db)
+	begin := time.Now()
+
+	for _, a := range alerts {
+		if status, err := deliverOnce(svc.url, a.WebhookPayload()); err != nil || status != http.StatusAccepted {
+			t.Fatalf("delivery of %s: %d, %v", a.ID, status, err)
+		}
+	}
+	if !waitUntil(10*time.Second, func() bool { return q.runningSince(t, begin) >= 4 }) {
+		t.Fatalf("investigations did not start: %v", q.jobStates(t))
+	}
+	running := q.runningSince(t, begin)
+
+	stopped := make(chan error, 1)
+	stopAt := time.Now()
+	go func() { stopped <- svc.stop() }()
+	closedAfter, closed, lateAccepted := intakeClosed(svc.url, late.WebhookPayload(), time.Second)
+	var err error
+	select {
+	case err = <-stopped:
+	case <-time.After(shutdownTimeout + 10*time.Second):
+		t.Fatalf("serve did not return within %s of the cancel", shutdownTimeout+10*time.Second)
+	}
+	took := time.Since(stopAt)
+	states := q.jobStates(t)
+	handedBack := 0
+	for _, r := range readRecords(t, q) {
+		if strings.Contains(r.Error, "interrupted by shutdown") {
+			handedBack++
+		}
+	}
+	t.Logf("running at the cancel %d; intake closed after %s; run returned after %s (timeout %s); jobs then %v; investigations handed back %d",
+		running, closedAfter.Round(time.Millisecond), took.Round(time.Millisecond), shutdownTimeout, states, handedBack)
+	if !closed {
+		t.Errorf("deliveries still taken 1s after the shutdown began")
+	}
+	if err != nil {
+		t.Errorf("run returned %v; want nil", err)
+	}
+	if took > shutdownTimeout {
+		t.Errorf("run returned %s after the cancel; want within the shutdown timeout %s", took.Round(time.Millisecond), shutdownTimeout)
+	}
+	if states["running"] != 0 {
+		t.Errorf("%d jobs left running: a shutdown must finish or hand back every job", states["running"])
+	}
+	if handedBack == 0 {
+		t.Errorf("no investigation was handed back; the test cut none short")
+	}
+
+	// The restart finishes the rest at once, without waiting for a rescue.
+	p.SetLatency(20 * time.Millisecond)
+	restarted := startServe(t, vars)
+	if !waitUntil(30*time.Second, func() bool { return pending(q.jobStates(t)) == 0 }) {
+		t.Fatalf("the queue did not drain within 30s of the restart: %v", q.jobStates(t))
+	}
+	time.Sleep(300 * time.Millisecond)
+	if lateAccepted {
+		alerts = append(alerts, late)
+	}
+	total, lost, duplicated, bad := commentCounts(p, alerts, nil)
+	t.Logf("alerts accepted %d, comments %d, lost %d, duplicated %d", len(alerts), total, lost, duplicated)
+	if lost > 0 || duplicated > 0 {
+		t.Errorf("%d lost, %d duplicated:\n%s", lost, duplicated, strings.Join(bad, "\n"))
+	}
+	if !lateAccepted {
+		if c := len(p.Comments(late.ID)); c != 0 {
+			t.Errorf("the delivery refused during shutdown was investigated (%d comments)", c)
+		}
+		if status := getJSON(t, restarted.url+"/api/v1/investigations/"+late.ID, testSecret, nil); status != http.StatusNotFound {
+			t.Errorf("the delivery refused during shutdown has a record (GET answered %d)", status)
+		}
+	}
+}
+
+// TestShutdownOnSIGTERM sends a real SIGTERM to the binary while
+// investigations are running: it stops taking deliveries, lets the running
+// investigations finish, and exits 0.
+func TestShutdownOnSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a subprocess; -short skips it")
+	}
+	t.Parallel()
+	bin := triageBinary(t)
+	const n = 8
+	p := startPanther(t, panthertest.WithLatency(150*time.Millisecond))
+	alerts := addDistinctAlerts(t, p, n+1)
+	late := alerts[n]
+	alerts = alerts[:n]
+	db := filepath.Join(t.TempDir(), "sigterm.db")
+	vars := reliabilityEnv(p, db)
+	vars["PANTHER_TRIAGE_ADDR"] = freeAddr(t)
+	vars["PANTHER_TRIAGE_SHUTDOWN_TIMEOUT"] = "20s"
+	proc := startTriageProc(t, bin, vars)
+	q := openQueueDB(t, db)
+
+	for _, a := range alerts {
+		if status, err := deliverOnce(proc.url, a.WebhookPayload()); err != nil || status != http.StatusAccepted {
+			t.Fatalf("delivery of %s: %d, %v", a.ID, status, err)
+		}
+	}
+	if !waitUntil(10*time.Second, func() bool { return q.runningSince(t, proc.started) > 0 }) {
+		t.Fatalf("investigations did not start: %v", q.jobStates(t))
+	}
+	running := q.runningSince(t, proc.started)
+	sent := time.Now()
+	if err := proc.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	closedAfter, closed, lateAccepted := intakeClosed(proc.url, late.WebhookPayload(), time.Second)
+	code, err := proc.wait(25 * time.Second)
+	took := time.Since(sent)
+	states := q.jobStates(t)
+	commentsAtExit, _, _, _ := commentCounts(p, alerts, nil)
+	t.Logf("running at SIGTERM %d; intake closed after %s; exit code %d after %s; jobs then %v; comments %d",
+		running, closedAfter.Round(time.Millisecond), code, took.Round(time.Millisecond), states, commentsAtExit)
+	if err != nil || code != 0 {
+		t.Fatalf("exit code %d, %v; want 0 on SIGTERM", code, err)
+	}
+	if !closed {
+		t.Errorf("deliveries still taken 1s after SIGTERM")
+	}
+	if states["running"] != 0 {
+		t.Errorf("%d jobs left running after a graceful exit", states["running"])
+	}
+	// With time to spare, the running investigations finished rather than
+	// being handed back.
+	for _, r := range readRecords(t, q) {
+		if r.State == investigate.StateRunning || strings.Contains(r.Error, "interrupted") {
+			t.Errorf("record %s is %s (%s) after a graceful exit with time to spare", r.AlertID, r.State, r.Error)
+		}
+	}
+
+	startTriageProc(t, bin, vars)
+	if !waitUntil(30*time.Second, func() bool { return pending(q.jobStates(t)) == 0 }) {
+		t.Fatalf("the queue did not drain within 30s of the restart: %v", q.jobStates(t))
+	}
+	time.Sleep(300 * time.Millisecond)
+	if lateAccepted {
+		alerts = append(alerts, late)
+	}
+	total, lost, duplicated, bad := commentCounts(p, alerts, nil)
+	t.Logf("alerts accepted %d, comments %d, lost %d, duplicated %d", len(alerts), total, lost, duplicated)
+	if lost > 0 || duplicated > 0 {
+		t.Errorf("%d lost, %d duplicated:\n%s", lost, duplicated, strings.Join(bad, "\n"))
+	}
+	if c := len(p.Comments(late.ID)); !lateAccepted && c != 0 {
+		t.Errorf("the delivery refused after SIGTERM was investigated (%d comments)", c)
+	}
+}
