@@ -18,8 +18,9 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
-// insertFunc adds a river job inside the transaction it was handed with.
-type insertFunc func(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+// insertFunc adds river jobs, in one statement, inside the transaction it
+// was handed with.
+type insertFunc func(ctx context.Context, jobs []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 
 // backend is everything that differs between SQLite and PostgreSQL. The rest
 // of the package is written once against it.
@@ -28,6 +29,9 @@ type backend interface {
 	inTx(ctx context.Context, fn func(q querier, insert insertFunc) error) error
 	migrate(ctx context.Context, ddl []string) error
 	newClient(cfg *river.Config) (runner, error)
+	// writers is how many transactions that write are worth running at
+	// once.
+	writers() int
 	ping(ctx context.Context) error
 	close()
 }
@@ -51,21 +55,29 @@ type riverBackend[TTx any] struct {
 	lock    func(ctx context.Context) (unlock func(), err error)
 	pingDB  func(ctx context.Context) error
 	closeDB func()
+	nWriter int
+	// afterTx, when set, runs after each transaction ends.
+	afterTx func(ctx context.Context)
 }
 
 func (b *riverBackend[TTx]) db() querier { return b.pool }
 
 func (b *riverBackend[TTx]) ping(ctx context.Context) error { return b.pingDB(ctx) }
 
+func (b *riverBackend[TTx]) writers() int { return b.nWriter }
+
 func (b *riverBackend[TTx]) close() { b.closeDB() }
 
 func (b *riverBackend[TTx]) inTx(ctx context.Context, fn func(q querier, insert insertFunc) error) error {
+	if b.afterTx != nil {
+		defer b.afterTx(ctx)
+	}
 	tx, q, err := b.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	insert := func(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
-		return b.inserter.InsertTx(ctx, tx, args, opts)
+	insert := func(ctx context.Context, jobs []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+		return b.inserter.InsertManyTx(ctx, tx, jobs)
 	}
 	if err := fn(q, insert); err != nil {
 		_ = b.rollback(ctx, tx)
@@ -136,6 +148,7 @@ func openSQLite(ctx context.Context, path string) (backend, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("river client: %w", err)
 	}
+	stmts := newStmtCache(db)
 	return &riverBackend[*sql.Tx]{
 		driver:   driver,
 		inserter: inserter,
@@ -145,12 +158,17 @@ func openSQLite(ctx context.Context, path string) (backend, error) {
 			if err != nil {
 				return nil, nil, err
 			}
-			return tx, sqlDB{tx}, nil
+			return tx, newSQLTx(tx, stmts), nil
 		},
 		commit:   func(_ context.Context, tx *sql.Tx) error { return tx.Commit() },
 		rollback: func(_ context.Context, tx *sql.Tx) error { return tx.Rollback() },
 		pingDB:   db.PingContext,
-		closeDB:  func() { _ = db.Close() },
+		closeDB: func() {
+			stmts.close()
+			_ = db.Close()
+		},
+		nWriter: 1, // one connection
+		afterTx: stmts.fill,
 	}, nil
 }
 
@@ -200,6 +218,7 @@ func openPostgres(ctx context.Context, url string) (backend, error) {
 		},
 		pingDB:  pool.Ping,
 		closeDB: pool.Close,
+		nWriter: 4,
 	}, nil
 }
 

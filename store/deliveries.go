@@ -2,10 +2,15 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/panther-triage/panther-triage/investigate"
 )
@@ -18,166 +23,410 @@ import (
 // and ends DedupWindow later, whatever clock bucket that falls in. The
 // delivery row is claimed with a conditional upsert, so two replicas that
 // receive the same alert at once cannot both win.
+//
+// Concurrent calls share transactions (group commit, see batch.go): each
+// caller is answered once the transaction holding its delivery committed.
 func (s *Store) Enqueue(ctx context.Context, d investigate.Delivery) (investigate.Enqueued, error) {
-	return s.enqueue(ctx, d, claimWithinWindow)
+	return s.batches.enqueue(ctx, d, s.cfg.Now())
 }
 
 // EnqueueMissed stores a delivery and its job only when the alert was never
 // delivered at all, whenever that was: the reconciler's way in, for alerts
 // whose webhook never arrived. Otherwise it answers Duplicate.
 func (s *Store) EnqueueMissed(ctx context.Context, d investigate.Delivery) (investigate.Enqueued, error) {
-	return s.enqueue(ctx, d, claimIfNeverSeen)
+	return s.enqueueAlone(ctx, arrival{d: d, at: s.cfg.Now()}, claimIfNeverSeen)
 }
 
-// Claims of a delivery row: $1 alert, $2 now, $3 detection, $4 payload,
-// $5 the start of the dedup window.
+// A claim rule says when a delivery takes over the row of an alert that
+// has one: claimWithinWindow once the window since that acceptance is over,
+// claimIfNeverSeen never.
+type claimRule int
+
 const (
-	claimWithinWindow = `
-			INSERT INTO triage_delivery (alert_id, accepted_at, job_id, detection_id, payload)
-			VALUES ($1, $2, 0, $3, $4)
-			ON CONFLICT (alert_id) DO UPDATE
-				SET accepted_at = excluded.accepted_at, job_id = 0,
-				    detection_id = excluded.detection_id, payload = excluded.payload
-				WHERE triage_delivery.accepted_at <= $5
-			RETURNING alert_id`
-	claimIfNeverSeen = `
-			INSERT INTO triage_delivery (alert_id, accepted_at, job_id, detection_id, payload)
-			VALUES ($1, $2, 0, $3, $4)
-			ON CONFLICT (alert_id) DO UPDATE
-				SET job_id = triage_delivery.job_id
-				WHERE triage_delivery.accepted_at < $5 AND 1 = 0
-			RETURNING alert_id`
+	claimWithinWindow claimRule = iota
+	claimIfNeverSeen
 )
 
-func (s *Store) enqueue(ctx context.Context, d investigate.Delivery, claim string) (investigate.Enqueued, error) {
-	var out investigate.Enqueued
-	now := s.cfg.Now()
-	if d.ReceivedAt.IsZero() {
-		d.ReceivedAt = now
+// takes says whether a delivery at atMs takes over a row accepted at
+// acceptedMs.
+func (c claimRule) takes(acceptedMs, atMs, windowMs int64) bool {
+	return c == claimWithinWindow && acceptedMs <= atMs-windowMs
+}
+
+// conflict is the rule as the delivery rows' upsert applies it, $1 being
+// the window in milliseconds: a row taken by another transaction since it
+// was read is not overwritten, and the race shows.
+func (c claimRule) conflict() string {
+	cond := "triage_delivery.accepted_at <= excluded.accepted_at - $1"
+	if c == claimIfNeverSeen {
+		cond += " AND 1 = 0"
 	}
+	return `ON CONFLICT (alert_id) DO UPDATE
+		SET accepted_at = excluded.accepted_at, job_id = excluded.job_id, mode = excluded.mode,
+		    detection_id = excluded.detection_id, payload = excluded.payload
+		WHERE ` + cond
+}
+
+// errRaced fails a transaction that lost a race with another replica: a
+// delivery row or a storm's lead it decided to take was taken since it read
+// them. Admitted again, the delivery sees what the other replica did.
+var errRaced = errors.New("store: another replica took a delivery or a storm meanwhile")
+
+// arrival is a delivery and when the store was handed it.
+type arrival struct {
+	d  investigate.Delivery
+	at time.Time
+	// title is the normalised title, which tells storms apart.
+	title string
+	job   investigate.Job
+}
+
+// enqueueAlone stores one delivery, admitting it again when it lost a race
+// with another replica.
+func (s *Store) enqueueAlone(ctx context.Context, a arrival, claim claimRule) (investigate.Enqueued, error) {
+	out, err := s.enqueueAll(ctx, []arrival{a}, claim)
+	if errors.Is(err, errRaced) {
+		out, err = s.enqueueAll(ctx, []arrival{a}, claim)
+	}
+	if err != nil {
+		return investigate.Enqueued{}, fmt.Errorf("store: enqueue alert %s: %w", a.d.AlertID, err)
+	}
+	return out[0], nil
+}
+
+// enqueueAll stores deliveries in one transaction and answers each, in the
+// order of as. Each is admitted as if alone, after the ones before it: the
+// dedup window, storms and budgets hold within the transaction as they do
+// across transactions. The work is set-based: the transaction reads the
+// batch's delivery rows, budget counts and storms, decides in turn what
+// each delivery does, then writes the jobs, the delivery rows and the
+// records with one statement each, so that a batch costs little more than
+// a delivery. A write that finds another replica got there first fails
+// the transaction with errRaced.
+func (s *Store) enqueueAll(ctx context.Context, as []arrival, claim claimRule) ([]investigate.Enqueued, error) {
+	for i := range as {
+		if as[i].d.ReceivedAt.IsZero() {
+			as[i].d.ReceivedAt = as[i].at
+		}
+		as[i].title = investigate.NormalizeTitle(as[i].d.Title)
+	}
+	// Rows are written in one order (storm, then alert), so that concurrent
+	// transactions on PostgreSQL wait for each other rather than deadlock.
+	order := make([]int, len(as))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int {
+		a, b := &as[i], &as[j]
+		if c := strings.Compare(a.d.DetectionID, b.d.DetectionID); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.title, b.title); c != 0 {
+			return c
+		}
+		return strings.Compare(a.d.AlertID, b.d.AlertID)
+	})
+	// A second delivery of an alert in the batch answers as the first's
+	// duplicate.
+	var firsts []int
+	firstOf := map[string]int{}
+	repeatOf := map[int]int{}
+	for _, i := range order {
+		if j, ok := firstOf[as[i].d.AlertID]; ok {
+			repeatOf[i] = j
+			continue
+		}
+		firstOf[as[i].d.AlertID] = i
+		firsts = append(firsts, i)
+	}
+
+	window := s.cfg.DedupWindow.Milliseconds()
+	out := make([]investigate.Enqueued, len(as))
 	err := s.be.inTx(ctx, func(q querier, insert insertFunc) error {
-		out = investigate.Enqueued{}
-		var claimed string
-		err := q.queryRow(ctx, claim,
-			d.AlertID, now.UnixMilli(), d.DetectionID, string(d.Payload),
-			now.Add(-s.cfg.DedupWindow).UnixMilli(),
-		).Scan(&claimed)
-		if isNoRows(err) {
-			out.Duplicate = true
-			return q.queryRow(ctx, `SELECT job_id FROM triage_delivery WHERE alert_id = $1`, d.AlertID).Scan(&out.JobID)
-		}
+		clear(out)
+		prior, err := s.readDeliveries(ctx, q, as, firsts)
 		if err != nil {
-			return fmt.Errorf("claim delivery: %w", err)
-		}
-		job := investigate.Job{AlertID: d.AlertID, DetectionID: d.DetectionID, ReceivedAt: d.ReceivedAt}
-		if err := s.route(ctx, q, d, now, &job); err != nil {
 			return err
 		}
-		// The job's own MaxAttempts: the client that inserts does not work
-		// jobs, and its default would be river's (25), not the configured one.
-		opts := &river.InsertOpts{MaxAttempts: s.cfg.MaxAttempts}
-		if s.cfg.Settle > 0 {
-			opts.ScheduledAt = now.Add(s.cfg.Settle)
+		var admitted []int
+		for _, i := range firsts {
+			a := &as[i]
+			if p, ok := prior[a.d.AlertID]; ok && !claim.takes(p.acceptedAt, a.at.UnixMilli(), window) {
+				out[i] = investigate.Enqueued{JobID: p.jobID, Duplicate: true}
+				continue
+			}
+			admitted = append(admitted, i)
 		}
-		res, err := insert(ctx, job, opts)
-		if err != nil {
-			return fmt.Errorf("insert job: %w", err)
+		if len(admitted) > 0 {
+			tally, err := s.readBudgets(ctx, q, as, admitted, prior)
+			if err != nil {
+				return err
+			}
+			if err := s.route(ctx, q, tally, as, admitted); err != nil {
+				return err
+			}
+			jobs := make([]river.InsertManyParams, len(admitted))
+			for k, i := range admitted {
+				// The job's own MaxAttempts: the client that inserts does not work
+				// jobs, and its default would be river's (25), not the configured one.
+				opts := &river.InsertOpts{MaxAttempts: s.cfg.MaxAttempts}
+				if s.cfg.Settle > 0 {
+					opts.ScheduledAt = as[i].at.Add(s.cfg.Settle)
+				}
+				jobs[k] = river.InsertManyParams{Args: as[i].job, InsertOpts: opts}
+			}
+			res, err := insert(ctx, jobs)
+			if err != nil {
+				return fmt.Errorf("insert jobs: %w", err)
+			}
+			ids, err := jobsByAlert(res)
+			if err != nil {
+				return err
+			}
+			for _, i := range admitted {
+				id, ok := ids[as[i].d.AlertID]
+				if !ok {
+					return fmt.Errorf("insert jobs: no job came back for alert %s", as[i].d.AlertID)
+				}
+				out[i].JobID = id
+			}
+			if err := s.writeDeliveries(ctx, q, as, admitted, out, claim); err != nil {
+				return err
+			}
 		}
-		out.JobID = res.Job.ID
-		if err := q.exec(ctx, `UPDATE triage_delivery SET job_id = $1, mode = $2 WHERE alert_id = $3`, out.JobID, job.Mode, d.AlertID); err != nil {
-			return fmt.Errorf("link job: %w", err)
+		for i, j := range repeatOf {
+			out[i] = investigate.Enqueued{JobID: out[j].JobID, Duplicate: true}
 		}
-		rec := investigate.Record{
-			AlertID:     d.AlertID,
-			JobID:       out.JobID,
-			DetectionID: d.DetectionID,
-			Title:       d.Title,
-			Severity:    d.Severity,
-			Link:        d.Link,
-			State:       investigate.StateQueued,
-			CreatedAt:   now,
-			UpdatedAt:   now,
-		}
-		return putRecord(ctx, q, rec)
+		return nil
 	})
 	if err != nil {
-		return investigate.Enqueued{}, fmt.Errorf("store: enqueue alert %s: %w", d.AlertID, err)
+		return nil, err
 	}
 	return out, nil
 }
 
-// route decides what the job of a newly accepted delivery does: link to the
-// leader of its storm, stop at a budget, or investigate (and lead a storm).
-func (s *Store) route(ctx context.Context, q querier, d investigate.Delivery, now time.Time, job *investigate.Job) error {
-	title := investigate.NormalizeTitle(d.Title)
-	storm := d.DetectionID != "" && title != ""
-	windowStart := now.Add(-s.cfg.DedupWindow).UnixMilli()
-	if storm {
-		var leader string
-		err := q.queryRow(ctx, `SELECT leader_alert_id FROM triage_storm
-			WHERE detection_id = $1 AND title_key = $2 AND started_at > $3 AND leader_alert_id <> $4`,
-			d.DetectionID, title, windowStart, d.AlertID).Scan(&leader)
-		if err == nil {
-			job.Mode, job.RepeatOf = investigate.ModeRepeat, leader
-			return nil
-		}
-		if !isNoRows(err) {
-			return fmt.Errorf("read storm: %w", err)
-		}
+// priorDelivery is what the delivery row of an alert held before the
+// transaction.
+type priorDelivery struct {
+	acceptedAt int64
+	jobID      int64
+	mode       string
+}
+
+// readDeliveries reads the delivery rows of the alerts of as[idx].
+func (s *Store) readDeliveries(ctx context.Context, q querier, as []arrival, idx []int) (map[string]priorDelivery, error) {
+	args := make([]any, len(idx))
+	for k, i := range idx {
+		args[k] = as[i].d.AlertID
 	}
-	if reason, err := s.overBudget(ctx, q, d.DetectionID, now); err != nil {
+	out := make(map[string]priorDelivery, len(idx))
+	err := scanRows(ctx, q, `SELECT alert_id, accepted_at, job_id, mode FROM triage_delivery
+		WHERE alert_id IN (`+marks(1, len(idx))+`)`, args, func(r rows) error {
+		var id string
+		var p priorDelivery
+		err := r.Scan(&id, &p.acceptedAt, &p.jobID, &p.mode)
+		out[id] = p
 		return err
-	} else if reason != "" {
-		job.Mode, job.Reason = investigate.ModeOverBudget, reason
-		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read deliveries: %w", err)
 	}
-	if !storm {
-		return nil
-	}
-	// Lead the storm, unless another delivery of it just did.
-	var leader string
-	err := q.queryRow(ctx, `
-		INSERT INTO triage_storm (detection_id, title_key, leader_alert_id, started_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (detection_id, title_key) DO UPDATE
-			SET leader_alert_id = excluded.leader_alert_id, started_at = excluded.started_at
-			WHERE triage_storm.started_at <= $5 OR triage_storm.leader_alert_id = excluded.leader_alert_id
-		RETURNING leader_alert_id`,
-		d.DetectionID, title, d.AlertID, now.UnixMilli(), windowStart).Scan(&leader)
-	switch {
-	case isNoRows(err):
-		if err := q.queryRow(ctx, `SELECT leader_alert_id FROM triage_storm WHERE detection_id = $1 AND title_key = $2`,
-			d.DetectionID, title).Scan(&leader); err != nil {
-			return fmt.Errorf("read storm: %w", err)
+	return out, nil
+}
+
+// writeDeliveries writes the delivery rows of as[idx], each with its job
+// and mode, and their queued investigation records.
+func (s *Store) writeDeliveries(ctx context.Context, q querier, as []arrival, idx []int, out []investigate.Enqueued, claim claimRule) error {
+	args := make([]any, 1, 1+6*len(idx))
+	args[0] = s.cfg.DedupWindow.Milliseconds()
+	var values strings.Builder
+	for k, i := range idx {
+		a := &as[i]
+		if k > 0 {
+			values.WriteString(", ")
 		}
-		job.Mode, job.RepeatOf = investigate.ModeRepeat, leader
-	case err != nil:
-		return fmt.Errorf("lead storm: %w", err)
+		n := len(args)
+		fmt.Fprintf(&values, "($%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6)
+		args = append(args, a.d.AlertID, a.at.UnixMilli(), out[i].JobID, a.d.DetectionID, a.job.Mode, string(a.d.Payload))
+	}
+	written := 0
+	err := scanRows(ctx, q, `INSERT INTO triage_delivery (alert_id, accepted_at, job_id, detection_id, mode, payload)
+		VALUES `+values.String()+` `+claim.conflict()+` RETURNING alert_id`, args, func(r rows) error {
+		written++
+		var id string
+		return r.Scan(&id)
+	})
+	if err != nil {
+		return fmt.Errorf("write deliveries: %w", err)
+	}
+	if written != len(idx) {
+		return errRaced
+	}
+	recs := make([]investigate.Record, len(idx))
+	for k, i := range idx {
+		a := &as[i]
+		recs[k] = investigate.Record{
+			AlertID:     a.d.AlertID,
+			JobID:       out[i].JobID,
+			DetectionID: a.d.DetectionID,
+			Title:       a.d.Title,
+			Severity:    a.d.Severity,
+			Link:        a.d.Link,
+			State:       investigate.StateQueued,
+			CreatedAt:   a.at,
+			UpdatedAt:   a.at,
+		}
+	}
+	if err := putRecords(ctx, q, recs); err != nil {
+		return fmt.Errorf("queued records: %w", err)
 	}
 	return nil
 }
 
-// overBudget says which budget, if any, an investigation started now would
-// exceed. The delivery being routed is already counted.
-func (s *Store) overBudget(ctx context.Context, q querier, detectionID string, now time.Time) (string, error) {
-	hourAgo := now.Add(-time.Hour).UnixMilli()
-	if max := s.cfg.MaxPerDetectionHour; max > 0 && detectionID != "" {
-		var n int
-		if err := q.queryRow(ctx, `SELECT count(*) FROM triage_delivery WHERE detection_id = $1 AND accepted_at > $2 AND mode = ''`,
-			detectionID, hourAgo).Scan(&n); err != nil {
-			return "", fmt.Errorf("count budget: %w", err)
+// jobsByAlert maps inserted investigation jobs to their alerts: river does
+// not promise to return them in the order they were given.
+func jobsByAlert(res []*rivertype.JobInsertResult) (map[string]int64, error) {
+	out := make(map[string]int64, len(res))
+	for _, r := range res {
+		var args struct {
+			AlertID string `json:"alert_id"`
 		}
-		if n > max {
-			return fmt.Sprintf("the budget of %d investigations per hour for detection %s is used up", max, detectionID), nil
+		if err := json.Unmarshal(r.Job.EncodedArgs, &args); err != nil {
+			return nil, fmt.Errorf("insert jobs: read back job %d: %w", r.Job.ID, err)
+		}
+		out[args.AlertID] = r.Job.ID
+	}
+	return out, nil
+}
+
+// marks returns n placeholders from $first on: "$1, $2, $3".
+func marks(first, n int) string {
+	var b strings.Builder
+	for k := range n {
+		if k > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", first+k)
+	}
+	return b.String()
+}
+
+// stormKey names a storm: alerts of one detection with one normalised
+// title.
+type stormKey struct{ detection, title string }
+
+// stormLead is the alert investigated for a storm, and since when.
+type stormLead struct {
+	leader    string
+	startedAt int64
+}
+
+// route decides, in turn, what the job of each claimed delivery as[idx]
+// does: link to the leader of its storm, stop at a budget, or investigate
+// (and lead its storm). A storm repeat is linked whatever the budgets say.
+// The storms are read in one statement and the new leads written in one.
+func (s *Store) route(ctx context.Context, q querier, tally *budgetTally, as []arrival, idx []int) error {
+	window := s.cfg.DedupWindow.Milliseconds()
+	storms, err := s.readStorms(ctx, q, as, idx)
+	if err != nil {
+		return err
+	}
+	var leads []int
+	for _, i := range idx {
+		a := &as[i]
+		tally.claimed(a.d.AlertID, a.d.DetectionID)
+		a.job = investigate.Job{AlertID: a.d.AlertID, DetectionID: a.d.DetectionID, ReceivedAt: a.d.ReceivedAt}
+		key, storm := a.stormKey()
+		if l, ok := storms[key]; storm && ok && l.startedAt > a.at.UnixMilli()-window && l.leader != a.d.AlertID {
+			a.job.Mode, a.job.RepeatOf = investigate.ModeRepeat, l.leader
+		} else if reason := tally.overBudget(s.cfg, a.d.DetectionID); reason != "" {
+			a.job.Mode, a.job.Reason = investigate.ModeOverBudget, reason
+		} else if storm {
+			storms[key] = stormLead{leader: a.d.AlertID, startedAt: a.at.UnixMilli()}
+			leads = append(leads, i)
+		}
+		if a.job.Mode != investigate.ModeInvestigate {
+			tally.routedAway(a.d.DetectionID)
 		}
 	}
-	if max := s.cfg.MaxPerHour; max > 0 {
-		var n int
-		if err := q.queryRow(ctx, `SELECT count(*) FROM triage_delivery WHERE accepted_at > $1 AND mode = ''`, hourAgo).Scan(&n); err != nil {
-			return "", fmt.Errorf("count budget: %w", err)
+	return s.leadStorms(ctx, q, as, leads)
+}
+
+// stormKey is the storm of a delivery; ok is false for one without
+// detection or title, which is never a storm.
+func (a *arrival) stormKey() (stormKey, bool) {
+	return stormKey{a.d.DetectionID, a.title}, a.d.DetectionID != "" && a.title != ""
+}
+
+// readStorms reads the storms of the deliveries as[idx].
+func (s *Store) readStorms(ctx context.Context, q querier, as []arrival, idx []int) (map[stormKey]stormLead, error) {
+	out := map[stormKey]stormLead{}
+	var args []any
+	var keys strings.Builder
+	seen := map[stormKey]bool{}
+	for _, i := range idx {
+		key, ok := as[i].stormKey()
+		if !ok || seen[key] {
+			continue
 		}
-		if n > max {
-			return fmt.Sprintf("the budget of %d investigations per hour is used up", max), nil
+		seen[key] = true
+		if len(args) > 0 {
+			keys.WriteString(", ")
 		}
+		fmt.Fprintf(&keys, "($%d, $%d)", len(args)+1, len(args)+2)
+		args = append(args, key.detection, key.title)
 	}
-	return "", nil
+	if len(args) == 0 {
+		return out, nil
+	}
+	err := scanRows(ctx, q, `SELECT detection_id, title_key, leader_alert_id, started_at FROM triage_storm
+		WHERE (detection_id, title_key) IN (`+keys.String()+`)`, args, func(r rows) error {
+		var k stormKey
+		var l stormLead
+		err := r.Scan(&k.detection, &k.title, &l.leader, &l.startedAt)
+		out[k] = l
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read storms: %w", err)
+	}
+	return out, nil
+}
+
+// leadStorms makes the deliveries as[idx] the leaders of their storms. A
+// storm whose lead another replica took within the window since it was
+// read fails the transaction with errRaced.
+func (s *Store) leadStorms(ctx context.Context, q querier, as []arrival, idx []int) error {
+	if len(idx) == 0 {
+		return nil
+	}
+	args := []any{s.cfg.DedupWindow.Milliseconds()}
+	var values strings.Builder
+	for k, i := range idx {
+		a := &as[i]
+		if k > 0 {
+			values.WriteString(", ")
+		}
+		n := len(args)
+		fmt.Fprintf(&values, "($%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4)
+		args = append(args, a.d.DetectionID, a.title, a.d.AlertID, a.at.UnixMilli())
+	}
+	led := 0
+	err := scanRows(ctx, q, `
+		INSERT INTO triage_storm (detection_id, title_key, leader_alert_id, started_at) VALUES `+values.String()+`
+		ON CONFLICT (detection_id, title_key) DO UPDATE
+			SET leader_alert_id = excluded.leader_alert_id, started_at = excluded.started_at
+			WHERE triage_storm.started_at <= excluded.started_at - $1 OR triage_storm.leader_alert_id = excluded.leader_alert_id
+		RETURNING leader_alert_id`, args, func(r rows) error {
+		led++
+		var id string
+		return r.Scan(&id)
+	})
+	if err != nil {
+		return fmt.Errorf("lead storms: %w", err)
+	}
+	if led != len(idx) {
+		return errRaced
+	}
+	return nil
 }

@@ -27,19 +27,33 @@ func (s *Store) SaveRecord(ctx context.Context, rec investigate.Record) error {
 }
 
 func putRecord(ctx context.Context, q querier, rec investigate.Record) error {
-	body, err := json.Marshal(rec)
-	if err != nil {
-		return fmt.Errorf("encode record: %w", err)
+	return putRecords(ctx, q, []investigate.Record{rec})
+}
+
+// putRecords writes records of distinct alerts in one statement.
+func putRecords(ctx context.Context, q querier, recs []investigate.Record) error {
+	args := make([]any, 0, 8*len(recs))
+	var values strings.Builder
+	for i, rec := range recs {
+		body, err := json.Marshal(rec)
+		if err != nil {
+			return fmt.Errorf("encode record: %w", err)
+		}
+		if i > 0 {
+			values.WriteString(", ")
+		}
+		n := len(args)
+		fmt.Fprintf(&values, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8)
+		args = append(args, rec.AlertID, rec.JobID, rec.DetectionID, rec.State, rec.Verdict, string(body),
+			rec.CreatedAt.UnixMilli(), rec.UpdatedAt.UnixMilli())
 	}
 	return q.exec(ctx, `
 		INSERT INTO triage_investigation (alert_id, job_id, detection_id, state, verdict, record, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		VALUES `+values.String()+`
 		ON CONFLICT (alert_id) DO UPDATE
 			SET job_id = excluded.job_id, detection_id = excluded.detection_id, state = excluded.state,
 			    verdict = excluded.verdict, record = excluded.record, created_at = excluded.created_at,
-			    updated_at = excluded.updated_at`,
-		rec.AlertID, rec.JobID, rec.DetectionID, rec.State, rec.Verdict, string(body),
-		rec.CreatedAt.UnixMilli(), rec.UpdatedAt.UnixMilli())
+			    updated_at = excluded.updated_at`, args...)
 }
 
 // Investigation returns the alert's investigation record, or

@@ -12,8 +12,14 @@ var schema = []string{
 		mode         TEXT NOT NULL DEFAULT '',
 		payload      TEXT NOT NULL
 	)`,
-	`CREATE INDEX IF NOT EXISTS triage_delivery_accepted ON triage_delivery (accepted_at)`,
-	`CREATE INDEX IF NOT EXISTS triage_delivery_detection ON triage_delivery (detection_id, accepted_at)`,
+	// The hourly budgets count investigated deliveries (mode ''): these
+	// indexes cover the counts, which then read only those rows, however
+	// many repeats and over-budget deliveries the hour holds. They replace
+	// indexes on (accepted_at) and (detection_id, accepted_at).
+	`DROP INDEX IF EXISTS triage_delivery_accepted`,
+	`DROP INDEX IF EXISTS triage_delivery_detection`,
+	`CREATE INDEX IF NOT EXISTS triage_delivery_budget ON triage_delivery (mode, accepted_at)`,
+	`CREATE INDEX IF NOT EXISTS triage_delivery_detection_budget ON triage_delivery (detection_id, mode, accepted_at)`,
 	// One row per storm: alerts of one detection with one normalised title.
 	// The leader is investigated; the others within the window link to it.
 	`CREATE TABLE IF NOT EXISTS triage_storm (

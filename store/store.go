@@ -83,6 +83,8 @@ type Store struct {
 	be  backend
 	log zerolog.Logger
 
+	batches *batcher
+
 	mu     sync.Mutex
 	worker runner
 }
@@ -99,7 +101,9 @@ func Open(ctx context.Context, cfg Config, log zerolog.Logger) (*Store, error) {
 		be.close()
 		return nil, fmt.Errorf("store: migrate: %w", err)
 	}
-	return &Store{cfg: cfg, be: be, log: log}, nil
+	s := &Store{cfg: cfg, be: be, log: log}
+	s.batches = newBatcher(s, be.writers())
+	return s, nil
 }
 
 // Start begins working jobs with the given workers (which must include the
@@ -173,7 +177,10 @@ func (s *Store) Stop(ctx context.Context) error {
 const handBack = 5 * time.Second
 
 // Close releases the database. Stop first.
-func (s *Store) Close() { s.be.close() }
+func (s *Store) Close() {
+	s.batches.close()
+	s.be.close()
+}
 
 // Ping reports whether the database answers.
 func (s *Store) Ping(ctx context.Context) error {
