@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -143,7 +144,7 @@ func openSQLite(ctx context.Context, path string) (backend, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	driver := riversqlite.New(db)
-	inserter, err := river.NewClient(driver, &river.Config{})
+	inserter, err := river.NewClient(driver, &river.Config{FetchCooldown: insertNotifyCooldown})
 	if err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("river client: %w", err)
@@ -182,7 +183,7 @@ func openPostgres(ctx context.Context, url string) (backend, error) {
 		return nil, fmt.Errorf("open postgres: %w", redactURL(err, url))
 	}
 	driver := riverpgxv5.New(pool)
-	inserter, err := river.NewClient(driver, &river.Config{})
+	inserter, err := river.NewClient(driver, &river.Config{FetchCooldown: insertNotifyCooldown})
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("river client: %w", err)
@@ -221,6 +222,14 @@ func openPostgres(ctx context.Context, url string) (backend, error) {
 		nWriter: 4,
 	}, nil
 }
+
+// insertNotifyCooldown is how often, at most, the inserting client tells
+// the workers that a queue has new jobs (LISTEN/NOTIFY on PostgreSQL, a
+// table river polls every 50 ms on SQLite). At river's default of 100 ms, a
+// delivery that followed another within 100 ms was not announced and waited
+// for the workers' next poll (FetchPollInterval, 500 ms). With group commit
+// a notice goes out at most once per batch.
+const insertNotifyCooldown = 5 * time.Millisecond
 
 // migrationLockKey names the advisory lock that serialises migrations.
 const migrationLockKey int64 = 7251003419
