@@ -256,7 +256,10 @@ func (s *datalakeStep) search(ctx context.Context, indicator string, start, end 
 		_ = s.cache.ReleaseLakeSearch(context.WithoutCancel(ctx), key)
 		return nil, false, false, err
 	}
-	if err := s.cache.SaveLakeSearch(ctx, key, *r); err != nil {
+	// The search ran: keep its result even if this investigation is being
+	// cancelled, and never leave the claim pending for others to wait on.
+	if err := s.cache.SaveLakeSearch(context.WithoutCancel(ctx), key, *r); err != nil {
+		_ = s.cache.ReleaseLakeSearch(context.WithoutCancel(ctx), key)
 		return nil, false, false, err
 	}
 	return r, false, false, nil

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,8 +18,9 @@ import (
 
 // Client calls Panther's GraphQL and REST APIs with one API token. It is safe
 // for concurrent use; at most the configured number of calls are in flight at
-// once. It never retries: callers (the job queue) own retries, guided by
-// IsTransient and *RateLimitError.
+// once. Reads that fail transiently are tried again a few times
+// (WithRetries); writes never are: callers (the job queue) own those
+// retries, guided by IsTransient and *RateLimitError.
 type Client struct {
 	gql     *graphql.Client
 	restURL string
@@ -26,6 +28,7 @@ type Client struct {
 	http    *http.Client
 	sem     chan struct{}
 	gate    gate
+	retries int
 	observe func(op string, status int, err error, d time.Duration)
 }
 
@@ -49,6 +52,20 @@ func WithConcurrency(n int) Option {
 	return func(c *Client) {
 		if n >= 1 {
 			c.sem = make(chan struct{}, n)
+		}
+	}
+}
+
+// WithRetries sets how often a read (a GraphQL query or a REST GET) that
+// failed transiently (5xx, timeout, connection error, 429) is tried again
+// within one call, with exponential backoff and full jitter from 100 ms (a
+// 429 waits for its Retry-After instead). The default is 3; 0 turns it off.
+// Writes are never repeated here: the job that made them retries, and
+// finds its comment by its marker.
+func WithRetries(n int) Option {
+	return func(c *Client) {
+		if n >= 0 {
+			c.retries = n
 		}
 	}
 }
@@ -77,9 +94,10 @@ const graphqlSuffix = "/public/graphql"
 // error.
 func New(graphqlURL, restURL, token string, opts ...Option) *Client {
 	c := &Client{
-		token: token,
-		http:  &http.Client{Timeout: 30 * time.Second},
-		sem:   make(chan struct{}, defaultConcurrency),
+		token:   token,
+		http:    &http.Client{Timeout: 30 * time.Second},
+		sem:     make(chan struct{}, defaultConcurrency),
+		retries: defaultRetries,
 	}
 	for _, opt := range opts {
 		opt(c)
@@ -88,8 +106,8 @@ func New(graphqlURL, restURL, token string, opts ...Option) *Client {
 		restURL = strings.TrimSuffix(strings.TrimRight(graphqlURL, "/"), graphqlSuffix)
 	}
 	c.restURL = strings.TrimRight(restURL, "/")
-	// The library's retries stay off (its default is zero): the job layer
-	// owns retries and must see every 429 and 5xx.
+	// The library's retries stay off (its default is zero): call retries
+	// reads itself, through the one classifier and the 429 gate.
 	c.gql = graphql.NewClient(graphqlURL, transport{c.http}, graphql.WithRetry(0)).
 		WithRequestModifier(func(r *http.Request) { r.Header.Set("X-API-Key", c.token) })
 	return c
@@ -113,11 +131,39 @@ func (t transport) Do(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// call runs one API request: it waits while a 429 holds the client and
-// for a concurrency slot, runs fn with a
-// context that carries the exchange, classifies the outcome and reports it
-// to the observer.
-func (c *Client) call(ctx context.Context, op string, fn func(ctx context.Context) error) error {
+// call runs one API request, and again up to c.retries times when it is a
+// read that failed transiently.
+func (c *Client) call(ctx context.Context, op string, read bool, fn func(ctx context.Context) error) error {
+	for attempt := 0; ; attempt++ {
+		err := c.once(ctx, op, fn)
+		if err == nil || !read || attempt >= c.retries || !IsTransient(err) || ctx.Err() != nil {
+			return err
+		}
+		var rl *RateLimitError
+		if errors.As(err, &rl) {
+			continue // the gate holds the next try until the Retry-After
+		}
+		d := retryBase << attempt
+		t := time.NewTimer(rand.N(d) + time.Millisecond)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		}
+	}
+}
+
+// defaultRetries is how often a read is tried again by default.
+const defaultRetries = 3
+
+// retryBase is the first backoff of a retried read.
+const retryBase = 100 * time.Millisecond
+
+// once runs one API request: it waits for a concurrency slot and while a
+// 429 holds the client, runs fn with a context that carries the exchange,
+// classifies the outcome and reports it to the observer.
+func (c *Client) once(ctx context.Context, op string, fn func(ctx context.Context) error) error {
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -144,14 +190,14 @@ func (c *Client) call(ctx context.Context, op string, fn func(ctx context.Contex
 
 // query runs a GraphQL query built from q.
 func (c *Client) query(ctx context.Context, op, name string, q any, vars map[string]any) error {
-	return c.call(ctx, op, func(ctx context.Context) error {
+	return c.call(ctx, op, true, func(ctx context.Context) error {
 		return c.gql.Query(ctx, q, vars, graphql.OperationName(name))
 	})
 }
 
 // mutate runs a GraphQL mutation built from m.
 func (c *Client) mutate(ctx context.Context, op, name string, m any, vars map[string]any) error {
-	return c.call(ctx, op, func(ctx context.Context) error {
+	return c.call(ctx, op, false, func(ctx context.Context) error {
 		return c.gql.Mutate(ctx, m, vars, graphql.OperationName(name))
 	})
 }
@@ -162,7 +208,7 @@ const maxRESTBody = 32 << 20
 // rest sends one REST request to path (below the REST base) and decodes a
 // 2xx JSON answer into out. in, when not nil, is sent as the JSON body.
 func (c *Client) rest(ctx context.Context, op, method, path string, query url.Values, in, out any) error {
-	return c.call(ctx, op, func(ctx context.Context) error {
+	return c.call(ctx, op, method == http.MethodGet, func(ctx context.Context) error {
 		u := c.restURL + path
 		if len(query) > 0 {
 			u += "?" + query.Encode()

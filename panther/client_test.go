@@ -486,7 +486,8 @@ func TestErrors(t *testing.T) {
 				if tt.status != 0 {
 					srv.FailNext(1, tt.status)
 				}
-				c := panther.New(srv.GraphQLURL(), "", cmpOr(tt.token, secretToken))
+				// Classification is what is tested here, not the retries of reads.
+				c := panther.New(srv.GraphQLURL(), "", cmpOr(tt.token, secretToken), panther.WithRetries(0))
 				err := cl.run(t.Context(), c)
 				if err == nil {
 					t.Fatal("no error")
@@ -547,7 +548,7 @@ func TestTokenNeverInErrors(t *testing.T) {
 
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close()
-	c = panther.New(closed.URL+"/public/graphql", "", secretToken)
+	c = panther.New(closed.URL+"/public/graphql", "", secretToken, panther.WithRetries(0))
 	for _, run := range []func() error{
 		func() error { _, err := c.Version(t.Context()); return err },
 		func() error { _, err := c.Comments(t.Context(), rootLoginAlert); return err },
@@ -579,7 +580,7 @@ func TestTimeoutIsTransient(t *testing.T) {
 func TestObserver(t *testing.T) {
 	var mu sync.Mutex
 	seen := map[string][]int{}
-	srv, c := setup(t, nil, panther.WithObserver(func(op string, status int, err error, d time.Duration) {
+	srv, c := setup(t, nil, panther.WithRetries(0), panther.WithObserver(func(op string, status int, err error, d time.Duration) {
 		mu.Lock()
 		defer mu.Unlock()
 		seen[op] = append(seen[op], status)

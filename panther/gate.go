@@ -22,23 +22,25 @@ type gate struct {
 // *RateLimitError at once, so the caller can reschedule its work instead of
 // sitting out its deadline.
 func (g *gate) wait(ctx context.Context, op string) error {
-	g.mu.Lock()
-	until := g.notBefore
-	g.mu.Unlock()
-	d := time.Until(until)
-	if d <= 0 {
-		return nil
-	}
-	if deadline, ok := ctx.Deadline(); ok && deadline.Before(until) {
-		return &RateLimitError{Op: op, RetryAfter: d}
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	// Look again after each sleep: another 429 may have moved the time on.
+	for {
+		g.mu.Lock()
+		until := g.notBefore
+		g.mu.Unlock()
+		d := time.Until(until)
+		if d <= 0 {
+			return nil
+		}
+		if deadline, ok := ctx.Deadline(); ok && deadline.Before(until) {
+			return &RateLimitError{Op: op, RetryAfter: d}
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
 	}
 }
 

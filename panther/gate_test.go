@@ -17,7 +17,7 @@ func TestRateLimitHoldsEveryCallUntilRetryAfter(t *testing.T) {
 	t.Cleanup(srv.Close)
 	srv.SetFaults(panthertest.Faults{RetryAfter: time.Second})
 	srv.FailNext(1, http.StatusTooManyRequests)
-	c := panther.New(srv.GraphQLURL(), "", srv.Token)
+	c := panther.New(srv.GraphQLURL(), "", srv.Token, panther.WithRetries(0))
 
 	_, err := c.Version(t.Context())
 	var rl *panther.RateLimitError
@@ -45,5 +45,37 @@ func TestRateLimitHoldsEveryCallUntilRetryAfter(t *testing.T) {
 	_, err = c.Version(ctx)
 	if !errors.As(err, &rl) {
 		t.Fatalf("short deadline: %v; want a RateLimitError rather than waiting", err)
+	}
+}
+
+func TestReadsRetryWritesDoNot(t *testing.T) {
+	srv := panthertest.New(panthertest.WithSeeds(panthertest.DefaultSeeds()...))
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c := panther.New(srv.GraphQLURL(), "", srv.Token)
+	const id = "b90c19e66e160e194a5b3b94ec27fb7c"
+	srv.FailNext(2, http.StatusServiceUnavailable)
+	if _, err := c.Comments(t.Context(), id); err != nil {
+		t.Fatalf("a read after two 503s: %v; want it retried", err)
+	}
+	srv.SetFaults(panthertest.Faults{RetryAfter: time.Second})
+	srv.FailNext(1, http.StatusTooManyRequests)
+	start := time.Now()
+	if _, err := c.Version(t.Context()); err != nil {
+		t.Fatalf("a read after a 429: %v", err)
+	}
+	if time.Since(start) < 900*time.Millisecond || srv.RateLimitViolations() != 0 {
+		t.Fatalf("the retry did not wait for the Retry-After (%s, %d violations)", time.Since(start), srv.RateLimitViolations())
+	}
+	srv.FailNext(1, http.StatusServiceUnavailable)
+	if _, err := c.AddComment(t.Context(), id, "hello", panther.FormatPlainText); !panther.IsTransient(err) {
+		t.Fatalf("a write after a 503: %v; want the error, not a retry", err)
+	}
+	if n := len(srv.Comments(id)); n != 0 {
+		t.Fatalf("%d comments", n)
+	}
+	srv.FailNext(5, http.StatusServiceUnavailable)
+	if _, err := c.Comments(t.Context(), id); !panther.IsTransient(err) {
+		t.Fatalf("a read failing more often than the retries: %v", err)
 	}
 }
