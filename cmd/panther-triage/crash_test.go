@@ -226,8 +226,8 @@ func TestCrashAfterCommentBeforeJobCompletes(t *testing.T) {
 	p := startPanther(t, panthertest.WithCommentHook(func(panther.Comment) {
 		killOnce.Do(func() {
 			if v := victim.Load(); v != nil {
+				killed.Store(true) // before the kill, which the test may see first
 				_ = v.cmd.Process.Kill()
-				killed.Store(true)
 			}
 		})
 	}))
