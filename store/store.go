@@ -116,6 +116,7 @@ func (s *Store) Start(ctx context.Context, workers *river.Workers, periodic ...*
 		return errors.New("store: already started")
 	}
 	client, err := s.be.newClient(&river.Config{
+		Logger:               riverLogger(s.log),
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: s.cfg.Workers}},
 		Workers:              workers,
 		PeriodicJobs:         periodic,
