@@ -37,7 +37,7 @@ type Config struct {
 	// RescueAfter is how long a job may stay running before another process
 	// takes it over (its own died). Default JobTimeout + 30 seconds.
 	RescueAfter time.Duration
-	// MaxAttempts is how often a failing investigation is tried. Default 8.
+	// MaxAttempts is how often a failing investigation is tried. Default 12: with the default backoff (2 s doubling to 5 min, jittered) the tries span about 20 minutes of Panther outage.
 	MaxAttempts int
 	// RetryBackoff is the delay before the first retry of a failed
 	// investigation; it doubles with each attempt, with jitter. Default 2
@@ -63,7 +63,7 @@ func (c *Config) setDefaults() {
 		c.RescueAfter = c.JobTimeout + 30*time.Second
 	}
 	if c.MaxAttempts <= 0 {
-		c.MaxAttempts = 8
+		c.MaxAttempts = 12
 	}
 	if c.RetryBackoff <= 0 {
 		c.RetryBackoff = 2 * time.Second

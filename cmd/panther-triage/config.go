@@ -129,7 +129,7 @@ func settings() []*setting {
 		{flag: "api-concurrency", env: "PANTHER_TRIAGE_API_CONCURRENCY", def: "8", usage: "concurrent Panther API calls, shared by all workers"},
 		{flag: "job-timeout", env: "PANTHER_TRIAGE_JOB_TIMEOUT", def: "90s", usage: "bound on one investigation attempt; a job of a dead process is taken over 30s after it"},
 		{flag: "rescue-after", env: "PANTHER_TRIAGE_RESCUE_AFTER", def: "0s", usage: "how long a job may run before it counts as lost with its process and is retried; more than --job-timeout (0s: job timeout + 30s)"},
-		{flag: "max-attempts", env: "PANTHER_TRIAGE_MAX_ATTEMPTS", def: "8", usage: "tries of an investigation that keeps failing transiently (5xx, timeouts) before it is recorded as failed"},
+		{flag: "max-attempts", env: "PANTHER_TRIAGE_MAX_ATTEMPTS", def: "12", usage: "tries of an investigation that keeps failing transiently (5xx, timeouts) before it is recorded as failed; with the default backoff, about 20 minutes of Panther outage"},
 		{flag: "retry-backoff", env: "PANTHER_TRIAGE_RETRY_BACKOFF", def: "2s", usage: "delay before the first retry of a failed investigation; doubles each attempt, with jitter"},
 		{flag: "retry-backoff-max", env: "PANTHER_TRIAGE_RETRY_BACKOFF_MAX", def: "5m", usage: "longest delay between retries"},
 		{flag: "step-timeout", env: "PANTHER_TRIAGE_STEP_TIMEOUT", def: "30s", usage: "bound on each investigation step"},

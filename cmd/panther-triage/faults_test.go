@@ -35,7 +35,7 @@ func faultEnv(p *panthertest.Server, db string, maxAttempts int) map[string]stri
 //
 // Reads are retried within a call (panther.WithRetries), writes by the
 // job: at 30% 500 and 10% 429 a read still fails about 1% of the time
-// after its retries, so most attempts succeed and the default 8 attempts
+// after its retries, so most attempts succeed and the 8 attempts given here
 // are plenty.
 func TestPantherFaultsEveryAlertOneComment(t *testing.T) {
 	t.Parallel()
@@ -128,10 +128,10 @@ func TestPantherErrorsEndTheInvestigation(t *testing.T) {
 			attempts: 1, alertReads: 1, jobState: "completed",
 		},
 		{
-			name:     "5xx on every attempt fails after the last",
-			setup:    func(p *panthertest.Server) { p.SetFaults(panthertest.Faults{Rate500: 1}) },
-			state:    investigate.StateFailed,
-			reason:   []string{"500"},
+			name:   "5xx on every attempt fails after the last",
+			setup:  func(p *panthertest.Server) { p.SetFaults(panthertest.Faults{Rate500: 1}) },
+			state:  investigate.StateFailed,
+			reason: []string{"500"},
 			// Each attempt reads the alert once and retries the read 3 times.
 			attempts: 3, alertReads: 3 * 4, jobState: "cancelled",
 		},
