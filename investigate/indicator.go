@@ -180,15 +180,19 @@ func classify(path, s string) (kind, value string, ok bool) {
 	if s == "" || len(s) > maxValueLen {
 		return "", "", false
 	}
-	if addr, err := netip.ParseAddr(s); err == nil {
-		return KindIP, addr.Unmap().String(), true
+	if mayBeIP(s) {
+		if addr, err := netip.ParseAddr(s); err == nil {
+			return KindIP, addr.Unmap().String(), true
+		}
 	}
+	// Cheap tests first: most strings are none of these, and a regexp
+	// costs far more than a byte search.
 	switch {
-	case emailRE.MatchString(s):
+	case strings.IndexByte(s, '@') > 0 && emailRE.MatchString(s):
 		return KindEmail, strings.ToLower(s), true
 	case strings.HasPrefix(s, "arn:") && arnRE.MatchString(s):
 		return KindARN, s, true
-	case hexRE.MatchString(s) && isHashField(path):
+	case (len(s) == 32 || len(s) == 40 || len(s) == 64) && isHashField(path) && hexRE.MatchString(s):
 		switch len(s) {
 		case 32:
 			return KindMD5, strings.ToLower(s), true
@@ -207,6 +211,18 @@ func classify(path, s string) (kind, value string, ok bool) {
 		return KindUsername, s, true
 	}
 	return "", "", false
+}
+
+// mayBeIP is false for strings netip.ParseAddr cannot accept, cheaply: an
+// address starts with a digit (IPv4) or a hex digit or colon (IPv6) and
+// holds a dot or a colon. ParseAddr allocates its error, and most strings
+// are not addresses.
+func mayBeIP(s string) bool {
+	c := s[0]
+	if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' || c == ':') {
+		return false
+	}
+	return strings.ContainsAny(s, ".:")
 }
 
 func isHashField(path string) bool {
