@@ -258,21 +258,38 @@ func ptrOr(o *Outcome) Outcome {
 // then died before the job was marked complete.
 func (inv *Investigator) postOnce(ctx context.Context, alertID string, jobID int64, body string) (id string, posted bool, err error) {
 	marker := Marker(jobID, alertID)
-	comments, err := inv.pc.Comments(ctx, alertID)
-	if err != nil {
-		return "", false, fmt.Errorf("list comments: %w", err)
-	}
-	for _, c := range comments {
-		if strings.Contains(c.Body, marker) {
-			return c.ID, false, nil
+	for try := 1; ; try++ {
+		comments, err := inv.pc.Comments(ctx, alertID)
+		if err != nil {
+			return "", false, fmt.Errorf("list comments: %w", err)
+		}
+		for _, c := range comments {
+			if strings.Contains(c.Body, marker) {
+				return c.ID, false, nil
+			}
+		}
+		c, err := inv.pc.AddComment(ctx, alertID, body, inv.opts.Format)
+		if err == nil {
+			return c.ID, true, nil
+		}
+		// A post that failed transiently may still have landed: look for
+		// the marker again before trying once more.
+		var rl *panther.RateLimitError
+		if try >= postTries || !panther.IsTransient(err) || errors.As(err, &rl) {
+			return "", false, fmt.Errorf("post comment: %w", err)
+		}
+		t := time.NewTimer(time.Duration(try) * 200 * time.Millisecond)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return "", false, fmt.Errorf("post comment: %w", err)
 		}
 	}
-	c, err := inv.pc.AddComment(ctx, alertID, body, inv.opts.Format)
-	if err != nil {
-		return "", false, fmt.Errorf("post comment: %w", err)
-	}
-	return c.ID, true, nil
 }
+
+// postTries is how often one attempt tries to post its comment.
+const postTries = 3
 
 // runSteps runs every step once its dependencies are done, each with its own
 // timeout. A step's permanent failure becomes a "missing evidence" finding;

@@ -270,3 +270,31 @@ func hasFinding(fs []Finding, step, kind string) bool {
 	}
 	return false
 }
+
+func TestPostRetriesAfterTransientFailureWithoutDuplicates(t *testing.T) {
+	// A lost answer: the comment is stored but the call reports a 503.
+	pc2 := &fakePanther{}
+	lost := true
+	pc2.add = func(string) error { return nil }
+	wrapped := &lossyPanther{fakePanther: pc2, lose: &lost}
+	inv2 := New(wrapped, []Step{Events(pc2, 10)}, Options{}, zerolog.Nop())
+	out, err := inv2.Run(t.Context(), "a2", 4, false)
+	if err != nil || len(pc2.comments) != 1 || out.Posted || out.CommentID == "" {
+		t.Fatalf("lost answer: %+v, %v, %d comments; want the stored comment found, not a second", out, err, len(pc2.comments))
+	}
+}
+
+// lossyPanther stores a comment, then reports a transient failure once.
+type lossyPanther struct {
+	*fakePanther
+	lose *bool
+}
+
+func (l *lossyPanther) AddComment(ctx context.Context, alertID, body, format string) (panther.Comment, error) {
+	c, err := l.fakePanther.AddComment(ctx, alertID, body, format)
+	if err == nil && *l.lose {
+		*l.lose = false
+		return panther.Comment{}, &panther.APIError{Op: "add_comment", Status: 503}
+	}
+	return c, err
+}

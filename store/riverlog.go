@@ -11,7 +11,7 @@ import (
 // riverLogger writes river's own log lines through the service's zerolog
 // logger, as JSON like every other line, tagged component=river. Errors that
 // only say the context was cancelled come from a stopping client and are
-// demoted to debug.
+// demoted to debug; river's own debug lines are left out.
 func riverLogger(log zerolog.Logger) *slog.Logger {
 	return slog.New(&zerologHandler{log: log.With().Str("component", "river").Logger()})
 }
@@ -22,7 +22,8 @@ type zerologHandler struct {
 }
 
 func (h *zerologHandler) Enabled(_ context.Context, l slog.Level) bool {
-	return h.log.GetLevel() <= zerologLevel(l)
+	// River's debug lines are its internals; they stay out even at debug.
+	return l >= slog.LevelInfo && h.log.GetLevel() <= zerologLevel(l)
 }
 
 func (h *zerologHandler) Handle(_ context.Context, r slog.Record) error {

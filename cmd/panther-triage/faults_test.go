@@ -35,7 +35,7 @@ func faultEnv(p *panthertest.Server, db string, maxAttempts int) map[string]stri
 //
 // Reads are retried within a call (panther.WithRetries), writes by the
 // job: at 30% 500 and 10% 429 a read still fails about 1% of the time
-// after its retries, so most attempts succeed and the 8 attempts given here
+// after its retries, so most attempts succeed and the default 12 attempts
 // are plenty.
 func TestPantherFaultsEveryAlertOneComment(t *testing.T) {
 	t.Parallel()
@@ -46,7 +46,7 @@ func TestPantherFaultsEveryAlertOneComment(t *testing.T) {
 		maxAttempts      int
 	}{
 		{name: "10% 500, 5% 429", rate500: 0.1, rate429: 0.05, alerts: 6, maxAttempts: 50},
-		{name: "30% 500, 10% 429, default attempts", rate500: 0.3, rate429: 0.1, alerts: 6, maxAttempts: 8},
+		{name: "30% 500, 10% 429, default attempts", rate500: 0.3, rate429: 0.1, alerts: 6, maxAttempts: 12},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

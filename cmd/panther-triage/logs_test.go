@@ -26,8 +26,9 @@ func TestLogsCarryIDsAndNoSecrets(t *testing.T) {
 	vars["PANTHER_TRIAGE_LOG_LEVEL"] = "debug"
 	svc := startServe(t, vars)
 
-	// The first Panther call fails with a 500: the job retries, then comments.
-	p.FailNext(1, http.StatusInternalServerError)
+	// The alert's two reads fail with 500 four times each, outlasting the
+	// client's retries: the job retries, then comments.
+	p.FailNext(8, http.StatusInternalServerError)
 	if status, body := post(t, svc.url+"/webhook", secret, documentedPayload); status != http.StatusAccepted {
 		t.Fatalf("delivery: %d %v", status, body)
 	}

@@ -417,7 +417,7 @@ func TestAuthAndFaults(t *testing.T) {
 	if n := srv.RateLimitViolations(); n != 0 {
 		t.Errorf("violations = %d for a call sent while the 429 was in flight", n)
 	}
-	time.Sleep(150 * time.Millisecond)
+	time.Sleep(600 * time.Millisecond)
 	resp = do(t, srv, "GET", srv.RESTURL()+"/alerts/"+oktaAlert, nil) // too early
 	resp.Body.Close()
 	if n := srv.RateLimitViolations(); n != 1 {
