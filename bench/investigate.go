@@ -44,9 +44,10 @@ type commentSeen struct {
 func investigateBench(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("investigate", flag.ContinueOnError)
 	latency := fs.Duration("latency", 50*time.Millisecond, "latency the simulated Panther adds to every call")
-	rounds := fs.Int("rounds", 5, "rounds; each starts a fresh service and simulated Panther and delivers every sample alert in turn")
+	rounds := fs.Int("rounds", 9, "rounds; each starts a fresh service and simulated Panther and delivers every sample alert in turn")
 	db := fs.String("db", "sqlite", "backend: sqlite or postgres")
 	pgAdmin := fs.String("postgres", "", "PostgreSQL server for -db postgres (default $PANTHER_TRIAGE_TEST_POSTGRES or "+defaultPostgres+")")
+	src := fs.String("src", "", "source tree of the panther-triage to measure (default: this module)")
 	keep := fs.Bool("keep", false, "keep the temp dir with logs and databases")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -54,6 +55,9 @@ func investigateBench(ctx context.Context, args []string, out io.Writer) error {
 	root, err := moduleRoot()
 	if err != nil {
 		return err
+	}
+	if *src == "" {
+		*src = root
 	}
 	dir, err := os.MkdirTemp("", "panther-triage-bench-investigate-")
 	if err != nil {
@@ -64,7 +68,7 @@ func investigateBench(ctx context.Context, args []string, out io.Writer) error {
 	} else {
 		defer os.RemoveAll(dir)
 	}
-	bin, err := buildService(ctx, root, dir, "panther-triage")
+	bin, err := buildService(ctx, *src, dir, "panther-triage")
 	if err != nil {
 		return err
 	}
