@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -44,15 +43,11 @@ func intake(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "panther-triage-bench-intake-")
+	dir, cleanup, err := workDir("intake", *keep, out)
 	if err != nil {
 		return err
 	}
-	if *keep {
-		fmt.Fprintf(out, "Temp dir: %s\n\n", dir)
-	} else {
-		defer os.RemoveAll(dir)
-	}
+	defer cleanup()
 	noopBin, err := build(ctx, root, "./bench/noop", dir, "noop")
 	if err != nil {
 		return err

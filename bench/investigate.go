@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -59,15 +58,11 @@ func investigateBench(ctx context.Context, args []string, out io.Writer) error {
 	if *src == "" {
 		*src = root
 	}
-	dir, err := os.MkdirTemp("", "panther-triage-bench-investigate-")
+	dir, cleanup, err := workDir("investigate", *keep, out)
 	if err != nil {
 		return err
 	}
-	if *keep {
-		fmt.Fprintf(out, "Temp dir: %s\n\n", dir)
-	} else {
-		defer os.RemoveAll(dir)
-	}
+	defer cleanup()
 	bin, err := buildService(ctx, *src, dir, "panther-triage")
 	if err != nil {
 		return err

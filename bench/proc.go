@@ -33,6 +33,20 @@ const benchSecret = "bench-secret"
 const defaultPostgres = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 
 // moduleRoot is the directory of this module's go.mod.
+// workDir makes the temp dir of one benchmark; cleanup removes it unless
+// keep asks to leave it (its path is then printed).
+func workDir(name string, keep bool, out io.Writer) (dir string, cleanup func(), err error) {
+	dir, err = os.MkdirTemp("", "panther-triage-bench-"+name+"-")
+	if err != nil {
+		return "", nil, err
+	}
+	if keep {
+		fmt.Fprintf(out, "Temp dir: %s\n\n", dir)
+		return dir, func() {}, nil
+	}
+	return dir, func() { _ = os.RemoveAll(dir) }, nil
+}
+
 func moduleRoot() (string, error) {
 	out, err := exec.Command("go", "env", "GOMOD").Output()
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -107,15 +106,11 @@ func storm(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "panther-triage-bench-storm-")
+	dir, cleanup, err := workDir("storm", *keep, out)
 	if err != nil {
 		return err
 	}
-	if *keep {
-		fmt.Fprintf(out, "Temp dir: %s\n\n", dir)
-	} else {
-		defer os.RemoveAll(dir)
-	}
+	defer cleanup()
 	bin, err := buildService(ctx, root, dir, "panther-triage")
 	if err != nil {
 		return err
@@ -256,15 +251,11 @@ func bigAlert(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "panther-triage-bench-bigalert-")
+	dir, cleanup, err := workDir("bigalert", *keep, out)
 	if err != nil {
 		return err
 	}
-	if *keep {
-		fmt.Fprintf(out, "Temp dir: %s\n\n", dir)
-	} else {
-		defer os.RemoveAll(dir)
-	}
+	defer cleanup()
 	bin, err := buildService(ctx, root, dir, "panther-triage")
 	if err != nil {
 		return err

@@ -249,18 +249,9 @@ func (s *Store) writeDeliveries(ctx context.Context, q querier, as []arrival, id
 		fmt.Fprintf(&values, "($%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6)
 		args = append(args, a.d.AlertID, a.at.UnixMilli(), out[i].JobID, a.d.DetectionID, a.job.Mode, string(a.d.Payload))
 	}
-	written := 0
-	err := scanRows(ctx, q, `INSERT INTO triage_delivery (alert_id, accepted_at, job_id, detection_id, mode, payload)
-		VALUES `+values.String()+` `+claim.conflict()+` RETURNING alert_id`, args, func(r rows) error {
-		written++
-		var id string
-		return r.Scan(&id)
-	})
-	if err != nil {
+	if err := claimAll(ctx, q, `INSERT INTO triage_delivery (alert_id, accepted_at, job_id, detection_id, mode, payload)
+		VALUES `+values.String()+` `+claim.conflict()+` RETURNING alert_id`, args, len(idx)); err != nil {
 		return fmt.Errorf("write deliveries: %w", err)
-	}
-	if written != len(idx) {
-		return errRaced
 	}
 	recs := make([]investigate.Record, len(idx))
 	for k, i := range idx {
@@ -411,21 +402,31 @@ func (s *Store) leadStorms(ctx context.Context, q querier, as []arrival, idx []i
 		fmt.Fprintf(&values, "($%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4)
 		args = append(args, a.d.DetectionID, a.title, a.d.AlertID, a.at.UnixMilli())
 	}
-	led := 0
-	err := scanRows(ctx, q, `
+	if err := claimAll(ctx, q, `
 		INSERT INTO triage_storm (detection_id, title_key, leader_alert_id, started_at) VALUES `+values.String()+`
 		ON CONFLICT (detection_id, title_key) DO UPDATE
 			SET leader_alert_id = excluded.leader_alert_id, started_at = excluded.started_at
 			WHERE triage_storm.started_at <= excluded.started_at - $1 OR triage_storm.leader_alert_id = excluded.leader_alert_id
-		RETURNING leader_alert_id`, args, func(r rows) error {
-		led++
-		var id string
-		return r.Scan(&id)
-	})
-	if err != nil {
+		RETURNING leader_alert_id`, args, len(idx)); err != nil {
 		return fmt.Errorf("lead storms: %w", err)
 	}
-	if led != len(idx) {
+	return nil
+}
+
+// claimAll runs an insert whose RETURNING names each row it claimed, and
+// answers errRaced unless all want rows were claimed: another replica got
+// some first, and the batch is retried delivery by delivery.
+func claimAll(ctx context.Context, q querier, query string, args []any, want int) error {
+	got := 0
+	err := scanRows(ctx, q, query, args, func(r rows) error {
+		got++
+		var key string
+		return r.Scan(&key)
+	})
+	if err != nil {
+		return err
+	}
+	if got != want {
 		return errRaced
 	}
 	return nil
