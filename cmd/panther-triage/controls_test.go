@@ -110,8 +110,12 @@ func TestBudgetOverflowCommentsWhyNot(t *testing.T) {
 			t.Errorf("alert %d: over budget %v; comment:\n%s", i, over, body)
 		}
 	}
+	// The record is saved just after the comment is posted.
 	var rec map[string]any
-	getJSON(t, svc.url+"/api/v1/investigations/"+ids[4], testSecret, &rec)
+	waitFor(t, "the over-budget record", func() bool {
+		getJSON(t, svc.url+"/api/v1/investigations/"+ids[4], testSecret, &rec)
+		return rec["state"] != "running" && rec["state"] != "queued"
+	})
 	if rec["state"] != "skipped" || !strings.Contains(fmt.Sprint(rec["error"]), "budget") {
 		t.Fatalf("over-budget record: %v", rec)
 	}
