@@ -54,7 +54,7 @@ known_networks:
   - name: Acme VPN
     cidrs: [198.51.100.0/24, "2001:db8:10::/48"]
 service_accounts: [svc-deploy@acme.io]
-vip_users: [CEO@acme.io]
+vip_users: [CFO@acme.io]
 known_bad:
   cidrs: [45.155.205.7]
   domains: [evil.example]
@@ -68,7 +68,7 @@ known_bad:
 		{Kind: KindIP, Value: "45.155.205.7"},
 		{Kind: KindIP, Value: "8.8.8.8"},
 		{Kind: KindEmail, Value: "svc-deploy@acme.io"},
-		{Kind: KindUsername, Value: "ceo@acme.io"},
+		{Kind: KindUsername, Value: "cfo@acme.io"},
 		{Kind: KindDomain, Value: "cdn.evil.example"},
 		{Kind: KindDomain, Value: "notevil.example"},
 	}}
@@ -85,7 +85,7 @@ known_bad:
 		"benign: 2001:db8:10::5 is in a known network: Acme VPN (2001:db8:10::/48)",
 		"malicious: 45.155.205.7 is on the known-bad list (45.155.205.7/32)",
 		"benign: svc-deploy@acme.io is a known service account",
-		"suspicious: ceo@acme.io is a VIP user: alerts on them deserve a closer look",
+		"suspicious: cfo@acme.io is a VIP user: alerts on them deserve a closer look",
 		"malicious: cdn.evil.example is on the known-bad domain list",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

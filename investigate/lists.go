@@ -22,7 +22,7 @@ import (
 //	  - name: Office and VPN egress
 //	    cidrs: [198.51.100.0/24, 2001:db8:10::/48]
 //	service_accounts: [svc-deploy@acme.io, "arn:aws:iam::123456789012:role/ci-deployer"]
-//	vip_users: [ceo@acme.io]
+//	vip_users: [cfo@acme.io]
 //	known_bad:
 //	  cidrs: [45.155.205.0/24]
 //	  domains: [evil.example]
