@@ -79,13 +79,28 @@ type service struct {
 // listens.
 func startServe(t *testing.T, vars map[string]string, args ...string) *service {
 	t.Helper()
+	s, listening := launchServe(t, "serve", vars, nil, args...)
+	if err := listening(); err != nil {
+		t.Fatalf("serve %v", err)
+	}
+	return s
+}
+
+// launchServe runs `serve` in-process once gate is closed (nil: at once),
+// stopped when the test ends; listening waits until it listens and sets its
+// URL.
+func launchServe(t *testing.T, name string, vars map[string]string, gate <-chan struct{}, args ...string) (s *service, listening func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := newLineWriter(), newLineWriter()
 	done := make(chan error, 1)
 	go func() {
+		if gate != nil {
+			<-gate
+		}
 		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), env(vars), strings.NewReader(""), stdout, stderr)
 	}()
-	s := &service{stdout: stdout, stderr: stderr}
+	s = &service{stdout: stdout, stderr: stderr}
 	var once sync.Once
 	var stopErr error
 	s.stop = func() error {
@@ -101,23 +116,27 @@ func startServe(t *testing.T, vars map[string]string, args ...string) *service {
 	}
 	t.Cleanup(func() {
 		if err := s.stop(); err != nil {
-			t.Errorf("serve: %v", err)
+			t.Errorf("%s: %v\nstderr:\n%s", name, err, tail(stderr.String(), 3000))
 		}
 	})
-	deadline := time.After(30 * time.Second)
-	for {
-		select {
-		case line := <-stdout.lines:
-			if rest, ok := strings.CutPrefix(line, "panther-triage listening on "); ok {
-				s.url = rest
-				return s
+	listening = func() error {
+		deadline := time.After(30 * time.Second)
+		for {
+			select {
+			case line := <-stdout.lines:
+				if rest, ok := strings.CutPrefix(line, "panther-triage listening on "); ok {
+					s.url = rest
+					return nil
+				}
+			case err := <-done:
+				done <- err // for stop
+				return fmt.Errorf("exited before listening: %v\nstderr:\n%s", err, tail(stderr.String(), 3000))
+			case <-deadline:
+				return fmt.Errorf("did not listen within 30s\nstderr:\n%s", tail(stderr.String(), 3000))
 			}
-		case err := <-done:
-			t.Fatalf("serve exited before listening: %v\nstderr:\n%s", err, stderr.String())
-		case <-deadline:
-			t.Fatalf("serve did not listen within 30s\nstderr:\n%s", stderr.String())
 		}
 	}
+	return s, listening
 }
 
 func post(t *testing.T, url, secret, body string) (int, map[string]any) {

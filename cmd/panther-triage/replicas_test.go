@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -19,69 +18,17 @@ import (
 // listens.
 func startReplicas(t *testing.T, vars map[string]string, k int) []*service {
 	t.Helper()
-	type listening struct {
-		i   int
-		url string
-		err error
-	}
 	out := make([]*service, k)
-	ready := make(chan listening, k)
+	waits := make([]func() error, k)
 	gate := make(chan struct{})
 	for i := range k {
-		ctx, cancel := context.WithCancel(context.Background())
-		stdout, stderr := newLineWriter(), newLineWriter()
-		done := make(chan error, 1)
-		go func() {
-			<-gate
-			done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, env(vars), strings.NewReader(""), stdout, stderr)
-		}()
-		s := &service{stdout: stdout, stderr: stderr}
-		var once sync.Once
-		var stopErr error
-		s.stop = func() error {
-			once.Do(func() {
-				cancel()
-				select {
-				case stopErr = <-done:
-				case <-time.After(60 * time.Second):
-					stopErr = fmt.Errorf("serve did not stop within 60s")
-				}
-			})
-			return stopErr
-		}
-		t.Cleanup(func() {
-			if err := s.stop(); err != nil {
-				t.Errorf("replica %d: %v\nstderr:\n%s", i, err, tail(stderr.String(), 3000))
-			}
-		})
-		out[i] = s
-		go func() {
-			deadline := time.After(30 * time.Second)
-			for {
-				select {
-				case line := <-stdout.lines:
-					if rest, ok := strings.CutPrefix(line, "panther-triage listening on "); ok {
-						ready <- listening{i: i, url: rest}
-						return
-					}
-				case err := <-done:
-					done <- err // for stop
-					ready <- listening{i: i, err: fmt.Errorf("exited before listening: %v\nstderr:\n%s", err, tail(stderr.String(), 3000))}
-					return
-				case <-deadline:
-					ready <- listening{i: i, err: fmt.Errorf("did not listen within 30s\nstderr:\n%s", tail(stderr.String(), 3000))}
-					return
-				}
-			}
-		}()
+		out[i], waits[i] = launchServe(t, fmt.Sprintf("replica %d", i), vars, gate)
 	}
 	close(gate)
-	for range k {
-		r := <-ready
-		if r.err != nil {
-			t.Fatalf("replica %d: %v", r.i, r.err)
+	for i, listening := range waits {
+		if err := listening(); err != nil {
+			t.Fatalf("replica %d: %v", i, err)
 		}
-		out[r.i].url = r.url
 	}
 	return out
 }
