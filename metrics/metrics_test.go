@@ -17,6 +17,7 @@ import (
 	"github.com/panther-triage/panther-triage/handler"
 	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/metrics"
+	"github.com/panther-triage/panther-triage/metrics/metricstest"
 	"github.com/panther-triage/panther-triage/panther"
 	"github.com/panther-triage/panther-triage/store"
 )
@@ -42,40 +43,18 @@ func scrape(t *testing.T, m *metrics.Metrics) (int, map[string]*dto.MetricFamily
 	return rec.Code, fams
 }
 
-// value sums the series of a family whose labels include want: counter
-// and gauge values, a histogram's sample count. It fails when the family
-// is missing.
+// value sums the series of a family whose labels include want (see
+// metricstest.Value). It fails when the family is missing.
 func value(t *testing.T, fams map[string]*dto.MetricFamily, name string, want map[string]string) float64 {
 	t.Helper()
-	f, ok := fams[name]
-	if !ok {
+	if _, ok := fams[name]; !ok {
 		t.Fatalf("no metric %s", name)
 	}
-	var sum float64
-	for _, m := range f.GetMetric() {
-		labels := map[string]string{}
-		for _, l := range m.GetLabel() {
-			labels[l.GetName()] = l.GetValue()
-		}
-		match := true
-		for k, v := range want {
-			if labels[k] != v {
-				match = false
-			}
-		}
-		if !match {
-			continue
-		}
-		switch {
-		case m.Counter != nil:
-			sum += m.GetCounter().GetValue()
-		case m.Gauge != nil:
-			sum += m.GetGauge().GetValue()
-		case m.Histogram != nil:
-			sum += float64(m.GetHistogram().GetSampleCount())
-		}
+	var labels []string
+	for k, v := range want {
+		labels = append(labels, k+"="+v)
 	}
-	return sum
+	return metricstest.Value(fams, name, labels...)
 }
 
 func TestCounts(t *testing.T) {

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/panther-triage/panther-triage/metrics/metricstest"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 )
@@ -32,37 +34,8 @@ func scrapeMetrics(t *testing.T, base string) map[string]*dto.MetricFamily {
 	return fams
 }
 
-// metricValue sums the series of family name whose labels include the
-// given pairs (name=value, …): counter and gauge values, a histogram's
-// sample count. A missing family is 0.
-func metricValue(fams map[string]*dto.MetricFamily, name string, labels ...string) float64 {
-	var sum float64
-	for _, m := range fams[name].GetMetric() {
-		have := map[string]string{}
-		for _, l := range m.GetLabel() {
-			have[l.GetName()] = l.GetValue()
-		}
-		match := true
-		for _, kv := range labels {
-			k, v, _ := strings.Cut(kv, "=")
-			if have[k] != v {
-				match = false
-			}
-		}
-		if !match {
-			continue
-		}
-		switch {
-		case m.Counter != nil:
-			sum += m.GetCounter().GetValue()
-		case m.Gauge != nil:
-			sum += m.GetGauge().GetValue()
-		case m.Histogram != nil:
-			sum += float64(m.GetHistogram().GetSampleCount())
-		}
-	}
-	return sum
-}
+// metricValue is metricstest.Value.
+var metricValue = metricstest.Value
 
 func TestMetricsAfterAnEndToEndRun(t *testing.T) {
 	p := startPanther(t)
