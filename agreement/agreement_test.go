@@ -9,7 +9,7 @@ import (
 	"github.com/panther-triage/panther-triage/agreement"
 	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/panther"
-	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/panther/panthersim"
 	"github.com/panther-triage/panther-triage/store"
 	"github.com/panther-triage/panther-triage/store/storetest"
 )
@@ -37,7 +37,7 @@ func TestAgrees(t *testing.T) {
 func TestAgreementPerDetection(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dsn string) {
 		now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-		srv := panthertest.New(panthertest.WithClock(func() time.Time { return now }))
+		srv := panthersim.New(panthersim.WithClock(func() time.Time { return now }))
 		srv.Start()
 		t.Cleanup(srv.Close)
 		st, err := store.Open(t.Context(), store.Config{DSN: dsn, Now: func() time.Time { return now }}, zerolog.Nop())
@@ -45,7 +45,7 @@ func TestAgreementPerDetection(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(st.Close)
-		base := panthertest.DefaultSeeds()[0]
+		base := panthersim.DefaultSeeds()[0]
 		add := func(id, det, verdict, status string) {
 			a := base
 			a.ID, a.Status, a.CreatedAt = id, status, now.Add(-2*time.Hour)

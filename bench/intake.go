@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/panther/panthersim"
 )
 
 // intakeTarget is one server the intake benchmark loads.
@@ -68,7 +68,7 @@ func intake(ctx context.Context, args []string, out io.Writer) error {
 		builds = append(builds, build{name: "panther-triage (before)", bin: bin})
 	}
 
-	sim := panthertest.New()
+	sim := panthersim.New()
 	sim.Start()
 	defer sim.Close()
 	noop, err := start(ctx, "no-op", noopBin, nil, []string{"PANTHER_TRIAGE_ADDR=127.0.0.1:0"}, filepath.Join(dir, "noop.log"))

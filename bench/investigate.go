@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/panther"
-	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/panther/panthersim"
 )
 
 // opOrder is the order of Panther API operations in the cost table.
@@ -68,12 +68,12 @@ func investigateBench(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 
-	seeds := panthertest.DefaultSeeds()
+	seeds := panthersim.DefaultSeeds()
 	runs := make([][]sampleRun, len(seeds))
 	for r := range *rounds {
 		var mu sync.Mutex
 		var seen []commentSeen
-		sim := panthertest.New(panthertest.WithSeeds(seeds...), panthertest.WithCommentHook(func(c panther.Comment) {
+		sim := panthersim.New(panthersim.WithSeeds(seeds...), panthersim.WithCommentHook(func(c panther.Comment) {
 			mu.Lock()
 			seen = append(seen, commentSeen{alertID: c.AlertID, at: time.Now()})
 			mu.Unlock()
@@ -134,7 +134,7 @@ func benchDatabase(ctx context.Context, backend, pgAdmin, sqlitePath string) (st
 
 // deliverSample posts a seed's webhook, waits until its investigation has
 // finished, and reports what it took and cost.
-func deliverSample(ctx context.Context, sim *panthertest.Server, base string, seed panthertest.SeedAlert, commentAt func() (time.Time, bool)) (sampleRun, error) {
+func deliverSample(ctx context.Context, sim *panthersim.Server, base string, seed panthersim.SeedAlert, commentAt func() (time.Time, bool)) (sampleRun, error) {
 	calls0, err := apiCalls(ctx, base)
 	if err != nil {
 		return sampleRun{}, err
@@ -198,10 +198,10 @@ func criticalPath(calls map[string]float64) int {
 	return read + max(n("alert_events")+max(n("alerts"), lake), n("detection")) + n("comments") + n("add_comment")
 }
 
-func printLatency(out io.Writer, seeds []panthertest.SeedAlert, runs [][]sampleRun, latency time.Duration, rounds int, db string) {
+func printLatency(out io.Writer, seeds []panthersim.SeedAlert, runs [][]sampleRun, latency time.Duration, rounds int, db string) {
 	fmt.Fprintf(out, "## Investigation latency: delivery to comment, %s per Panther call, %s, median of %d rounds\n\n", latency, db, rounds)
 	fmt.Fprintln(out, "Each round starts a fresh service (its defaults: 4 workers, data lake step on, no enrichment providers) and a fresh simulated Panther")
-	fmt.Fprintln(out, "holding panthertest's sample alerts, then delivers them one at a time. Measured: from just before POST /webhook to the moment")
+	fmt.Fprintln(out, "holding panthersim's sample alerts, then delivers them one at a time. Measured: from just before POST /webhook to the moment")
 	fmt.Fprintln(out, "the simulated Panther stores the comment. Critical path: the latency times the calls that wait for each other (see criticalPath).")
 	fmt.Fprintln(out)
 	t := newTable("sample alert", "detection", "intake", "delivery → comment", "range", "in the worker", "critical path (calls)", "ratio", "≤ 1.25×")
@@ -242,7 +242,7 @@ func printLatency(out io.Writer, seeds []panthertest.SeedAlert, runs [][]sampleR
 	t.print(out)
 }
 
-func printCost(out io.Writer, seeds []panthertest.SeedAlert, runs [][]sampleRun) {
+func printCost(out io.Writer, seeds []panthersim.SeedAlert, runs [][]sampleRun) {
 	fmt.Fprintln(out, "## Cost per investigation: Panther API calls by operation, data lake queries and bytes scanned (first round; rounds agree)")
 	fmt.Fprintln(out)
 	fmt.Fprintln(out, "Calls as the service counts them (GET /metrics, panther_triage_panther_api_calls_total by operation). The alerts are delivered")

@@ -12,11 +12,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/panther/panthersim"
 )
 
 // documentedDetection is the detection of the alert in Panther's webhook
-// documentation, one of panthertest's seeds.
+// documentation, one of panthersim's seeds.
 const documentedDetection = "AllLogs.IPMonitoring"
 
 // payloads makes unique webhook bodies: Panther's documented example with a
@@ -32,14 +32,14 @@ type payloads struct {
 // newPayloads returns a generator whose alerts spread over the given number
 // of detections.
 func newPayloads(detections int) *payloads {
-	var doc panthertest.SeedAlert
-	for _, s := range panthertest.DefaultSeeds() {
+	var doc panthersim.SeedAlert
+	for _, s := range panthersim.DefaultSeeds() {
 		if s.Origin.ID == documentedDetection {
 			doc = s
 		}
 	}
 	if doc.ID == "" {
-		panic("panthertest's seeds lack the documented alert of " + documentedDetection)
+		panic("panthersim's seeds lack the documented alert of " + documentedDetection)
 	}
 	var m map[string]any
 	if err := json.Unmarshal(doc.WebhookPayload(), &m); err != nil {

@@ -1,6 +1,6 @@
 // Command bench measures panther-triage as users run it: the real binary,
 // built into a temp dir and started as a subprocess against a simulated
-// Panther (panther/panthertest) served by this program. It prints its
+// Panther (panther/panthersim) served by this program. It prints its
 // figures as Markdown tables; it never fails because a machine is slow.
 //
 //	go run ./bench intake        # POST /webhook throughput and latency against a no-op server, SQLite and PostgreSQL

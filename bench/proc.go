@@ -22,7 +22,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/panther/panthersim"
 )
 
 // benchSecret is the webhook secret of every service the benchmarks start.
@@ -220,10 +220,10 @@ func (p *process) stop() {
 
 // serviceEnv is the environment of a panther-triage serve subprocess
 // against sim, with the database db; extra settings follow and win.
-func serviceEnv(sim *panthertest.Server, db string, extra ...string) []string {
+func serviceEnv(sim *panthersim.Server, db string, extra ...string) []string {
 	env := []string{
 		"PANTHER_API_URL=" + sim.GraphQLURL(),
-		"PANTHER_API_TOKEN=" + panthertest.DefaultToken,
+		"PANTHER_API_TOKEN=" + panthersim.DefaultToken,
 		"PANTHER_TRIAGE_ADDR=127.0.0.1:0",
 		"PANTHER_TRIAGE_DB=" + db,
 		"PANTHER_TRIAGE_WEBHOOK_SECRET=" + benchSecret,

@@ -16,14 +16,14 @@ import (
 
 	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/panther"
-	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/panther/panthersim"
 )
 
 // stormSeeds returns n alerts of the given number of detections, with
 // distinct titles, whose events name one of ten public IPs and one of ten
 // users, spread over three hours before base.
-func stormSeeds(n, detections int, base time.Time) []panthertest.SeedAlert {
-	var out []panthertest.SeedAlert
+func stormSeeds(n, detections int, base time.Time) []panthersim.SeedAlert {
+	var out []panthersim.SeedAlert
 	for i := range n {
 		ip := fmt.Sprintf("185.220.101.%d", 1+i%10)
 		user := fmt.Sprintf("analyst%02d", (i/10)%10)
@@ -43,13 +43,13 @@ func stormSeeds(n, detections int, base time.Time) []panthertest.SeedAlert {
 				"userIdentity":       map[string]any{"type": "IAMUser", "userName": user},
 			})
 		}
-		out = append(out, panthertest.SeedAlert{
+		out = append(out, panthersim.SeedAlert{
 			ID:        fmt.Sprintf("5707%028x", i),
 			Title:     fmt.Sprintf("Console login by %s from %s (#%d)", user, ip, i),
 			Severity:  "HIGH",
 			CreatedAt: created,
 			Events:    events,
-			Detection: &panthertest.SeedDetection{
+			Detection: &panthersim.SeedDetection{
 				Kind: "rules", ID: det, DisplayName: "Storm detection " + det[len(det)-2:], Severity: "HIGH", Enabled: true,
 				LogTypes: []string{"AWS.CloudTrail"}, DedupPeriodMinutes: 60, Threshold: 1,
 			},
@@ -63,7 +63,7 @@ func stormSeeds(n, detections int, base time.Time) []panthertest.SeedAlert {
 // top public IPs, users, emails and actor IDs of each alert, as the data
 // lake step picks them) with the hour of the alert's events, which fixes
 // the search window.
-func lakePairs(sim *panthertest.Server, seeds []panthertest.SeedAlert, perAlert int) int {
+func lakePairs(sim *panthersim.Server, seeds []panthersim.SeedAlert, perAlert int) int {
 	pairs := map[string]bool{}
 	for _, s := range seeds {
 		a, _ := sim.Alert(s.ID)
@@ -118,7 +118,7 @@ func storm(ctx context.Context, args []string, out io.Writer) error {
 
 	seeds := stormSeeds(*alerts, *detections, time.Now().UTC().Truncate(time.Hour).Add(-4*time.Hour))
 	var comments atomic.Int64
-	sim := panthertest.New(panthertest.WithSeeds(seeds...), panthertest.WithCommentHook(func(panther.Comment) { comments.Add(1) }))
+	sim := panthersim.New(panthersim.WithSeeds(seeds...), panthersim.WithCommentHook(func(panther.Comment) { comments.Add(1) }))
 	sim.Start()
 	defer sim.Close()
 	dsn, drop, err := benchDatabase(ctx, *db, *pgAdmin, filepath.Join(dir, "storm.db"))
@@ -262,10 +262,10 @@ func bigAlert(ctx context.Context, args []string, out io.Writer) error {
 	}
 
 	created := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
-	seed := panthertest.SeedAlert{
+	seed := panthersim.SeedAlert{
 		ID: "b16a1e27" + strings.Repeat("0", 24), Title: fmt.Sprintf("Brute force: %d failed logins", *events),
 		Severity: "HIGH", CreatedAt: created,
-		Detection: &panthertest.SeedDetection{Kind: "rules", ID: "Bench.BigAlert", DisplayName: "Many failed logins",
+		Detection: &panthersim.SeedDetection{Kind: "rules", ID: "Bench.BigAlert", DisplayName: "Many failed logins",
 			Severity: "HIGH", Enabled: true, LogTypes: []string{"Okta.SystemLog"}},
 	}
 	var size int
@@ -293,7 +293,7 @@ func bigAlert(ctx context.Context, args []string, out io.Writer) error {
 		seed.Events = append(seed.Events, ev)
 	}
 	var commented atomic.Bool
-	sim := panthertest.New(panthertest.WithSeeds(seed), panthertest.WithCommentHook(func(panther.Comment) { commented.Store(true) }))
+	sim := panthersim.New(panthersim.WithSeeds(seed), panthersim.WithCommentHook(func(panther.Comment) { commented.Store(true) }))
 	sim.Start()
 	defer sim.Close()
 	dsn, drop, err := benchDatabase(ctx, *db, *pgAdmin, filepath.Join(dir, "bigalert.db"))

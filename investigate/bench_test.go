@@ -5,15 +5,15 @@ import (
 	"testing"
 
 	"github.com/panther-triage/panther-triage/panther"
-	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/panther/panthersim"
 )
 
-// eventPage returns n events cycled from panthertest's sample alerts
+// eventPage returns n events cycled from panthersim's sample alerts
 // (CloudTrail, Okta, GitHub, GCP audit, VPC flow logs…), each with its own
 // p_row_id, as one page of an alert's events would come.
 func eventPage(n int) []panther.Event {
 	var pool []map[string]any
-	for _, s := range panthertest.DefaultSeeds() {
+	for _, s := range panthersim.DefaultSeeds() {
 		pool = append(pool, s.Events...)
 	}
 	out := make([]panther.Event, n)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/panther"
-	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/panther/panthersim"
 	"github.com/panther-triage/panther-triage/store"
 	"github.com/panther-triage/panther-triage/store/storetest"
 )
@@ -17,19 +17,19 @@ import (
 const torAlert = "4c1e8f2a9d7b3e6051c8a2f4d9e7b130"
 
 type lakeBundle struct {
-	srv *panthertest.Server
+	srv *panthersim.Server
 	pc  *panther.Client
 	st  *store.Store
 }
 
 func lakeSetup(t *testing.T) lakeBundle {
 	t.Helper()
-	srv := panthertest.New(panthertest.WithSeeds(panthertest.DefaultSeeds()...))
+	srv := panthersim.New(panthersim.WithSeeds(panthersim.DefaultSeeds()...))
 	srv.Start()
 	t.Cleanup(srv.Close)
 	// The Tor address also shows up in another log source.
-	okta := panthertest.DefaultSeeds()[0]
-	for _, s := range panthertest.DefaultSeeds() {
+	okta := panthersim.DefaultSeeds()[0]
+	for _, s := range panthersim.DefaultSeeds() {
 		if s.Origin.ID == "Okta.BruteForceLogins" && s.Status != "CLOSED" {
 			okta = s
 		}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/panther"
-	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/panther/panthersim"
 	"github.com/panther-triage/panther-triage/store"
 	"github.com/panther-triage/panther-triage/store/storetest"
 )
@@ -26,7 +26,7 @@ var update = flag.Bool("update", false, "rewrite the golden comments in testdata
 // Run `go test ./investigate -update` to rewrite them after a deliberate
 // change, and read the diff.
 func TestGoldenComments(t *testing.T) {
-	srv := panthertest.New(panthertest.WithSeeds(panthertest.DefaultSeeds()...))
+	srv := panthersim.New(panthersim.WithSeeds(panthersim.DefaultSeeds()...))
 	srv.Start()
 	t.Cleanup(srv.Close)
 	pc := panther.New(srv.GraphQLURL(), "", srv.Token)
@@ -39,7 +39,7 @@ func TestGoldenComments(t *testing.T) {
 		investigate.Enrichment(nil), investigate.History(pc), investigate.Datalake(pc, st, investigate.DatalakeOptions{})}
 	now := func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) }
 
-	for _, seed := range panthertest.DefaultSeeds() {
+	for _, seed := range panthersim.DefaultSeeds() {
 		name := cmp.Or(seed.Origin.ID, seed.Origin.Type, "alert") + "-" + seed.ID[:8]
 		t.Run(name, func(t *testing.T) {
 			for _, format := range []string{panther.FormatPlainText, panther.FormatHTML} {

@@ -17,7 +17,7 @@ import (
 
 	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/panther"
-	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/panther/panthersim"
 	"github.com/panther-triage/panther-triage/store"
 	"github.com/panther-triage/panther-triage/store/storetest"
 )
@@ -26,11 +26,11 @@ import (
 // the verdict a careful analyst would give, the alert with its events and
 // detection, the earlier alerts Panther holds, and the team's context file.
 type qualityScenario struct {
-	About   string                  `json:"about"`
-	Expect  string                  `json:"expect"`
-	Alert   panthertest.SeedAlert   `json:"alert"`
-	History []panthertest.SeedAlert `json:"history"`
-	Context string                  `json:"context"`
+	About   string                 `json:"about"`
+	Expect  string                 `json:"expect"`
+	Alert   panthersim.SeedAlert   `json:"alert"`
+	History []panthersim.SeedAlert `json:"history"`
+	Context string                 `json:"context"`
 }
 
 // qualityResult is one row of the quality table.
@@ -124,11 +124,11 @@ func loadQualityScenario(t *testing.T, path string) qualityScenario {
 		t.Fatalf("%s: about is empty", path)
 	}
 	// The seed loader checks severities, kinds and required fields.
-	all, err := json.Marshal(append([]panthertest.SeedAlert{sc.Alert}, sc.History...))
+	all, err := json.Marshal(append([]panthersim.SeedAlert{sc.Alert}, sc.History...))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := panthertest.LoadSeeds(fstest.MapFS{"scenario.json": {Data: all}}); err != nil {
+	if _, err := panthersim.LoadSeeds(fstest.MapFS{"scenario.json": {Data: all}}); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
 	for _, h := range sc.History {
@@ -149,7 +149,7 @@ func runQualityScenario(t *testing.T, name string, sc qualityScenario) (qualityR
 	t.Helper()
 	at := sc.Alert.CreatedAt.Add(2 * time.Minute)
 	now := func() time.Time { return at }
-	srv := panthertest.New(panthertest.WithClock(now), panthertest.WithSeeds(sc.History...))
+	srv := panthersim.New(panthersim.WithClock(now), panthersim.WithSeeds(sc.History...))
 	srv.AddAlert(sc.Alert) // last, so that its detection is the one served
 	srv.Start()
 	t.Cleanup(srv.Close)

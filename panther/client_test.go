@@ -16,10 +16,10 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/panther"
-	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/panther/panthersim"
 )
 
-// Seeded alerts used below (see panthertest/seed).
+// Seeded alerts used below (see panthersim/seed).
 const (
 	rootLoginAlert  = "4c1e8f2a9d7b3e6051c8a2f4d9e7b130" // AWS.Console.RootLogin, 2 events
 	oktaClosedAlert = "1e6b3c8d2a7f4e9051b6c3d8a2f7e914" // Okta.BruteForceLogins, CLOSED, assigned
@@ -29,9 +29,9 @@ const (
 
 // setup starts a simulated Panther seeded with the default alerts and
 // returns it with a client that holds the right token.
-func setup(t *testing.T, srvOpts []panthertest.Option, clientOpts ...panther.Option) (*panthertest.Server, *panther.Client) {
+func setup(t *testing.T, srvOpts []panthersim.Option, clientOpts ...panther.Option) (*panthersim.Server, *panther.Client) {
 	t.Helper()
-	srv := panthertest.New(append([]panthertest.Option{panthertest.WithSeeds(panthertest.DefaultSeeds()...)}, srvOpts...)...)
+	srv := panthersim.New(append([]panthersim.Option{panthersim.WithSeeds(panthersim.DefaultSeeds()...)}, srvOpts...)...)
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv, panther.New(srv.GraphQLURL(), "", srv.Token, clientOpts...)
@@ -39,12 +39,12 @@ func setup(t *testing.T, srvOpts []panthertest.Option, clientOpts ...panther.Opt
 
 func TestAlertOrigins(t *testing.T) {
 	srv, c := setup(t, nil)
-	deleted := panthertest.SeedAlert{
+	deleted := panthersim.SeedAlert{
 		ID:        "d1e7e7edd1e7e7edd1e7e7edd1e7e7ed",
 		Title:     "Alert of a detection deleted since",
 		Severity:  "LOW",
 		CreatedAt: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC),
-		Origin:    panthertest.SeedOrigin{Kind: "DeletedDetection", ID: "Custom.Old.Rule", Type: "RULE"},
+		Origin:    panthersim.SeedOrigin{Kind: "DeletedDetection", ID: "Custom.Old.Rule", Type: "RULE"},
 		Events:    []map[string]any{{"p_log_type": "Custom.Logs", "p_row_id": "r1", "p_event_time": "2025-06-01 11:59:00.000"}},
 	}
 	srv.AddAlert(deleted)
@@ -133,7 +133,7 @@ func TestAlertOrigins(t *testing.T) {
 }
 
 // postGraphQL sends a raw GraphQL query and returns the decoded response.
-func postGraphQL(t *testing.T, srv *panthertest.Server, query string, vars map[string]any) (data json.RawMessage, messages []string) {
+func postGraphQL(t *testing.T, srv *panthersim.Server, query string, vars map[string]any) (data json.RawMessage, messages []string) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, _ := http.NewRequestWithContext(t.Context(), "POST", srv.GraphQLURL(), bytes.NewReader(body))
@@ -196,9 +196,9 @@ func TestAlertEventsPaging(t *testing.T) {
 			"p_any_ip_addresses": []any{"198.51.100.7"},
 		}
 	}
-	srv.AddAlert(panthertest.SeedAlert{ID: id, Title: "many events", Severity: "LOW",
+	srv.AddAlert(panthersim.SeedAlert{ID: id, Title: "many events", Severity: "LOW",
 		CreatedAt: time.Date(2025, 6, 1, 10, 5, 0, 0, time.UTC),
-		Origin:    panthertest.SeedOrigin{ID: "Many.Events", Type: "RULE"}, Events: events})
+		Origin:    panthersim.SeedOrigin{ID: "Many.Events", Type: "RULE"}, Events: events})
 
 	tests := []struct {
 		max, want, calls int
@@ -328,7 +328,7 @@ func TestAddComment(t *testing.T) {
 
 func TestDetection(t *testing.T) {
 	srv, c := setup(t, nil)
-	srv.AddDetection(panthertest.SeedDetection{Kind: "simple-rules", ID: "Simple.Okta.AdminRole",
+	srv.AddDetection(panthersim.SeedDetection{Kind: "simple-rules", ID: "Simple.Okta.AdminRole",
 		DisplayName: "Okta admin role assigned", Severity: "HIGH", Enabled: true, LogTypes: []string{"Okta.SystemLog"}})
 
 	tests := []struct {
@@ -392,7 +392,7 @@ func TestDetection(t *testing.T) {
 }
 
 func TestVersionAndStatus(t *testing.T) {
-	srv, c := setup(t, []panthertest.Option{panthertest.WithVersion("1.118.2")})
+	srv, c := setup(t, []panthersim.Option{panthersim.WithVersion("1.118.2")})
 	v, err := c.Version(t.Context())
 	if err != nil || v != "1.118.2" {
 		t.Errorf("Version = %q, %v; want 1.118.2", v, err)
@@ -479,10 +479,10 @@ func TestErrors(t *testing.T) {
 	for _, tt := range tests {
 		for _, cl := range calls {
 			t.Run(tt.name+"/"+cl.name, func(t *testing.T) {
-				srv := panthertest.New(panthertest.WithSeeds(panthertest.DefaultSeeds()...), panthertest.WithToken(secretToken))
+				srv := panthersim.New(panthersim.WithSeeds(panthersim.DefaultSeeds()...), panthersim.WithToken(secretToken))
 				srv.Start()
 				defer srv.Close()
-				srv.SetFaults(panthertest.Faults{RetryAfter: tt.retry})
+				srv.SetFaults(panthersim.Faults{RetryAfter: tt.retry})
 				if tt.status != 0 {
 					srv.FailNext(1, tt.status)
 				}
@@ -515,7 +515,7 @@ func cmpOr(a, b string) string {
 }
 
 func TestGraphQLPermissionErrors(t *testing.T) {
-	_, c := setup(t, []panthertest.Option{panthertest.WithPermissions([]string{"AlertRead"})})
+	_, c := setup(t, []panthersim.Option{panthersim.WithPermissions([]string{"AlertRead"})})
 	_, err := c.AddComment(t.Context(), rootLoginAlert, "x", "")
 	if !errors.Is(err, panther.ErrUnauthorized) || panther.IsTransient(err) {
 		t.Errorf("AddComment without AlertModify: err = %v, want a permanent ErrUnauthorized", err)
@@ -562,7 +562,7 @@ func TestTokenNeverInErrors(t *testing.T) {
 }
 
 func TestTimeoutIsTransient(t *testing.T) {
-	_, c := setup(t, []panthertest.Option{panthertest.WithLatency(300 * time.Millisecond)},
+	_, c := setup(t, []panthersim.Option{panthersim.WithLatency(300 * time.Millisecond)},
 		panther.WithHTTPClient(&http.Client{Timeout: 30 * time.Millisecond}))
 	_, err := c.Version(t.Context())
 	if err == nil || !panther.IsTransient(err) {
@@ -609,7 +609,7 @@ func TestObserver(t *testing.T) {
 }
 
 func TestConcurrencyBound(t *testing.T) {
-	srv := panthertest.New(panthertest.WithLatency(40 * time.Millisecond))
+	srv := panthersim.New(panthersim.WithLatency(40 * time.Millisecond))
 	var inflight, peak atomic.Int32
 	h := srv.Handler()
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -665,8 +665,8 @@ func TestListAlerts(t *testing.T) {
 
 	// Many alerts in a window: paged at 50, cut at max.
 	for i := range 70 {
-		srv.AddAlert(panthertest.SeedAlert{ID: fmt.Sprintf("aaaa%028x", i), Title: "bulk", Severity: "LOW",
-			CreatedAt: time.Date(2025, 7, 1, 0, i, 0, 0, time.UTC), Origin: panthertest.SeedOrigin{ID: "Bulk.Rule", Type: "RULE"}})
+		srv.AddAlert(panthersim.SeedAlert{ID: fmt.Sprintf("aaaa%028x", i), Title: "bulk", Severity: "LOW",
+			CreatedAt: time.Date(2025, 7, 1, 0, i, 0, 0, time.UTC), Origin: panthersim.SeedOrigin{ID: "Bulk.Rule", Type: "RULE"}})
 	}
 	before := srv.Calls()["alerts"]
 	got, err = c.AlertsBetween(t.Context(), time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 7, 2, 0, 0, 0, 0, time.UTC), 60)

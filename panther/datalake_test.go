@@ -6,11 +6,11 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/panther"
-	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/panther/panthersim"
 )
 
 func TestIndicatorSearch(t *testing.T) {
-	srv := panthertest.New(panthertest.WithSeeds(panthertest.DefaultSeeds()...))
+	srv := panthersim.New(panthersim.WithSeeds(panthersim.DefaultSeeds()...))
 	srv.Start()
 	t.Cleanup(srv.Close)
 	c := panther.New(srv.GraphQLURL(), "", srv.Token)

@@ -8,14 +8,14 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/panther"
-	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/panther/panthersim"
 )
 
 func TestRateLimitHoldsEveryCallUntilRetryAfter(t *testing.T) {
-	srv := panthertest.New(panthertest.WithSeeds(panthertest.DefaultSeeds()...))
+	srv := panthersim.New(panthersim.WithSeeds(panthersim.DefaultSeeds()...))
 	srv.Start()
 	t.Cleanup(srv.Close)
-	srv.SetFaults(panthertest.Faults{RetryAfter: time.Second})
+	srv.SetFaults(panthersim.Faults{RetryAfter: time.Second})
 	srv.FailNext(1, http.StatusTooManyRequests)
 	c := panther.New(srv.GraphQLURL(), "", srv.Token, panther.WithRetries(0))
 
@@ -49,7 +49,7 @@ func TestRateLimitHoldsEveryCallUntilRetryAfter(t *testing.T) {
 }
 
 func TestReadsRetryWritesDoNot(t *testing.T) {
-	srv := panthertest.New(panthertest.WithSeeds(panthertest.DefaultSeeds()...))
+	srv := panthersim.New(panthersim.WithSeeds(panthersim.DefaultSeeds()...))
 	srv.Start()
 	t.Cleanup(srv.Close)
 	c := panther.New(srv.GraphQLURL(), "", srv.Token)
@@ -58,7 +58,7 @@ func TestReadsRetryWritesDoNot(t *testing.T) {
 	if _, err := c.Comments(t.Context(), id); err != nil {
 		t.Fatalf("a read after two 503s: %v; want it retried", err)
 	}
-	srv.SetFaults(panthertest.Faults{RetryAfter: time.Second})
+	srv.SetFaults(panthersim.Faults{RetryAfter: time.Second})
 	srv.FailNext(1, http.StatusTooManyRequests)
 	start := time.Now()
 	if _, err := c.Version(t.Context()); err != nil {

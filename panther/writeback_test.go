@@ -4,14 +4,14 @@ import (
 	"testing"
 
 	"github.com/panther-triage/panther-triage/panther"
-	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/panther/panthersim"
 )
 
 func TestStatusAndAssignee(t *testing.T) {
-	srv := panthertest.New(panthertest.WithSeeds(panthertest.DefaultSeeds()...))
+	srv := panthersim.New(panthersim.WithSeeds(panthersim.DefaultSeeds()...))
 	srv.Start()
 	t.Cleanup(srv.Close)
-	srv.AddUser(panthertest.SeedUser{ID: "user-42", Email: "sam@acme.io", GivenName: "Sam"})
+	srv.AddUser(panthersim.SeedUser{ID: "user-42", Email: "sam@acme.io", GivenName: "Sam"})
 	c := panther.New(srv.GraphQLURL(), "", srv.Token)
 	const id = "b90c19e66e160e194a5b3b94ec27fb7c"
 	if err := c.UpdateAlertStatus(t.Context(), []string{id}, "RESOLVED"); err != nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/panther-triage/panther-triage/filter"
 	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/panther"
-	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/panther/panthersim"
 	"github.com/panther-triage/panther-triage/reconcile"
 	"github.com/panther-triage/panther-triage/store"
 	"github.com/panther-triage/panther-triage/store/storetest"
@@ -17,10 +17,10 @@ import (
 
 func TestReconcileEnqueuesOnlyAlertsNeverDelivered(t *testing.T) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	srv := panthertest.New(panthertest.WithClock(func() time.Time { return now }))
+	srv := panthersim.New(panthersim.WithClock(func() time.Time { return now }))
 	srv.Start()
 	t.Cleanup(srv.Close)
-	seeds := panthertest.DefaultSeeds()
+	seeds := panthersim.DefaultSeeds()
 	add := func(id, severity string, age time.Duration) {
 		s := seeds[0]
 		s.ID, s.Severity, s.CreatedAt = id, severity, now.Add(-age)

@@ -11,12 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/panther/panthersim"
 )
 
 // sameTitleAlerts adds n copies of the documented sample alert with new IDs
 // and returns their webhook payloads.
-func sameTitleAlerts(t *testing.T, p *panthertest.Server, n int, title func(i int) string) (ids []string, payloads []string) {
+func sameTitleAlerts(t *testing.T, p *panthersim.Server, n int, title func(i int) string) (ids []string, payloads []string) {
 	t.Helper()
 	base := sampleAlert(t)
 	for i := range n {

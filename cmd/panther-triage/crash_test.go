@@ -13,7 +13,7 @@ import (
 
 	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/panther"
-	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/panther/panthersim"
 )
 
 // crashRescueAfter is how long a job of a killed process stays running
@@ -25,7 +25,7 @@ const crashRescueAfter = 17 * time.Second
 // crashEnv is the environment of a subprocess that is going to be killed:
 // a short job timeout and rescue delay, so that the jobs a killed process
 // left running are taken over within seconds of the restart, not minutes.
-func crashEnv(p *panthertest.Server, db, addr string) map[string]string {
+func crashEnv(p *panthersim.Server, db, addr string) map[string]string {
 	vars := reliabilityEnv(p, db)
 	vars["PANTHER_TRIAGE_ADDR"] = addr
 	vars["PANTHER_TRIAGE_DATALAKE_TIMEOUT"] = "500ms"
@@ -59,7 +59,7 @@ func TestCrashSIGKILLLosesAndDuplicatesNothing(t *testing.T) {
 	const n = 300
 	// Latency makes each investigation take a while, so that jobs are
 	// running whenever the process is killed.
-	p := startPanther(t, panthertest.WithLatency(15*time.Millisecond))
+	p := startPanther(t, panthersim.WithLatency(15*time.Millisecond))
 	alerts := addDistinctAlerts(t, p, n)
 	db := filepath.Join(t.TempDir(), "crash.db")
 	addr := freeAddr(t)
@@ -223,7 +223,7 @@ func TestCrashAfterCommentBeforeJobCompletes(t *testing.T) {
 		killed   atomic.Bool
 	)
 	// The hook runs as Panther stores the comment, before it answers.
-	p := startPanther(t, panthertest.WithCommentHook(func(panther.Comment) {
+	p := startPanther(t, panthersim.WithCommentHook(func(panther.Comment) {
 		killOnce.Do(func() {
 			if v := victim.Load(); v != nil {
 				killed.Store(true) // before the kill, which the test may see first

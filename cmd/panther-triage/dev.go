@@ -9,7 +9,7 @@ import (
 	"sync"
 
 	"github.com/panther-triage/panther-triage/panther"
-	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/panther/panthersim"
 )
 
 // devSecret is the webhook secret of serve --dev unless one is configured.
@@ -18,8 +18,8 @@ const devSecret = "dev-secret"
 // devPanther is the simulated Panther that serve --dev runs against, with
 // its sample alerts and a temp dir for the database and payload files.
 type devPanther struct {
-	srv   *panthertest.Server
-	seeds []panthertest.SeedAlert
+	srv   *panthersim.Server
+	seeds []panthersim.SeedAlert
 	dir   string
 }
 
@@ -31,10 +31,10 @@ func startDev(cfg *Config, getenv func(string) string, stdout io.Writer) (*devPa
 	if err != nil {
 		return nil, fmt.Errorf("dev: temp dir: %w", err)
 	}
-	seeds := panthertest.DefaultSeeds()
-	srv := panthertest.New(
-		panthertest.WithSeeds(seeds...),
-		panthertest.WithCommentHook(func(c panther.Comment) {
+	seeds := panthersim.DefaultSeeds()
+	srv := panthersim.New(
+		panthersim.WithSeeds(seeds...),
+		panthersim.WithCommentHook(func(c panther.Comment) {
 			fmt.Fprintf(stdout, "\n── simulated Panther: comment %s posted on alert %s ──\n%s\n", c.ID, c.AlertID, strings.TrimRight(c.Body, "\n"))
 		}),
 	)
@@ -64,7 +64,7 @@ func (d *devPanther) writePayloads() error {
 	return nil
 }
 
-func (d *devPanther) payloadPath(s panthertest.SeedAlert) string {
+func (d *devPanther) payloadPath(s panthersim.SeedAlert) string {
 	return filepath.Join(d.dir, s.ID+".json")
 }
 

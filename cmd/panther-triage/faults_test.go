@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/investigate"
-	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/panther/panthersim"
 )
 
 // faultEnv is the environment of a service whose retries are quick enough
@@ -18,7 +18,7 @@ import (
 // each rather than three. The short data lake timeout also bounds how long
 // a retry waits on the search claim an interrupted attempt may leave behind
 // (see the report of this test).
-func faultEnv(p *panthertest.Server, db string, maxAttempts int) map[string]string {
+func faultEnv(p *panthersim.Server, db string, maxAttempts int) map[string]string {
 	vars := reliabilityEnv(p, db)
 	vars["PANTHER_TRIAGE_DATALAKE_MAX_QUERIES"] = "1"
 	vars["PANTHER_TRIAGE_DATALAKE_TIMEOUT"] = "2s"
@@ -51,12 +51,12 @@ func TestPantherFaultsEveryAlertOneComment(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p := startPanther(t, panthertest.WithLatency(10*time.Millisecond))
+			p := startPanther(t, panthersim.WithLatency(10*time.Millisecond))
 			alerts := addDistinctAlerts(t, p, tt.alerts)
 			db := filepath.Join(t.TempDir(), "faults.db")
 			svc := startServe(t, faultEnv(p, db, tt.maxAttempts))
 			q := openQueueDB(t, db)
-			p.SetFaults(panthertest.Faults{Rate500: tt.rate500, Rate429: tt.rate429, RetryAfter: time.Second, Seed: 42})
+			p.SetFaults(panthersim.Faults{Rate500: tt.rate500, Rate429: tt.rate429, RetryAfter: time.Second, Seed: 42})
 			start := time.Now()
 
 			for _, a := range alerts {
@@ -102,11 +102,11 @@ func TestPantherFaultsEveryAlertOneComment(t *testing.T) {
 // attempt fail it after the last. None of them comments.
 func TestPantherErrorsEndTheInvestigation(t *testing.T) {
 	t.Parallel()
-	withoutAlertRead := slices.DeleteFunc(panthertest.AllPermissions(), func(p string) bool { return p == "AlertRead" })
+	withoutAlertRead := slices.DeleteFunc(panthersim.AllPermissions(), func(p string) bool { return p == "AlertRead" })
 	tests := []struct {
 		name       string
-		opts       []panthertest.Option
-		setup      func(p *panthertest.Server)
+		opts       []panthersim.Option
+		setup      func(p *panthersim.Server)
 		state      string
 		reason     []string // one of them is in the record's error
 		attempts   int
@@ -115,21 +115,21 @@ func TestPantherErrorsEndTheInvestigation(t *testing.T) {
 	}{
 		{
 			name:     "403 forbidden fails at once",
-			opts:     []panthertest.Option{panthertest.WithPermissions(withoutAlertRead)},
+			opts:     []panthersim.Option{panthersim.WithPermissions(withoutAlertRead)},
 			state:    investigate.StateFailed,
 			reason:   []string{"403", "FORBIDDEN"},
 			attempts: 1, alertReads: 1, jobState: "cancelled",
 		},
 		{
 			name:     "404 deleted alert is skipped",
-			setup:    func(p *panthertest.Server) { p.DeleteAlert(documentedAlert) },
+			setup:    func(p *panthersim.Server) { p.DeleteAlert(documentedAlert) },
 			state:    investigate.StateSkipped,
 			reason:   []string{"not found"},
 			attempts: 1, alertReads: 1, jobState: "completed",
 		},
 		{
 			name:   "5xx on every attempt fails after the last",
-			setup:  func(p *panthertest.Server) { p.SetFaults(panthertest.Faults{Rate500: 1}) },
+			setup:  func(p *panthersim.Server) { p.SetFaults(panthersim.Faults{Rate500: 1}) },
 			state:  investigate.StateFailed,
 			reason: []string{"500"},
 			// Each attempt reads the alert once and retries the read 3 times.
@@ -192,7 +192,7 @@ func TestPantherRateLimitOnTheLastAttemptWaits(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "ratelimit.db")
 	svc := startServe(t, faultEnv(p, db, 1)) // every attempt is the last
 	q := openQueueDB(t, db)
-	p.SetFaults(panthertest.Faults{RetryAfter: time.Second})
+	p.SetFaults(panthersim.Faults{RetryAfter: time.Second})
 	p.FailNext(2, http.StatusTooManyRequests) // both calls that read the alert
 
 	if status, err := deliverOnce(svc.url, []byte(documentedPayload)); err != nil || status != http.StatusAccepted {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/panther/panthersim"
 )
 
 // TestLogsCarryIDsAndNoSecrets runs deliveries through every path that
@@ -20,7 +20,7 @@ func TestLogsCarryIDsAndNoSecrets(t *testing.T) {
 		token  = "pt-token-3f8e1c0b9a7d55e1"
 		secret = "whsec-5b2d94e07c1a8f36"
 	)
-	p := startPanther(t, panthertest.WithToken(token))
+	p := startPanther(t, panthersim.WithToken(token))
 	vars := serviceEnv(p, filepath.Join(t.TempDir(), "logs.db"))
 	vars["PANTHER_TRIAGE_WEBHOOK_SECRET"] = secret
 	vars["PANTHER_TRIAGE_LOG_LEVEL"] = "debug"
@@ -45,8 +45,8 @@ func TestLogsCarryIDsAndNoSecrets(t *testing.T) {
 	getJSON(t, svc.url+"/api/v1/investigations", "wrong", nil)
 
 	// Panther refuses every call for another alert: it fails for good.
-	var other panthertest.SeedAlert
-	for _, s := range panthertest.DefaultSeeds() {
+	var other panthersim.SeedAlert
+	for _, s := range panthersim.DefaultSeeds() {
 		if s.ID != documentedAlert && s.Type == "RULE" {
 			other = s
 			break

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/panther/panthersim"
 )
 
 const (
@@ -186,15 +186,15 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func startPanther(t *testing.T, opts ...panthertest.Option) *panthertest.Server {
+func startPanther(t *testing.T, opts ...panthersim.Option) *panthersim.Server {
 	t.Helper()
-	p := panthertest.New(append([]panthertest.Option{panthertest.WithSeeds(panthertest.DefaultSeeds()...)}, opts...)...)
+	p := panthersim.New(append([]panthersim.Option{panthersim.WithSeeds(panthersim.DefaultSeeds()...)}, opts...)...)
 	p.Start()
 	t.Cleanup(p.Close)
 	return p
 }
 
-func serviceEnv(p *panthertest.Server, db string) map[string]string {
+func serviceEnv(p *panthersim.Server, db string) map[string]string {
 	return map[string]string{
 		"PANTHER_API_URL":               p.GraphQLURL(),
 		"PANTHER_API_TOKEN":             p.Token,
@@ -385,13 +385,13 @@ func TestCheckCommand(t *testing.T) {
 		wantErr bool
 		want    []string
 	}{
-		{"all permissions", panthertest.AllPermissions(), false, []string{"Read Alerts     ok", "Manage Alerts   ok", "least privilege"}},
+		{"all permissions", panthersim.AllPermissions(), false, []string{"Read Alerts     ok", "Manage Alerts   ok", "least privilege"}},
 		{"exactly what it needs", []string{"AlertRead", "AlertModify", "RuleRead", "PolicyRead", "DataAnalyticsRead", "LogSourceRead", "UserRead"}, false, []string{"View Rules      ok"}},
 		{"cannot comment", []string{"AlertRead", "RuleRead"}, true, []string{"Manage Alerts   missing (required"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := startPanther(t, panthertest.WithPermissions(tt.perms))
+			p := startPanther(t, panthersim.WithPermissions(tt.perms))
 			var out strings.Builder
 			err := run(t.Context(), []string{"check"}, env(serviceEnv(p, "")), nil, &out, io.Discard)
 			if (err != nil) != tt.wantErr {
@@ -466,15 +466,15 @@ func TestHelpListsEverySetting(t *testing.T) {
 }
 
 // sampleAlert returns a copy of the documented sample alert to adapt.
-func sampleAlert(t *testing.T) panthertest.SeedAlert {
+func sampleAlert(t *testing.T) panthersim.SeedAlert {
 	t.Helper()
-	for _, s := range panthertest.DefaultSeeds() {
+	for _, s := range panthersim.DefaultSeeds() {
 		if s.ID == documentedAlert {
 			return s
 		}
 	}
 	t.Fatal("no documented sample alert")
-	return panthertest.SeedAlert{}
+	return panthersim.SeedAlert{}
 }
 
 func TestConsoleURL(t *testing.T) {

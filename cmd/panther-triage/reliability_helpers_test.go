@@ -33,7 +33,7 @@ import (
 	_ "modernc.org/sqlite" // the tests read the service's SQLite queue
 
 	"github.com/panther-triage/panther-triage/investigate"
-	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/panther/panthersim"
 )
 
 // TestMain removes the binary that triageBinary built, if any.
@@ -117,7 +117,7 @@ func freeAddr(t *testing.T) string {
 // reliabilityEnv is serviceEnv without the intake's budgets, so that every
 // alert of a test is investigated in full rather than answered with a
 // notice.
-func reliabilityEnv(p *panthertest.Server, db string) map[string]string {
+func reliabilityEnv(p *panthersim.Server, db string) map[string]string {
 	vars := serviceEnv(p, db)
 	vars["PANTHER_TRIAGE_MAX_PER_DETECTION_HOUR"] = "0"
 	vars["PANTHER_TRIAGE_MAX_PER_HOUR"] = "0"
@@ -212,7 +212,7 @@ func tail(s string, n int) string {
 
 // investigable reports whether the service investigates a sample alert
 // with its default settings and comments on it: open, and not an error.
-func investigable(s panthertest.SeedAlert) bool {
+func investigable(s panthersim.SeedAlert) bool {
 	return (s.Status == "" || s.Status == "OPEN" || s.Status == "TRIAGED") &&
 		s.Origin.Kind != "SystemError" && !strings.HasSuffix(s.Type, "ERROR")
 }
@@ -223,10 +223,10 @@ func investigable(s panthertest.SeedAlert) bool {
 // the same title would be storm repeats, linked to the first rather than
 // investigated) and a day apart (so that the history step of each reads
 // its own past, not every other copy's).
-func addDistinctAlerts(t *testing.T, p *panthertest.Server, n int) []panthertest.SeedAlert {
+func addDistinctAlerts(t *testing.T, p *panthersim.Server, n int) []panthersim.SeedAlert {
 	t.Helper()
-	var samples []panthertest.SeedAlert
-	for _, s := range panthertest.DefaultSeeds() {
+	var samples []panthersim.SeedAlert
+	for _, s := range panthersim.DefaultSeeds() {
 		if investigable(s) {
 			samples = append(samples, s)
 		}
@@ -234,7 +234,7 @@ func addDistinctAlerts(t *testing.T, p *panthertest.Server, n int) []panthertest
 	if len(samples) == 0 {
 		t.Fatal("no investigable sample alert")
 	}
-	out := make([]panthertest.SeedAlert, 0, n)
+	out := make([]panthersim.SeedAlert, 0, n)
 	for i := range n {
 		a := samples[i%len(samples)]
 		sum := sha256.Sum256(fmt.Appendf(nil, "%s/%d", t.Name(), i))
@@ -443,7 +443,7 @@ func listRecords(t *testing.T, url string) []investigate.Record {
 // commentCounts tallies, over the alerts that want selects (all when nil),
 // the comments in all, the alerts with none (lost) and those with more than
 // one (duplicated).
-func commentCounts(p *panthertest.Server, alerts []panthertest.SeedAlert, want func(id string) bool) (total, lost, duplicated int, bad []string) {
+func commentCounts(p *panthersim.Server, alerts []panthersim.SeedAlert, want func(id string) bool) (total, lost, duplicated int, bad []string) {
 	for _, a := range alerts {
 		if want != nil && !want(a.ID) {
 			continue

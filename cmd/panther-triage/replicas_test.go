@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/investigate"
-	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/panther/panthersim"
 	"github.com/panther-triage/panther-triage/store/storetest"
 )
 
@@ -75,7 +75,7 @@ func TestReplicasStartTogetherOnAFreshDatabase(t *testing.T) {
 func TestReplicasBehaveAsOne(t *testing.T) {
 	t.Parallel()
 	const n = 100
-	p := startPanther(t, panthertest.WithLatency(10*time.Millisecond))
+	p := startPanther(t, panthersim.WithLatency(10*time.Millisecond))
 	alerts := addDistinctAlerts(t, p, n)
 	db := storetest.Postgres(t)
 	replicas := startReplicas(t, reliabilityEnv(p, db), 2)

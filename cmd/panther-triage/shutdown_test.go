@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/investigate"
-	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/panther/panthersim"
 )
 
 // intakeClosed posts payload until the service stops taking deliveries
@@ -41,7 +41,7 @@ func TestShutdownStopsIntakeAndHandsBackRunningJobs(t *testing.T) {
 	const n = 12
 	// Each call takes 1s and an investigation makes several rounds of calls,
 	// so those running are cut short by the 2s timeout.
-	p := startPanther(t, panthertest.WithLatency(time.Second))
+	p := startPanther(t, panthersim.WithLatency(time.Second))
 	alerts := addDistinctAlerts(t, p, n+1)
 	late := alerts[n]
 	alerts = alerts[:n]
@@ -134,7 +134,7 @@ func TestShutdownOnSIGTERM(t *testing.T) {
 	t.Parallel()
 	bin := triageBinary(t)
 	const n = 8
-	p := startPanther(t, panthertest.WithLatency(150*time.Millisecond))
+	p := startPanther(t, panthersim.WithLatency(150*time.Millisecond))
 	alerts := addDistinctAlerts(t, p, n+1)
 	late := alerts[n]
 	alerts = alerts[:n]

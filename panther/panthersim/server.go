@@ -1,4 +1,4 @@
-package panthertest
+package panthersim
 
 import (
 	"crypto/subtle"
@@ -199,7 +199,7 @@ func (s *Server) Start() {
 // called (mount Handler yourself to serve elsewhere).
 func (s *Server) URL() string {
 	if s.ts == nil {
-		panic("panthertest: Server not started")
+		panic("panthersim: Server not started")
 	}
 	return s.ts.URL
 }

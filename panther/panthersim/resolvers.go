@@ -1,4 +1,4 @@
-package panthertest
+package panthersim
 
 import (
 	"cmp"

@@ -1,4 +1,4 @@
-// Package panthertest is a simulated Panther: an in-process HTTP server that
+// Package panthersim is a simulated Panther: an in-process HTTP server that
 // speaks the subset of Panther's GraphQL and REST APIs that panther-triage
 // uses, validates every GraphQL operation against a schema written from
 // Panther's own (so a wrong field name or a missing alias fails as it would
@@ -9,4 +9,4 @@
 // does not depend on package testing. Seed it with DefaultSeeds, LoadSeeds or
 // AddAlert; every seed can also produce the Custom Webhook payload Panther
 // would send for it (SeedAlert.WebhookPayload).
-package panthertest
+package panthersim

@@ -1,4 +1,4 @@
-package panthertest
+package panthersim
 
 import (
 	"bytes"
@@ -98,18 +98,18 @@ type SeedDetection struct {
 func LoadSeeds(fsys fs.FS) ([]SeedAlert, error) {
 	names, err := fs.Glob(fsys, "*.json")
 	if err != nil {
-		return nil, fmt.Errorf("panthertest: list seeds: %w", err)
+		return nil, fmt.Errorf("panthersim: list seeds: %w", err)
 	}
 	slices.Sort(names)
 	var out []SeedAlert
 	for _, name := range names {
 		b, err := fs.ReadFile(fsys, name)
 		if err != nil {
-			return nil, fmt.Errorf("panthertest: read seed %s: %w", name, err)
+			return nil, fmt.Errorf("panthersim: read seed %s: %w", name, err)
 		}
 		seeds, err := decodeSeeds(b)
 		if err != nil {
-			return nil, fmt.Errorf("panthertest: seed %s: %w", name, err)
+			return nil, fmt.Errorf("panthersim: seed %s: %w", name, err)
 		}
 		out = append(out, seeds...)
 	}

@@ -1,4 +1,4 @@
-package panthertest_test
+package panthersim_test
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/panther-triage/panther-triage/panther/panthertest"
+	"github.com/panther-triage/panther-triage/panther/panthersim"
 )
 
 const (
@@ -23,9 +23,9 @@ const (
 )
 
 // start returns a started server with the default seeds.
-func start(t *testing.T, opts ...panthertest.Option) *panthertest.Server {
+func start(t *testing.T, opts ...panthersim.Option) *panthersim.Server {
 	t.Helper()
-	srv := panthertest.New(append([]panthertest.Option{panthertest.WithSeeds(panthertest.DefaultSeeds()...)}, opts...)...)
+	srv := panthersim.New(append([]panthersim.Option{panthersim.WithSeeds(panthersim.DefaultSeeds()...)}, opts...)...)
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv
@@ -41,7 +41,7 @@ type gqlResult struct {
 }
 
 // gql posts a GraphQL operation with the server's token.
-func gql(t *testing.T, srv *panthertest.Server, query string, vars map[string]any) gqlResult {
+func gql(t *testing.T, srv *panthersim.Server, query string, vars map[string]any) gqlResult {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	resp := do(t, srv, "POST", srv.GraphQLURL(), body)
@@ -57,7 +57,7 @@ func gql(t *testing.T, srv *panthertest.Server, query string, vars map[string]an
 }
 
 // do sends a request with the server's token.
-func do(t *testing.T, srv *panthertest.Server, method, url string, body []byte) *http.Response {
+func do(t *testing.T, srv *panthersim.Server, method, url string, body []byte) *http.Response {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), method, url, bytes.NewReader(body))
 	if err != nil {
@@ -73,7 +73,7 @@ func do(t *testing.T, srv *panthertest.Server, method, url string, body []byte) 
 }
 
 // getJSON GETs a REST path and decodes the answer.
-func getJSON(t *testing.T, srv *panthertest.Server, path string, out any) int {
+func getJSON(t *testing.T, srv *panthersim.Server, path string, out any) int {
 	t.Helper()
 	resp := do(t, srv, "GET", srv.RESTURL()+path, nil)
 	defer resp.Body.Close()
@@ -87,7 +87,7 @@ func getJSON(t *testing.T, srv *panthertest.Server, path string, out any) int {
 }
 
 func TestDefaultSeeds(t *testing.T) {
-	seeds := panthertest.DefaultSeeds()
+	seeds := panthersim.DefaultSeeds()
 	hex32 := regexp.MustCompile(`^[0-9a-f]{32}$`)
 	ids := map[string]bool{}
 	kinds := map[string]bool{}
@@ -131,7 +131,7 @@ func TestDocumentedPayload(t *testing.T) {
 	if err := json.Unmarshal([]byte(documented), &want); err != nil {
 		t.Fatal(err)
 	}
-	for _, a := range panthertest.DefaultSeeds() {
+	for _, a := range panthersim.DefaultSeeds() {
 		var got map[string]any
 		if err := json.Unmarshal(a.WebhookPayload(), &got); err != nil {
 			t.Fatalf("%s: %v", a.ID, err)
@@ -165,13 +165,13 @@ func TestLoadSeedsRejectsBadFiles(t *testing.T) {
 	}
 	for name, content := range tests {
 		t.Run(name, func(t *testing.T) {
-			_, err := panthertest.LoadSeeds(fstest.MapFS{name: {Data: []byte(content)}})
+			_, err := panthersim.LoadSeeds(fstest.MapFS{name: {Data: []byte(content)}})
 			if err == nil || !strings.Contains(err.Error(), name) {
 				t.Errorf("err = %v, want an error naming %s", err, name)
 			}
 		})
 	}
-	seeds, err := panthertest.LoadSeeds(fstest.MapFS{
+	seeds, err := panthersim.LoadSeeds(fstest.MapFS{
 		"b.json": {Data: []byte(`[{"id":"b1","severity":"LOW","createdAt":"2025-01-01T00:00:00Z"},{"id":"b2","severity":"LOW","createdAt":"2025-01-01T00:00:00Z"}]`)},
 		"a.json": {Data: []byte(`{"id":"a","severity":"LOW","createdAt":"2025-01-01T00:00:00Z"}`)},
 		"x.txt":  {Data: []byte(`not a seed`)},
@@ -334,7 +334,7 @@ func TestCommentsShared(t *testing.T) {
 }
 
 func TestREST(t *testing.T) {
-	srv := start(t, panthertest.WithPermissions([]string{"AlertRead", "RuleRead"}))
+	srv := start(t, panthersim.WithPermissions([]string{"AlertRead", "RuleRead"}))
 	var alert struct {
 		Context    map[string]any `json:"context"`
 		EventCount int            `json:"eventCount"`
@@ -402,7 +402,7 @@ func TestAuthAndFaults(t *testing.T) {
 		t.Errorf("no X-API-Key: %d, want 401", resp.StatusCode)
 	}
 
-	srv.SetFaults(panthertest.Faults{RetryAfter: 1500 * time.Millisecond})
+	srv.SetFaults(panthersim.Faults{RetryAfter: 1500 * time.Millisecond})
 	srv.FailNext(2, http.StatusTooManyRequests)
 	resp = do(t, srv, "GET", srv.RESTURL()+"/alerts/"+oktaAlert, nil)
 	resp.Body.Close()
@@ -431,7 +431,7 @@ func TestAuthAndFaults(t *testing.T) {
 
 	// Random faults are reproducible from the seed.
 	sequence := func() []int {
-		srv.SetFaults(panthertest.Faults{Rate500: 0.3, Rate429: 0.2, Seed: 42})
+		srv.SetFaults(panthersim.Faults{Rate500: 0.3, Rate429: 0.2, Seed: 42})
 		var codes []int
 		for range 30 {
 			resp := do(t, srv, "GET", srv.RESTURL()+"/rules/AWS.Console.RootLogin", nil)
@@ -447,11 +447,11 @@ func TestAuthAndFaults(t *testing.T) {
 	if !slices.Contains(first, 500) || !slices.Contains(first, 429) || !slices.Contains(first, 200) {
 		t.Errorf("codes %v, want a mix of 200, 429 and 500", first)
 	}
-	srv.SetFaults(panthertest.Faults{})
+	srv.SetFaults(panthersim.Faults{})
 }
 
 func TestLatency(t *testing.T) {
-	srv := start(t, panthertest.WithLatency(200*time.Millisecond))
+	srv := start(t, panthersim.WithLatency(200*time.Millisecond))
 	begin := time.Now()
 	getJSON(t, srv, "/alerts/"+oktaAlert, nil)
 	if d := time.Since(begin); d < 200*time.Millisecond {
