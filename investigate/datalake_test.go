@@ -51,14 +51,14 @@ func lakeSetup(t *testing.T) lakeBundle {
 }
 
 func (b lakeBundle) investigator(opts investigate.DatalakeOptions) *investigate.Investigator {
-	steps := []investigate.Step{investigate.Events(b.pc, 200), investigate.Indicators(), investigate.Datalake(b.pc, b.st, opts)}
+	steps := investigate.DefaultSteps(investigate.Deps{Panther: b.pc, LakeCache: b.st, Datalake: opts})
 	return investigate.New(b.pc, steps, investigate.Options{DryRun: true}, zerolog.Nop())
 }
 
 func findingOf(t *testing.T, out investigate.Outcome, kind string) investigate.Finding {
 	t.Helper()
 	for _, f := range out.Report.Findings {
-		if f.Step == "datalake" && f.Kind == kind {
+		if f.Step == investigate.StepDatalake && f.Kind == kind {
 			return f
 		}
 	}

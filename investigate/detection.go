@@ -23,17 +23,17 @@ func Detection(src DetectionSource) Step { return &detectionStep{src: src} }
 
 type detectionStep struct{ src DetectionSource }
 
-func (s *detectionStep) Name() string { return "detection" }
+func (s *detectionStep) Name() string { return StepDetection }
 
 func (s *detectionStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 	ref := c.Alert.Detection
 	if ref == nil || ref.ID == "" {
-		return []Finding{{Step: "detection", Kind: "no_detection", Title: "The alert has no detection (system error)", Severity: WeightInfo}}, nil
+		return []Finding{{Step: StepDetection, Kind: "no_detection", Title: "The alert has no detection (system error)", Severity: WeightInfo}}, nil
 	}
 	d, err := s.src.Detection(ctx, ref.Type, ref.ID)
 	if errors.Is(err, panther.ErrNotFound) {
 		return []Finding{{
-			Step: "detection", Kind: "detection_missing", Severity: WeightInfo,
+			Step: StepDetection, Kind: "detection_missing", Severity: WeightInfo,
 			Title:    fmt.Sprintf("Detection %s no longer exists", ref.ID),
 			Evidence: []Evidence{{Kind: "detection", Ref: ref.ID}},
 		}}, nil
@@ -44,7 +44,7 @@ func (s *detectionStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 	c.Detection = d
 	name := cmp.Or(d.DisplayName, ref.Name, d.ID)
 	f := Finding{
-		Step: "detection", Kind: "detection", Severity: WeightInfo,
+		Step: StepDetection, Kind: "detection", Severity: WeightInfo,
 		Title:    fmt.Sprintf("Detection %s (%s, %s)", name, d.ID, strings.TrimSuffix(d.Kind, "s")),
 		Detail:   d.Description,
 		Evidence: []Evidence{{Kind: "detection", Ref: d.ID}},
@@ -52,7 +52,7 @@ func (s *detectionStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 	out := []Finding{f}
 	if tactics := mitre(d.Reports); len(tactics) > 0 {
 		out = append(out, Finding{
-			Step: "detection", Kind: "mitre", Severity: WeightInfo,
+			Step: StepDetection, Kind: "mitre", Severity: WeightInfo,
 			Title:    "MITRE ATT&CK: " + strings.Join(tactics, ", "),
 			Evidence: []Evidence{{Kind: "detection", Ref: d.ID}},
 		})

@@ -26,8 +26,8 @@ type enrichmentStep struct {
 	providers []Provider
 }
 
-func (enrichmentStep) Name() string    { return "enrichment" }
-func (enrichmentStep) After() []string { return []string{"indicators"} }
+func (enrichmentStep) Name() string    { return StepEnrichment }
+func (enrichmentStep) After() []string { return []string{StepIndicators} }
 
 // enrichmentHit is one enrichment table's row for one matched field value,
 // gathered over all events.
@@ -126,7 +126,7 @@ func indicatorOf(table, field string, row map[string]any, ev panther.Event) stri
 func enrichmentFinding(h *enrichmentHit) (Finding, bool) {
 	str := func(k string) string { s, _ := h.row[k].(string); return s }
 	truthy := func(k string) bool { b, _ := h.row[k].(bool); return b }
-	f := Finding{Step: "enrichment", Kind: h.table}
+	f := Finding{Step: StepEnrichment, Kind: h.table}
 	subject := cmp.Or(str("ip"), h.value, h.field)
 	switch {
 	case strings.Contains(h.table, "tor_exit"):

@@ -40,8 +40,8 @@ const (
 	minHistory         = 3
 )
 
-func (s *historyStep) Name() string    { return "history" }
-func (s *historyStep) After() []string { return []string{"indicators"} }
+func (s *historyStep) Name() string    { return StepHistory }
+func (s *historyStep) After() []string { return []string{StepIndicators} }
 
 func (s *historyStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 	a := c.Alert
@@ -80,7 +80,7 @@ func before(alerts []panther.Alert, id string, at time.Time) []panther.Alert {
 func detectionFindings(c *Case, earlier []panther.Alert) []Finding {
 	det := c.Alert.Detection.ID
 	if len(earlier) == 0 {
-		return []Finding{{Step: "history", Kind: "first_alert", Severity: WeightInfo,
+		return []Finding{{Step: StepHistory, Kind: "first_alert", Severity: WeightInfo,
 			Title: fmt.Sprintf("First alert of %s in 7 days", det)}}
 	}
 	byStatus := map[string]int{}
@@ -98,7 +98,7 @@ func detectionFindings(c *Case, earlier []panther.Alert) []Finding {
 		}
 	}
 	out := []Finding{{
-		Step: "history", Kind: "detection_history", Severity: WeightInfo,
+		Step: StepHistory, Kind: "detection_history", Severity: WeightInfo,
 		Title:    fmt.Sprintf("%s raised %d other alert(s) in 7 days: %s", det, len(earlier), strings.Join(parts, ", ")),
 		Evidence: alertEvidence(earlier),
 	}}
@@ -106,7 +106,7 @@ func detectionFindings(c *Case, earlier []panther.Alert) []Finding {
 	for _, e := range earlier {
 		if NormalizeTitle(e.Title) == title {
 			out = append(out, Finding{
-				Step: "history", Kind: "similar_alert", Severity: WeightInfo,
+				Step: StepHistory, Kind: "similar_alert", Severity: WeightInfo,
 				Title:    fmt.Sprintf("The same alert was raised %s before (%s), now %s", c.Alert.CreatedAt.Sub(e.CreatedAt).Round(time.Minute), e.ID, e.Status),
 				Evidence: []Evidence{{Kind: "alert", Ref: e.ID}},
 			})
@@ -116,7 +116,7 @@ func detectionFindings(c *Case, earlier []panther.Alert) []Finding {
 	if len(earlier) >= minHistory {
 		if share := float64(byStatus["CLOSED"]) / float64(len(earlier)); share >= falsePositiveShare {
 			out = append(out, Finding{
-				Step: "history", Kind: "usually_false_positive", Severity: WeightBenign,
+				Step: StepHistory, Kind: "usually_false_positive", Severity: WeightBenign,
 				Title:    fmt.Sprintf("Analysts closed %d of %d earlier alerts of %s as false positives", byStatus["CLOSED"], len(earlier), det),
 				Evidence: alertEvidence(earlier),
 			})
@@ -130,7 +130,7 @@ func detectionFindings(c *Case, earlier []panther.Alert) []Finding {
 		seen := slices.ContainsFunc(earlier, func(e panther.Alert) bool { return mentions(e.Title, k.Value) })
 		if !seen && len(earlier) >= minHistory && mentions(c.Alert.Title, k.Value) {
 			out = append(out, Finding{
-				Step: "history", Kind: "new_actor", Severity: WeightSuspicious,
+				Step: StepHistory, Kind: "new_actor", Severity: WeightSuspicious,
 				Title: fmt.Sprintf("%s %s is new: none of the %d earlier alerts of %s names it", k.Kind, k.Value, len(earlier), det),
 			})
 		}
@@ -171,7 +171,7 @@ func relatedFinding(c *Case, recent []panther.Alert, keys []Indicator) (Finding,
 	}
 	slices.Sort(dets)
 	return Finding{
-		Step: "history", Kind: "related_alerts", Severity: WeightSuspicious,
+		Step: StepHistory, Kind: "related_alerts", Severity: WeightSuspicious,
 		Title:    fmt.Sprintf("%d alert(s) of other detections in the last 24 h name %s: %s", len(hits), strings.Join(named, ", "), strings.Join(dets, ", ")),
 		Evidence: alertEvidence(hits),
 	}, true

@@ -196,7 +196,7 @@ func (inv *Investigator) Repeat(ctx context.Context, alertID string, jobID int64
 	w.line(Marker(jobID, alertID))
 	out := Outcome{State: StateDone, Comment: w.String(), Report: Report{
 		AlertID: alertID, JobID: jobID, Alert: alert, Verdict: v, Summary: summary,
-		Findings: []Finding{{Step: "storm", Kind: "repeat", Severity: WeightInfo, Title: summary,
+		Findings: []Finding{{Step: StepStorm, Kind: "repeat", Severity: WeightInfo, Title: summary,
 			Evidence: []Evidence{{Kind: "alert", Ref: earlier.AlertID}}}},
 	}}
 	return inv.finish(ctx, alertID, jobID, out)

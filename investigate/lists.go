@@ -190,7 +190,7 @@ func lowerAll(ss []string) []string {
 
 // check weighs one indicator against the lists.
 func (l *Lists) check(ind Indicator) (Finding, bool) {
-	f := Finding{Step: "enrichment", Kind: "context_file"}
+	f := Finding{Step: StepEnrichment, Kind: "context_file"}
 	v := strings.ToLower(ind.Value)
 	switch ind.Kind {
 	case KindIP:

@@ -168,16 +168,8 @@ func runQualityScenario(t *testing.T, name string, sc qualityScenario) (qualityR
 	}
 	t.Cleanup(st.Close)
 	pc := panther.New(srv.GraphQLURL(), "", srv.Token)
-	// The steps of cmd/panther-triage/serve.go's steps(), with the default
-	// data lake bounds.
-	steps := []investigate.Step{
-		investigate.Events(pc, 200),
-		investigate.Indicators(),
-		investigate.Detection(pc),
-		investigate.Enrichment(lists),
-		investigate.History(pc),
-		investigate.Datalake(pc, st, investigate.DatalakeOptions{}),
-	}
+	// The service's pipeline, with the default bounds.
+	steps := investigate.DefaultSteps(investigate.Deps{Panther: pc, LakeCache: st, Lists: lists})
 	inv := investigate.New(pc, steps, investigate.Options{DryRun: true, Now: now}, zerolog.Nop())
 	out, err := inv.Run(t.Context(), sc.Alert.ID, 1001, false)
 	if err != nil {

@@ -13,8 +13,19 @@ import (
 	"github.com/panther-triage/panther-triage/panther"
 )
 
+// Sections of a comment.
+const (
+	SectionVerdict    = "verdict"
+	SectionSummary    = "summary"
+	SectionFindings   = "findings"
+	SectionIndicators = "indicators"
+	SectionHistory    = "history"
+	SectionDatalake   = "datalake"
+	SectionDetection  = "detection"
+)
+
 // Sections a comment can carry, in the order they appear.
-var Sections = []string{"verdict", "summary", "findings", "indicators", "history", "datalake", "detection"}
+var Sections = []string{SectionVerdict, SectionSummary, SectionFindings, SectionIndicators, SectionHistory, SectionDatalake, SectionDetection}
 
 // Report is a finished investigation, ready to render.
 type Report struct {
@@ -58,21 +69,21 @@ func Render(r Report, sections []string, format string) string {
 			continue
 		}
 		switch s {
-		case "verdict":
+		case SectionVerdict:
 			w.section("Verdict", verdictLines(w, r))
-		case "summary":
+		case SectionSummary:
 			w.section("Summary", summaryLines(w, r))
-		case "findings":
+		case SectionFindings:
 			w.section("Findings", findingLines(w, r.Findings, func(f Finding) bool {
-				return f.Step != "history" && f.Step != "datalake" && f.Step != "detection"
+				return f.Step != StepHistory && f.Step != StepDatalake && f.Step != StepDetection
 			}))
-		case "indicators":
+		case SectionIndicators:
 			w.section("Indicators", indicatorLines(w, r.Indicators))
-		case "history":
-			w.section("Alert history", findingLines(w, r.Findings, func(f Finding) bool { return f.Step == "history" }))
-		case "datalake":
-			w.section("Data lake", findingLines(w, r.Findings, func(f Finding) bool { return f.Step == "datalake" }))
-		case "detection":
+		case SectionHistory:
+			w.section("Alert history", findingLines(w, r.Findings, func(f Finding) bool { return f.Step == StepHistory }))
+		case SectionDatalake:
+			w.section("Data lake", findingLines(w, r.Findings, func(f Finding) bool { return f.Step == StepDatalake }))
+		case SectionDetection:
 			w.section("Detection", detectionLines(w, r))
 		}
 	}

@@ -1,0 +1,75 @@
+package investigate
+
+// Step names. A step's Name, the steps it runs After, the Step of its
+// findings and the comment's sections all use these constants.
+const (
+	// StepEvents reads the alert's events and digests them into actions.
+	StepEvents = "events"
+	// StepIndicators extracts and ranks indicators.
+	StepIndicators = "indicators"
+	// StepDetection reads the alert's detection.
+	StepDetection = "detection"
+	// StepEnrichment tells what is known about the indicators.
+	StepEnrichment = "enrichment"
+	// StepHistory reads the detection's earlier alerts and related ones.
+	StepHistory = "history"
+	// StepDatalake searches the data lake for the top indicators.
+	StepDatalake = "datalake"
+	// StepStorm names the finding of a comment that repeats an earlier
+	// alert's verdict; it is not a step of the pipeline.
+	StepStorm = "storm"
+)
+
+// DefaultMaxEvents is how many events of an alert are read by default.
+const DefaultMaxEvents = 200
+
+// PantherReader is everything the production steps read from Panther.
+type PantherReader interface {
+	EventSource
+	DetectionSource
+	AlertLister
+	Lake
+}
+
+// Deps is what the production pipeline needs.
+type Deps struct {
+	// Panther is the API client.
+	Panther PantherReader
+	// LakeCache keeps data lake search results and counts them against the
+	// hourly budget (the store).
+	LakeCache LakeCache
+	// Lists is the team's context file; nil when there is none.
+	Lists *Lists
+	// Providers are the optional reputation providers.
+	Providers []Provider
+	// MaxEvents is how many events are read per alert. Default
+	// DefaultMaxEvents.
+	MaxEvents int
+	// Datalake bounds the data lake searches.
+	Datalake DatalakeOptions
+	// Observer, when set, is told of every data lake search (metrics).
+	// It fills Datalake.Observer when that is unset.
+	Observer interface {
+		DataLakeQuery(outcome string, bytesScanned int64)
+	}
+}
+
+// DefaultSteps returns the steps of the production pipeline. serve,
+// investigate, the golden and quality tests all build it here, so that
+// what is tested is what runs.
+func DefaultSteps(d Deps) []Step {
+	if d.MaxEvents <= 0 {
+		d.MaxEvents = DefaultMaxEvents
+	}
+	if d.Datalake.Observer == nil && d.Observer != nil {
+		d.Datalake.Observer = d.Observer
+	}
+	return []Step{
+		Events(d.Panther, d.MaxEvents),
+		Indicators(),
+		Detection(d.Panther),
+		Enrichment(d.Lists, d.Providers...),
+		History(d.Panther),
+		Datalake(d.Panther, d.LakeCache, d.Datalake),
+	}
+}
