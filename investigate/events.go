@@ -32,6 +32,8 @@ func (s *eventsStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 		return nil, fmt.Errorf("read events: %w", err)
 	}
 	c.Events = events
+	c.Digest = NewDigest(events)
+	c.Digest.Omitted = max(0, c.Alert.EventCount-len(events))
 	return summarizeEvents(events, c.Alert.EventCount, s.max), nil
 }
 

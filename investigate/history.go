@@ -87,6 +87,7 @@ func detectionFindings(c *Case, earlier []panther.Alert) []Finding {
 	for _, e := range earlier {
 		byStatus[e.Status]++
 	}
+	c.Dispositions = Dispositions{Detection: det, Invalid: byStatus["CLOSED"], Resolved: byStatus["RESOLVED"], Open: byStatus["OPEN"] + byStatus["TRIAGED"]}
 	var parts []string
 	for _, st := range []string{"CLOSED", "RESOLVED", "TRIAGED", "OPEN"} {
 		if n := byStatus[st]; n > 0 {
@@ -116,7 +117,9 @@ func detectionFindings(c *Case, earlier []panther.Alert) []Finding {
 	if len(earlier) >= minHistory {
 		if share := float64(byStatus["CLOSED"]) / float64(len(earlier)); share >= falsePositiveShare {
 			out = append(out, Finding{
-				Step: StepHistory, Kind: "usually_false_positive", Severity: WeightBenign,
+				// Context only: Decide starts from the detection's prior,
+				// taken from the same dispositions.
+				Step: StepHistory, Kind: "usually_false_positive", Severity: WeightInfo,
 				Title:    fmt.Sprintf("Analysts closed %d of %d earlier alerts of %s as false positives", byStatus["CLOSED"], len(earlier), det),
 				Evidence: alertEvidence(earlier),
 			})
@@ -130,7 +133,7 @@ func detectionFindings(c *Case, earlier []panther.Alert) []Finding {
 		seen := slices.ContainsFunc(earlier, func(e panther.Alert) bool { return mentions(e.Title, k.Value) })
 		if !seen && len(earlier) >= minHistory && mentions(c.Alert.Title, k.Value) {
 			out = append(out, Finding{
-				Step: StepHistory, Kind: "new_actor", Severity: WeightSuspicious,
+				Step: StepHistory, Kind: "new_actor", Severity: WeightSuspicious, LogOdds: 0.7,
 				Title: fmt.Sprintf("%s %s is new: none of the %d earlier alerts of %s names it", k.Kind, k.Value, len(earlier), det),
 			})
 		}
@@ -171,7 +174,9 @@ func relatedFinding(c *Case, recent []panther.Alert, keys []Indicator) (Finding,
 	}
 	slices.Sort(dets)
 	return Finding{
-		Step: StepHistory, Kind: "related_alerts", Severity: WeightSuspicious,
+		// Weak: another detection naming the same indicator is
+		// correlation, not proof.
+		Step: StepHistory, Kind: "related_alerts", Severity: WeightSuspicious, LogOdds: 0.4,
 		Title:    fmt.Sprintf("%d alert(s) of other detections in the last 24 h name %s: %s", len(hits), strings.Join(named, ", "), strings.Join(dets, ", ")),
 		Evidence: alertEvidence(hits),
 	}, true

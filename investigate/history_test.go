@@ -57,7 +57,7 @@ func TestHistory(t *testing.T) {
 			alert("c", "Okta.BruteForce", "Brute force against [bob@acme.io]", "CLOSED", 3*time.Hour),
 			alert("old", "Okta.BruteForce", "Brute force against [bob@acme.io]", "OPEN", 8*24*time.Hour),
 			alert("later", "Okta.BruteForce", "Brute force against [bob@acme.io]", "OPEN", -time.Hour),
-		}, map[string]Weight{"detection_history": WeightInfo, "similar_alert": WeightInfo, "usually_false_positive": WeightBenign}},
+		}, map[string]Weight{"detection_history": WeightInfo, "similar_alert": WeightInfo, "usually_false_positive": WeightInfo}},
 		{"new actor and related alerts", []panther.Alert{
 			alert("a", "Okta.BruteForce", "Brute force against [bob@acme.io]", "RESOLVED", time.Hour),
 			alert("b", "Okta.BruteForce", "Brute force against [eve@acme.io]", "OPEN", 2*time.Hour),

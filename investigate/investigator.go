@@ -1,6 +1,7 @@
 package investigate
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -137,10 +138,11 @@ func (inv *Investigator) Run(ctx context.Context, alertID string, jobID int64, l
 		return Outcome{}, fmt.Errorf("investigate %s: %w", alertID, err)
 	}
 	SortFindings(findings)
-	verdict := Decide(findings)
+	c.Dispositions.Detection = cmp.Or(c.Dispositions.Detection, detectionID(alert))
+	verdict := Decide(findings, c.Dispositions.Prior())
 	report := Report{
 		AlertID: alertID, JobID: jobID, Alert: alert, Verdict: verdict,
-		Findings: findings, Indicators: c.Indicators, Detection: c.Detection, Timings: timings, Cost: c.Cost(),
+		Findings: findings, Indicators: c.Indicators, Detection: c.Detection, Digest: c.Digest, Timings: timings, Cost: c.Cost(),
 		ConsoleURL: inv.opts.ConsoleURL,
 	}
 	report.Summary = Summarize(report, c)
@@ -413,4 +415,12 @@ func checkOrder(steps []Step) error {
 		}
 	}
 	return nil
+}
+
+// detectionID is the alert's detection ID, or "".
+func detectionID(a *panther.Alert) string {
+	if a.Detection == nil {
+		return ""
+	}
+	return a.Detection.ID
 }

@@ -37,8 +37,11 @@ type Report struct {
 	Findings   []Finding
 	Indicators []Indicator
 	Detection  *panther.Detection
-	Timings    map[string]time.Duration
-	Cost       Cost
+	// Digest is the alert's events read as actions; nil when the events
+	// could not be read.
+	Digest  *Digest
+	Timings map[string]time.Duration
+	Cost    Cost
 	// Narrative is set when a narrator wrote the summary.
 	Narrative *Narrative
 	// ConsoleURL, when set, turns alert evidence into links to Panther's

@@ -46,6 +46,13 @@ type Case struct {
 
 	// Events are the alert's events, read by the events step.
 	Events []panther.Event
+	// Digest is the events read as actions: who did what to what, from
+	// where, and how it ended. The events step sets it together with
+	// Events; it is never nil once that step has run.
+	Digest *Digest
+	// Dispositions are how analysts closed the detection's earlier alerts,
+	// read by the history step; Decide takes its prior from them.
+	Dispositions Dispositions
 	// Detection is the rule, scheduled rule or policy, read by the detection
 	// step; nil when the alert has none or it could not be read.
 	Detection *panther.Detection

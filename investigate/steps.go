@@ -5,6 +5,8 @@ package investigate
 const (
 	// StepEvents reads the alert's events and digests them into actions.
 	StepEvents = "events"
+	// StepActions reads what the digested actions mean (see Knowledge).
+	StepActions = "actions"
 	// StepIndicators extracts and ranks indicators.
 	StepIndicators = "indicators"
 	// StepDetection reads the alert's detection.
@@ -47,6 +49,9 @@ type Deps struct {
 	MaxEvents int
 	// Datalake bounds the data lake searches.
 	Datalake DatalakeOptions
+	// Actions configures what the actions step judges (the
+	// organisation's domains).
+	Actions ActionOptions
 	// Observer, when set, is told of every data lake search (metrics).
 	// It fills Datalake.Observer when that is unset.
 	Observer interface {
@@ -66,6 +71,7 @@ func DefaultSteps(d Deps) []Step {
 	}
 	return []Step{
 		Events(d.Panther, d.MaxEvents),
+		Actions(d.Actions),
 		Indicators(),
 		Detection(d.Panther),
 		Enrichment(d.Lists, d.Providers...),

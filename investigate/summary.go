@@ -23,6 +23,9 @@ func Summarize(r Report, c *Case) string {
 		}
 		b.WriteString(".")
 	}
+	if story := c.Digest.Story(); len(story) > 0 {
+		b.WriteString(" What happened: " + strings.Join(story, " "))
+	}
 	if len(c.Indicators) > 0 {
 		var top []string
 		for _, ind := range c.Indicators[:min(3, len(c.Indicators))] {
