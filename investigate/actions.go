@@ -84,7 +84,7 @@ var Knowledge = []Meaning{
 		Says: "deletes diagnostic logging or a security alerting rule", LogOdds: 2.5},
 	{Kind: "defense_evasion", Category: "Defence evasion", Technique: "T1556.006 Modify Authentication Process: MFA",
 		LogTypes: []string{"Okta.SystemLog"}, Actions: []string{"user.mfa.factor.deactivate", "user.mfa.factor.reset_all", "policy.lifecycle.deactivate", "policy.rule.deactivate", "zone.deactivate"},
-		Says: "removes MFA or deactivates a sign-on policy", LogOdds: 2.0},
+		Says: "removes MFA or deactivates a sign-on policy", LogOdds: 1.2}, // help desks reset factors every day
 	{Kind: "defense_evasion", Category: "Defence evasion", Technique: "T1562.001 Disable or Modify Tools",
 		LogTypes: []string{"GitHub.Audit"}, Actions: []string{"org.disable_two_factor_requirement", "protected_branch.destroy", "protected_branch.policy_override", "repository_secret_scanning.disable", "repository_vulnerability_alerts.disable", "org.audit_log_streaming.destroy", "business.disable_two_factor_requirement"},
 		Says: "turns off a repository or organisation safeguard", LogOdds: 1.5},
@@ -134,11 +134,11 @@ var Knowledge = []Meaning{
 	{Kind: "exposure", Category: "Exposure", Technique: "T1530 Data from Cloud Storage",
 		Actions: []string{"*"},
 		When:    func(a Action, _ orgDomains) bool { return a.Detail("public") == "true" },
-		Says:    "opens a bucket to everyone on the internet", LogOdds: 2.2},
+		Says:    "opens a bucket to everyone on the internet", LogOdds: 2.0},
 	{Kind: "exposure", Category: "Exposure", Technique: "T1213.003 Data from Information Repositories: Code Repositories",
 		LogTypes: []string{"GitHub.Audit"}, Actions: []string{"repo.access", "repo.create"},
 		When: func(a Action, _ orgDomains) bool { return a.Detail("visibility") == "public" },
-		Says: "makes a repository public", LogOdds: 2.2},
+		Says: "makes a repository public", LogOdds: 2.0},
 	{Kind: "exposure", Category: "Exposure", Technique: "T1567 Exfiltration Over Web Service",
 		LogTypes: []string{"GSuite.", "Microsoft365."}, Actions: []string{"change_user_access", "change_document_visibility", "change_acl_editors", "AnonymousLinkCreated", "AddedToSecureLink", "SharingInvitationCreated", "CompanyLinkCreated"},
 		When: func(a Action, org orgDomains) bool {
@@ -146,6 +146,11 @@ var Knowledge = []Meaning{
 			return org.outsider(a.Detail("target_user")) || strings.Contains(v, "public") || strings.Contains(v, "external") || strings.HasPrefix(a.Action, "Anonymous")
 		},
 		Says: "shares a document outside the organisation", LogOdds: 1.5},
+
+	// Exploitation.
+	{Kind: "exploit_attempt", Category: "Initial access", Technique: "T1190 Exploit Public-Facing Application",
+		Actions: []string{"*"}, When: func(a Action, _ orgDomains) bool { return exploitPayload(a.Detail("request")) != "" },
+		Says: "carries an exploit payload in the request", LogOdds: 1.2},
 
 	// Destruction.
 	{Kind: "destruction", Category: "Destructive action", Technique: "T1485 Data Destruction",
@@ -412,13 +417,15 @@ func authFindings(d *Digest) []Finding {
 		t := byActor[actor]
 		switch {
 		case t.success != nil:
-			out = append(out, Finding{Step: StepActions, Kind: "brute_force_success", Severity: WeightMalicious, LogOdds: 2.5, Fact: "brute_force " + actor,
+			out = append(out, Finding{Step: StepActions, Kind: "brute_force_success", Severity: WeightMalicious, LogOdds: 3.0, Fact: "brute_force " + actor,
 				Title: fmt.Sprintf("Credential access (T1110 Brute Force): %d failed sign-ins as %s, then one succeeded at %s from %s",
 					len(t.failed), actor, t.success.Time.UTC().Format("15:04:05"), cmp.Or(t.success.SourceIP, "an unknown address")),
 				Evidence: rowEvidence(append(t.failed[len(t.failed)-1:], *t.success))})
-		case len(t.failed) >= failuresAlone:
-			out = append(out, Finding{Step: StepActions, Kind: "failed_logins", Severity: WeightSuspicious, LogOdds: 0.6, Fact: "brute_force " + actor,
-				Title:    fmt.Sprintf("Credential access (T1110 Brute Force): %d failed sign-ins as %s and none succeeded", len(t.failed), actor),
+		case len(t.failed) >= failuresAlone && !slices.ContainsFunc(d.Actions, func(a Action) bool { return a.Actor == actor && isLogin(a) && a.Outcome == OutcomeSucceeded }):
+			// The guessing is the alert; that nothing got in is what it
+			// tells, and it leans toward closing.
+			out = append(out, Finding{Step: StepActions, Kind: "failed_logins", Severity: WeightBenign, LogOdds: -0.3, Fact: "brute_force " + actor,
+				Title:    fmt.Sprintf("Credential access attempt (T1110 Brute Force): %d failed sign-ins as %s and none succeeded: the guessing did not get in", len(t.failed), actor),
 				Evidence: rowEvidence(t.failed)})
 		}
 	}
@@ -514,4 +521,18 @@ func actionNames(as []Action) []string {
 		out = append(out, a.Action)
 	}
 	return out
+}
+
+// exploitMarkers are strings of common exploit payloads in web requests.
+var exploitMarkers = []string{"${jndi:", "%24%7bjndi", "../..", "..%2f", "/etc/passwd", "<script", "union select", "union%20select", "cmd.exe", "/bin/sh", "wget http", "curl http", "() { :;};"}
+
+// exploitPayload names the first exploit marker in a request, or "".
+func exploitPayload(request string) string {
+	l := strings.ToLower(request)
+	for _, m := range exploitMarkers {
+		if strings.Contains(l, m) {
+			return m
+		}
+	}
+	return ""
 }

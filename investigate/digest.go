@@ -316,6 +316,9 @@ func (g group) phrase() string {
 	var parts []string
 	for i, r := range runs {
 		p := cmp.Or(r.outcome, "unknown outcome") + times(r.n)
+		if r.outcome == OutcomeFailed && r.reason != "" {
+			p += " (" + r.reason + ")"
+		}
 		if r.outcome == OutcomeSucceeded && r.mfa == "no" {
 			p += " without MFA"
 		}
@@ -382,7 +385,7 @@ var logFields = []fieldsOf{
 	{logType: "Slack.AuditLogs",
 		actor: []string{"actor.user.email", "actor.user.name"}, action: []string{"action"},
 		target: []string{"entity.user.email", "entity.user.name", "entity.channel.name", "entity.app.name", "entity.workspace.name", "entity.enterprise.name"},
-		ip:     []string{"context.ip_address"}, agent: []string{"context.ua"}},
+		ip:     []string{"context.ip_address"}, agent: []string{"context.ua"}, read: readSlack},
 	{logType: "OnePassword.SignInAttempt",
 		actor: []string{"target_user.email"}, action: []string{"type"}, ip: []string{"client.ip_address"},
 		agent: []string{"client.app_name"}, country: []string{"location.country"},
@@ -392,6 +395,9 @@ var logFields = []fieldsOf{
 		target: []string{"item_uuid", "object_uuid", "object_type"},
 		ip:     []string{"client.ipaddress", "client.ip_address", "session.ip"}, agent: []string{"client.app_name"},
 		country: []string{"location.country"}},
+	{logType: "AWS.ALB",
+		actor: []string{"clientIp"}, action: []string{"requestHttpMethod"}, target: []string{"requestUrl"},
+		ip: []string{"clientIp"}, agent: []string{"userAgent"}, read: readALB},
 	{logType: "Zoom.Operation",
 		actor: []string{"operator"}, action: []string{"action", "category_type"}, target: []string{"operation_detail"},
 		read: readZoomOperation},
@@ -581,6 +587,16 @@ func readCloudTrail(ev panther.Event, a *Action) []Object {
 	default:
 		a.Target = cmp.Or(principal, policy, p("bucketName"), lastSegment(p("name")), p("trailName"), p("detectorId"),
 			p("groupId"), p("keyId"), p("dBInstanceIdentifier"), p("instancesSet.items.0.instanceId"), p("functionName"), p("secretId"))
+	}
+	if port := p("ipPermissions.items.0.fromPort"); port != "" {
+		a.Target += " port " + port
+		if to := p("ipPermissions.items.0.toPort"); to != "" && to != port {
+			a.Target += "-" + to
+		}
+		if cidr := cmp.Or(p("ipPermissions.items.0.ipRanges.items.0.cidrIp"), p("ipPermissions.items.0.ipv6Ranges.items.0.cidrIpv6")); cidr != "" {
+			a.Target += " from " + cidr
+			a.Details["cidr"] = cidr
+		}
 	}
 	if b := p("bucketName"); b != "" {
 		a.Details["bucket"] = b
@@ -833,6 +849,38 @@ func readOnePasswordSignIn(ev panther.Event, a *Action) []Object {
 func readZoomOperation(ev panther.Event, a *Action) []Object {
 	if c := get(ev, "category_type"); c != "" && a.Action != c {
 		a.Action = c + " " + a.Action
+	}
+	return nil
+}
+
+func readSlack(ev panther.Event, a *Action) []Object {
+	a.Outcome = OutcomeSucceeded
+	if u := get(ev, "entity.user.email"); u != "" {
+		a.Details["target_user"] = u
+	}
+	switch a.Action {
+	case "role_change_to_admin", "role_change_to_owner":
+		return []Object{{Kind: "admin grant", Value: strings.TrimPrefix(a.Action, "role_change_to_") + " to " + a.Target}}
+	case "app_installed", "app_approved":
+		return []Object{{Kind: "app", Value: a.Target}}
+	}
+	return nil
+}
+
+// maxTarget bounds a target read from free text (a URL).
+const maxTarget = 80
+
+func readALB(ev panther.Event, a *Action) []Object {
+	a.Details["request"] = get(ev, "requestUrl") + " " + get(ev, "userAgent")
+	if len(a.Target) > maxTarget {
+		a.Target = a.Target[:maxTarget] + "…"
+	}
+	switch code := get(ev, "elbStatusCode"); {
+	case code == "":
+	case code >= "400":
+		a.Outcome, a.Reason = OutcomeFailed, "HTTP "+code
+	default:
+		a.Outcome = OutcomeSucceeded
 	}
 	return nil
 }

@@ -77,10 +77,14 @@ type Dispositions struct {
 // high-risk action of this alert.
 const maxPrior = 1.5
 
-// Prior turns dispositions into starting log-odds: the share of true
-// positives among the decided earlier alerts, with one true and one false
-// positive assumed (so that one earlier alert does not decide), bounded by
-// ±1.5. A resolved alert whose comment did not say counts half each way.
+// priorPseudo is how many true and false positives a detection's history
+// is assumed to start with, so that a few earlier alerts lean rather than
+// decide.
+const priorPseudo = 2
+
+// Prior turns dispositions into starting log-odds: the odds of true to
+// false positives among the decided earlier alerts, each side starting at
+// priorPseudo, bounded by ±1.5. A resolved alert whose comment did not say counts half each way.
 func (d Dispositions) Prior() Prior {
 	unknown := d.Resolved - d.TruePositive - d.FalsePositive
 	tp := float64(d.TruePositive) + 0.5*float64(max(0, unknown))
@@ -89,7 +93,7 @@ func (d Dispositions) Prior() Prior {
 	if decided == 0 {
 		return Prior{}
 	}
-	lo := math.Max(-maxPrior, math.Min(maxPrior, math.Log((tp+1)/(fp+1))))
+	lo := math.Max(-maxPrior, math.Min(maxPrior, math.Log((tp+priorPseudo)/(fp+priorPseudo))))
 	return Prior{LogOdds: lo, Basis: fmt.Sprintf("of %d decided earlier alerts of %s, %d were closed as false positives and %d resolved: odds start at %.0f%% true positive",
 		decided, cmp.Or(d.Detection, "this detection"), d.Invalid+d.FalsePositive, d.Resolved-d.FalsePositive, 100*sigmoid(lo))}
 }

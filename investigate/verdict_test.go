@@ -22,7 +22,7 @@ func TestDecide(t *testing.T) {
 	}{
 		{"nothing", nil, Prior{}, VerdictInconclusive, 0.50, 0},
 		{"only context", []Finding{f(WeightInfo, "a")}, Prior{}, VerdictInconclusive, 0.50, 0},
-		{"no evidence, noisy detection: still inconclusive", nil, fpHistory, VerdictInconclusive, 0.82, 0},
+		{"no evidence, noisy detection: still inconclusive", nil, fpHistory, VerdictInconclusive, 0.75, 0},
 		{"one malicious", []Finding{f(WeightMalicious, "greynoise")}, Prior{}, VerdictMalicious, 0.92, 1},
 		{"two high-risk actions", []Finding{lo(2.5, "DeleteTrail"), lo(3.0, "owner to gmail")}, Prior{}, VerdictMalicious, 1.00, 2},
 		{"one Tor flag from two sources counts once", []Finding{fact(1.8, "tor 1.2.3.4", "ipinfo"), fact(1.8, "tor 1.2.3.4", "panther")}, Prior{}, VerdictSuspicious, 0.86, 1},
@@ -32,10 +32,10 @@ func TestDecide(t *testing.T) {
 		{"benign but evidence missing", []Finding{f(WeightBenign, "vpn"), f(WeightMissing, "datalake failed")}, Prior{}, VerdictInconclusive, 0.78, 2},
 		{"suspicious with evidence missing", []Finding{lo(1.2, "new"), f(WeightMissing, "datalake failed")}, Prior{}, VerdictSuspicious, 0.73, 2},
 		{"never benign while a high-risk action stands", []Finding{lo(2.2, "public bucket"), f(WeightBenign, "known network"), f(WeightBenign, "svc"), f(WeightBenign, "riot")}, Prior{}, VerdictSuspicious, 0.09, 1},
-		{"false-positive history and a benign sign: benign", []Finding{f(WeightBenign, "known network")}, fpHistory, VerdictBenign, 0.95, 2},
-		{"false-positive history is not cancelled by a weak related alert", []Finding{f(WeightBenign, "same actor, place, action"), lo(0.4, "related alert")}, fpHistory, VerdictBenign, 0.93, 2},
-		{"false-positive history does not outweigh a brute force that worked", []Finding{lo(2.5, "brute force then success")}, fpHistory, VerdictSuspicious, 0.73, 1},
-		{"true-positive history lifts a weak sign", []Finding{lo(0.5, "no MFA")}, tpHistory, VerdictSuspicious, 0.88, 2},
+		{"false-positive history and a benign sign: benign", []Finding{f(WeightBenign, "known network")}, fpHistory, VerdictBenign, 0.93, 2},
+		{"false-positive history is not cancelled by a weak related alert", []Finding{f(WeightBenign, "same actor, place, action"), lo(0.4, "related alert")}, fpHistory, VerdictBenign, 0.90, 2},
+		{"false-positive history does not outweigh a brute force that worked", []Finding{lo(2.5, "brute force then success")}, fpHistory, VerdictSuspicious, 0.80, 1},
+		{"true-positive history lifts a weak sign", []Finding{lo(0.5, "no MFA")}, tpHistory, VerdictSuspicious, 0.83, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
