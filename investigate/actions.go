@@ -314,6 +314,9 @@ func meaningFinding(m Meaning, hits []Action) Finding {
 		what += " " + a.Target
 	}
 	title := fmt.Sprintf("%s (%s): %s %s at %s, which %s", m.Category, m.Technique, cmp.Or(a.Actor, "someone"), what, a.Time.UTC().Format("15:04:05"), m.Says)
+	if a.Detail("resource") == "true" {
+		title = fmt.Sprintf("%s (%s): the configuration of %s %s %s", m.Category, m.Technique, a.Action, a.Target, m.Says)
+	}
 	logOdds := m.LogOdds
 	if shown == 0 {
 		logOdds /= 2
@@ -501,6 +504,11 @@ func routineFindings(d *Digest) []Finding {
 		names := slices.Compact(slices.Sorted(slices.Values(actionNames(d.Actions))))
 		out = append(out, Finding{Step: StepActions, Kind: "read_only", Severity: WeightBenign, LogOdds: -0.8,
 			Title:    fmt.Sprintf("Only read-only calls (%d): %s; nothing was changed", len(d.Actions), strings.Join(names[:min(5, len(names))], ", ")),
+			Evidence: rowEvidence(d.Actions)})
+	}
+	if all(d.Actions, func(a Action) bool { return a.Detail("network") == "true" && a.Failed() }) {
+		out = append(out, Finding{Step: StepActions, Kind: "all_rejected", Severity: WeightBenign, LogOdds: -1.2,
+			Title:    fmt.Sprintf("All %d network flows were rejected: nothing from %s reached %s", len(d.Actions), strings.Join(d.SourceIPs(), ", "), d.Actions[0].Target),
 			Evidence: rowEvidence(d.Actions)})
 	}
 	if all(d.Actions, byAWS) {

@@ -128,6 +128,14 @@ func (d *Digest) Story() []string {
 	if d == nil || len(d.Actions) == 0 {
 		return nil
 	}
+	if all(d.Actions, func(a Action) bool { return a.Detail("resource") == "true" }) {
+		a := d.Actions[0]
+		line := fmt.Sprintf("The configuration of %s %s, recorded %s", a.Action, a.Target, a.Time.UTC().Format("2006-01-02 15:04:05 UTC"))
+		if a.Detail("public") == "true" {
+			line += ", grants access to everyone on the internet"
+		}
+		return []string{line + "."}
+	}
 	who := "Unknown actor"
 	if actors := d.Actors(); len(actors) > 0 {
 		who = actors[0]
@@ -143,7 +151,11 @@ func (d *Digest) Story() []string {
 		if len(ips) > 1 {
 			where += fmt.Sprintf(" and %d other address(es)", len(ips)-1)
 		}
-		who += " from " + where
+		if ips[0] != who {
+			who += " from " + where
+		} else if cs := d.Countries(); len(cs) > 0 {
+			who += " (" + strings.Join(cs[:min(3, len(cs))], ", ") + ")"
+		}
 	}
 	lines := []string{who + ": " + d.Sequence() + "."}
 
@@ -153,9 +165,9 @@ func (d *Digest) Story() []string {
 		end := "It happened at " + at
 		switch {
 		case len(d.Actions) > 1:
-			end = fmt.Sprintf("%d times, the last at %s", len(d.Actions), at)
+			end = fmt.Sprintf("The last of %d was at %s", len(d.Actions), at)
 			if last.Outcome != "" {
-				end += ", which " + last.Outcome
+				end += " and " + last.Outcome
 			}
 		case last.Outcome != "":
 			end = "It " + last.Outcome + " at " + at
@@ -398,6 +410,8 @@ var logFields = []fieldsOf{
 	{logType: "AWS.ALB",
 		actor: []string{"clientIp"}, action: []string{"requestHttpMethod"}, target: []string{"requestUrl"},
 		ip: []string{"clientIp"}, agent: []string{"userAgent"}, read: readALB},
+	{logType: "AWS.VPCFlow",
+		actor: []string{"srcAddr"}, ip: []string{"srcAddr"}, read: readVPCFlow},
 	{logType: "Zoom.Operation",
 		actor: []string{"operator"}, action: []string{"action", "category_type"}, target: []string{"operation_detail"},
 		read: readZoomOperation},
@@ -452,8 +466,11 @@ func readAction(ev panther.Event) (Action, []Object) {
 		a.SourceIP = first(ev, standardFields.ip)
 	}
 	var objs []Object
-	if f.read != nil {
+	switch {
+	case f.read != nil:
 		objs = f.read(ev, &a)
+	case lt == "" && get(ev, "ResourceType") != "":
+		objs = readResource(ev, &a)
 	}
 	if a.Action == "" {
 		a.Action = cmp.Or(first(ev, standardFields.action), lt, "event")
@@ -881,6 +898,41 @@ func readALB(ev panther.Event, a *Action) []Object {
 		a.Outcome, a.Reason = OutcomeFailed, "HTTP "+code
 	default:
 		a.Outcome = OutcomeSucceeded
+	}
+	return nil
+}
+
+func readVPCFlow(ev panther.Event, a *Action) []Object {
+	a.Action = "connect"
+	a.Target = get(ev, "dstAddr")
+	if port := get(ev, "dstPort"); port != "" {
+		a.Target += " port " + port
+	}
+	a.Details["network"] = "true"
+	switch get(ev, "action") {
+	case "ACCEPT":
+		a.Outcome = OutcomeSucceeded
+	case "REJECT":
+		a.Outcome, a.Reason = OutcomeFailed, "rejected"
+	}
+	return nil
+}
+
+// readResource reads a cloud resource's configuration, the event of a
+// policy alert: nobody acted, the resource is in a state.
+func readResource(ev panther.Event, a *Action) []Object {
+	a.Details["resource"] = "true"
+	a.Action = get(ev, "ResourceType")
+	a.Target = cmp.Or(get(ev, "Name"), lastSegment(get(ev, "ResourceId")))
+	a.Actor = ""
+	if t, err := time.Parse(time.RFC3339, get(ev, "TimeCreated")); err == nil && a.Time.IsZero() {
+		a.Time = t
+	}
+	grants := fmt.Sprint(ev["Grants"]) + fmt.Sprint(ev["Policy"])
+	if strings.Contains(grants, "global/AllUsers") || strings.Contains(grants, "global/AuthenticatedUsers") ||
+		strings.Contains(strings.ReplaceAll(grants, " ", ""), `"Principal":"*"`) {
+		a.Details["public"] = "true"
+		return []Object{{Kind: "bucket", Value: a.Target}}
 	}
 	return nil
 }

@@ -78,7 +78,9 @@ func Render(r Report, sections []string, format string) string {
 			w.section("Summary", summaryLines(w, r))
 		case SectionFindings:
 			w.section("Findings", findingLines(w, r.Findings, func(f Finding) bool {
-				return f.Step != StepHistory && f.Step != StepDatalake && f.Step != StepDetection
+				// The detection's own description and mapping have their
+				// section; what is missing about it is a finding.
+				return f.Step != StepHistory && f.Step != StepDatalake && (f.Step != StepDetection || f.Kind != "detection" && f.Kind != "mitre")
 			}))
 		case SectionIndicators:
 			w.section("Indicators", indicatorLines(w, r.Indicators))
@@ -113,10 +115,16 @@ func summaryLines(w *writer, r Report) []string {
 }
 
 func verdictLines(w *writer, r Report) []string {
-	if len(r.Verdict.Reasons) == 0 {
-		return []string{w.q("No finding pointed either way.")}
+	switch {
+	case r.Alert != nil && r.Alert.SystemError != nil && len(r.Verdict.Reasons) == 0:
+		return []string{w.q("A system health alert: nothing to judge as malicious or benign; what failed and what may go unseen are under Findings.")}
+	case len(r.Verdict.Reasons) == 0:
+		return []string{w.q("No finding pointed either way: nothing in the events, enrichment or history says attacker or routine, so an analyst must judge.")}
 	}
 	lines := []string{w.q("Because:")}
+	if r.Verdict.Verdict == VerdictInconclusive {
+		lines = []string{w.q(fmt.Sprintf("The evidence is weak or balanced (probability of a true positive %.2f); it weighed:", r.Verdict.Probability))}
+	}
 	for _, f := range r.Verdict.Reasons {
 		lines = append(lines, "- "+findingText(w, f))
 	}

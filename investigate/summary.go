@@ -23,7 +23,12 @@ func Summarize(r Report, c *Case) string {
 		}
 		b.WriteString(".")
 	}
-	if story := c.Digest.Story(); len(story) > 0 {
+	for _, f := range r.Findings {
+		if f.Kind == "system_error" || f.Kind == "detection_missing" {
+			fmt.Fprintf(&b, " %s. %s", f.Title, f.Detail)
+		}
+	}
+		if story := c.Digest.Story(); len(story) > 0 {
 		b.WriteString(" What happened: " + strings.Join(story, " "))
 	}
 	if len(c.Indicators) > 0 {

@@ -296,8 +296,14 @@ func TestAlertsListing(t *testing.T) {
 		}
 		cursor = pi["endCursor"]
 	}
-	if len(seen) != 7 || len(slices.Compact(slices.Sorted(slices.Values(seen)))) != 7 {
-		t.Errorf("paged through %v, want the 7 alerts of type ALERT once each", seen)
+	want := 0
+	for _, a := range panthersim.DefaultSeeds() {
+		if a.Origin.Kind != "SystemError" {
+			want++
+		}
+	}
+	if len(seen) != want || len(slices.Compact(slices.Sorted(slices.Values(seen)))) != want {
+		t.Errorf("paged through %v, want the %d alerts of type ALERT once each", seen, want)
 	}
 }
 
