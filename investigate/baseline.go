@@ -1,0 +1,4 @@
+package investigate
+
+// Baseline is placeholder.
+type Baseline struct{}
