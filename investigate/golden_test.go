@@ -37,6 +37,7 @@ func TestGoldenComments(t *testing.T) {
 	t.Cleanup(st.Close)
 	steps := []investigate.Step{investigate.Events(pc, 200), investigate.Indicators(), investigate.Detection(pc),
 		investigate.Enrichment(nil), investigate.History(pc), investigate.PrecedentStep(pc, st, investigate.PrecedentOptions{}),
+		investigate.BaselineStep(pc, st, investigate.BaselineOptions{}),
 		investigate.Datalake(pc, st, investigate.DatalakeOptions{})}
 	now := func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) }
 

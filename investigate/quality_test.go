@@ -177,6 +177,7 @@ func runQualityScenario(t *testing.T, name string, sc qualityScenario) (qualityR
 		investigate.Enrichment(lists),
 		investigate.History(pc),
 		investigate.PrecedentStep(pc, st, investigate.PrecedentOptions{}),
+		investigate.BaselineStep(pc, st, investigate.BaselineOptions{}),
 		investigate.Datalake(pc, st, investigate.DatalakeOptions{}),
 	}
 	inv := investigate.New(pc, steps, investigate.Options{DryRun: true, Now: now}, zerolog.Nop())

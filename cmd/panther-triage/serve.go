@@ -37,6 +37,7 @@ func steps(cfg Config, pc *panther.Client, lists *investigate.Lists, st *store.S
 		investigate.Enrichment(lists, cfg.providers(m)...),
 		investigate.History(pc),
 		investigate.PrecedentStep(pc, st, investigate.PrecedentOptions{}),
+		investigate.BaselineStep(pc, st, investigate.BaselineOptions{Timeout: cfg.LakeTimeout, Observer: m}),
 		investigate.Datalake(pc, st, investigate.DatalakeOptions{
 			MaxPerInvestigation: cfg.LakeMaxQueries, MaxPerHour: cfg.LakeMaxPerHour, Timeout: cfg.LakeTimeout, Observer: m,
 		}),
