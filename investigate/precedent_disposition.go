@@ -145,3 +145,9 @@ func Judge(status string, comments []ClosingComment) (disposition string, reason
 	}
 	return DispositionOpen, reason
 }
+
+// JudgeAlert is Judge on an alert's status and its comments as Panther
+// lists them; this service's own comments are left out.
+func JudgeAlert(status string, comments []panther.Comment) (disposition string, reason *ClosingComment) {
+	return Judge(status, analystComments(comments))
+}

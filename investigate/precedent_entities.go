@@ -58,16 +58,16 @@ var entityFields = struct {
 	actors, ips, accounts, targets, actions, asn, org, country []string
 }{
 	actors: []string{
-		"userIdentity.arn",                               // AWS.CloudTrail
-		"actor.id", "actor.alternateId",                  // Okta.SystemLog
+		"userIdentity.arn",              // AWS.CloudTrail
+		"actor.id", "actor.alternateId", // Okta.SystemLog
 		"protoPayload.authenticationInfo.principalEmail", // GCP.AuditLog
-		"actor",                                          // GitHub.Audit
-		"actor.email",                                    // GSuite.Reports
-		"properties.userPrincipalName", "UserId",         // Azure sign-in, Microsoft 365
-		"actor.user.email",                               // Slack.AuditLogs
-		"user.email",                                     // OnePassword
-		"operator",                                       // Zoom
-		"UserName",                                       // Crowdstrike
+		"actor",                                  // GitHub.Audit
+		"actor.email",                            // GSuite.Reports
+		"properties.userPrincipalName", "UserId", // Azure sign-in, Microsoft 365
+		"actor.user.email", // Slack.AuditLogs
+		"user.email",       // OnePassword
+		"operator",         // Zoom
+		"UserName",         // Crowdstrike
 	},
 	ips: []string{
 		"sourceIPAddress", "client.ipAddress", "protoPayload.requestMetadata.callerIp",
