@@ -1,10 +1,13 @@
 package investigate
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/panther-triage/panther-triage/panther"
 )
 
 // ReadCache keeps the results of reads other investigations can reuse (an
@@ -64,4 +67,74 @@ func cachedRead[T any](ctx context.Context, cache ReadCache, kind, key string, p
 	// The read succeeded: a cache that cannot save costs a re-read later,
 	// not this investigation.
 	return v, false, nil
+}
+
+// Defaults of the cached listings and detections.
+const (
+	// DefaultListingTTL is how long an alert listing is reused: alerts of
+	// one detection arriving within it share the history's listings.
+	DefaultListingTTL = time.Minute
+	// DefaultDetectionTTL is how long a detection read is reused.
+	DefaultDetectionTTL = 10 * time.Minute
+)
+
+// ReadKinds of the cached listings and detections.
+const (
+	readKindListing   = "listing"
+	readKindDetection = "detection"
+)
+
+// CachedAlerts wraps an AlertLister so that investigations close in time
+// share its listings through cache: a listing's start is widened to the
+// hour and its end to the next minute, so alerts of a burst ask the same
+// question, answered once within ttl. The history step filters what it
+// gets by each alert's own time.
+func CachedAlerts(src AlertLister, cache ReadCache, ttl time.Duration) AlertLister {
+	return &cachedAlerts{src: src, cache: cache, ttl: cmp.Or(ttl, DefaultListingTTL)}
+}
+
+type cachedAlerts struct {
+	src   AlertLister
+	cache ReadCache
+	ttl   time.Duration
+}
+
+func (l *cachedAlerts) AlertsByDetection(ctx context.Context, detectionID string, since time.Time, max int) ([]panther.Alert, error) {
+	since = since.UTC().Truncate(time.Hour)
+	key := fmt.Sprintf("detection|%s|%s|%d", detectionID, since.Format(time.RFC3339), max)
+	out, _, err := cachedRead(ctx, l.cache, readKindListing, key, 0, l.ttl, 10*time.Second, func(ctx context.Context) ([]panther.Alert, error) {
+		return l.src.AlertsByDetection(ctx, detectionID, since, max)
+	})
+	return out, err
+}
+
+func (l *cachedAlerts) AlertsBetween(ctx context.Context, after, before time.Time, max int) ([]panther.Alert, error) {
+	after = after.UTC().Truncate(time.Hour)
+	if t := before.UTC().Truncate(time.Minute); !t.Equal(before) {
+		before = t.Add(time.Minute)
+	}
+	key := fmt.Sprintf("between|%s|%s|%d", after.Format(time.RFC3339), before.UTC().Format(time.RFC3339), max)
+	out, _, err := cachedRead(ctx, l.cache, readKindListing, key, 0, l.ttl, 10*time.Second, func(ctx context.Context) ([]panther.Alert, error) {
+		return l.src.AlertsBetween(ctx, after, before, max)
+	})
+	return out, err
+}
+
+// CachedDetections wraps a DetectionSource so that alerts of one detection
+// read it once within ttl.
+func CachedDetections(src DetectionSource, cache ReadCache, ttl time.Duration) DetectionSource {
+	return &cachedDetections{src: src, cache: cache, ttl: cmp.Or(ttl, DefaultDetectionTTL)}
+}
+
+type cachedDetections struct {
+	src   DetectionSource
+	cache ReadCache
+	ttl   time.Duration
+}
+
+func (d *cachedDetections) Detection(ctx context.Context, alertType, id string) (*panther.Detection, error) {
+	out, _, err := cachedRead(ctx, d.cache, readKindDetection, alertType+"|"+id, 0, d.ttl, 10*time.Second, func(ctx context.Context) (*panther.Detection, error) {
+		return d.src.Detection(ctx, alertType, id)
+	})
+	return out, err
 }

@@ -33,9 +33,9 @@ func steps(cfg Config, pc *panther.Client, lists *investigate.Lists, st *store.S
 	return []investigate.Step{
 		investigate.Events(pc, cfg.MaxEvents),
 		investigate.Indicators(),
-		investigate.Detection(pc),
+		investigate.Detection(investigate.CachedDetections(pc, st, investigate.DefaultDetectionTTL)),
 		investigate.Enrichment(lists, cfg.providers(m)...),
-		investigate.History(pc),
+		investigate.History(investigate.CachedAlerts(pc, st, investigate.DefaultListingTTL)),
 		investigate.PrecedentStep(pc, st, investigate.PrecedentOptions{}),
 		investigate.BaselineStep(pc, st, investigate.BaselineOptions{Timeout: cfg.LakeTimeout, Observer: m}),
 		investigate.Datalake(pc, st, investigate.DatalakeOptions{
