@@ -19,7 +19,7 @@ const (
 	DefaultBaselineWindow = 30 * 24 * time.Hour
 	// DefaultBaselinePerHour bounds baseline searches per hour across
 	// replicas; cached ones do not count.
-	DefaultBaselinePerHour = 30
+	DefaultBaselinePerHour = 60
 	// DefaultBaselineRows is how many rows of a baseline search are read.
 	DefaultBaselineRows = 1000
 	// DefaultBaselineTTL is how long a baseline answers for the same actor
