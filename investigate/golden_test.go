@@ -35,7 +35,7 @@ func TestGoldenComments(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
-	steps := investigate.DefaultSteps(investigate.Deps{Panther: pc, LakeCache: st})
+	steps := investigate.DefaultSteps(investigate.Deps{Panther: pc, Store: st})
 	now := func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) }
 
 	for _, seed := range panthersim.DefaultSeeds() {

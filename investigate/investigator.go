@@ -419,7 +419,7 @@ func checkOrder(steps []Step) error {
 
 // detectionID is the alert's detection ID, or "".
 func detectionID(a *panther.Alert) string {
-	if a.Detection == nil {
+	if a == nil || a.Detection == nil {
 		return ""
 	}
 	return a.Detection.ID

@@ -15,6 +15,11 @@ const (
 	StepEnrichment = "enrichment"
 	// StepHistory reads the detection's earlier alerts and related ones.
 	StepHistory = "history"
+	// StepPrecedent reads the events and analysts' comments of earlier and
+	// nearby alerts and compares their actors, addresses and targets.
+	StepPrecedent = "precedent"
+	// StepBaseline reads where the top actor worked from in the last 30 days.
+	StepBaseline = "baseline"
 	// StepDatalake searches the data lake for the top indicators.
 	StepDatalake = "datalake"
 	// StepStorm names the finding of a comment that repeats an earlier
@@ -30,16 +35,23 @@ type PantherReader interface {
 	EventSource
 	DetectionSource
 	AlertLister
+	AlertReader
 	Lake
+}
+
+// Store is what the production steps keep in the database: data lake
+// results and the hourly search budget, and cached reads of other alerts.
+type Store interface {
+	LakeCache
+	ReadCache
 }
 
 // Deps is what the production pipeline needs.
 type Deps struct {
 	// Panther is the API client.
 	Panther PantherReader
-	// LakeCache keeps data lake search results and counts them against the
-	// hourly budget (the store).
-	LakeCache LakeCache
+	// Store keeps data lake results, cached reads and the hourly budgets.
+	Store Store
 	// Lists is the team's context file; nil when there is none.
 	Lists *Lists
 	// Providers are the optional reputation providers.
@@ -49,6 +61,10 @@ type Deps struct {
 	MaxEvents int
 	// Datalake bounds the data lake searches.
 	Datalake DatalakeOptions
+	// Precedent bounds the reads of other alerts.
+	Precedent PrecedentOptions
+	// Baseline bounds the search of the top actor's last 30 days.
+	Baseline BaselineOptions
 	// Actions configures what the actions step judges (the
 	// organisation's domains).
 	Actions ActionOptions
@@ -66,16 +82,26 @@ func DefaultSteps(d Deps) []Step {
 	if d.MaxEvents <= 0 {
 		d.MaxEvents = DefaultMaxEvents
 	}
-	if d.Datalake.Observer == nil && d.Observer != nil {
-		d.Datalake.Observer = d.Observer
+	if d.Observer != nil {
+		if d.Datalake.Observer == nil {
+			d.Datalake.Observer = d.Observer
+		}
+		if d.Baseline.Observer == nil {
+			d.Baseline.Observer = d.Observer
+		}
+	}
+	if d.Baseline.Timeout == 0 {
+		d.Baseline.Timeout = d.Datalake.Timeout
 	}
 	return []Step{
 		Events(d.Panther, d.MaxEvents),
 		Actions(d.Actions),
 		Indicators(),
-		Detection(d.Panther),
+		Detection(CachedDetections(d.Panther, d.Store, DefaultDetectionTTL)),
 		Enrichment(d.Lists, d.Providers...),
-		History(d.Panther),
-		Datalake(d.Panther, d.LakeCache, d.Datalake),
+		History(CachedAlerts(d.Panther, d.Store, DefaultListingTTL)),
+		PrecedentStep(d.Panther, d.Store, d.Precedent),
+		BaselineStep(d.Panther, d.Store, d.Baseline),
+		Datalake(d.Panther, d.Store, d.Datalake),
 	}
 }

@@ -31,8 +31,8 @@ import (
 // DefaultSteps.
 func steps(cfg Config, pc *panther.Client, lists *investigate.Lists, st *store.Store, m *metrics.Metrics) []investigate.Step {
 	return investigate.DefaultSteps(investigate.Deps{
-		Panther: pc, LakeCache: st, Lists: lists, Providers: cfg.providers(m), MaxEvents: cfg.MaxEvents,
-		Datalake: investigate.DatalakeOptions{
+		Panther: pc, Store: st, Lists: lists, Providers: cfg.providers(m), MaxEvents: cfg.MaxEvents,
+		Observer: m, Datalake: investigate.DatalakeOptions{
 			MaxPerInvestigation: cfg.LakeMaxQueries, MaxPerHour: cfg.LakeMaxPerHour, Timeout: cfg.LakeTimeout, Observer: m,
 		},
 	})

@@ -286,7 +286,7 @@ func TestAlertsListing(t *testing.T) {
 	// Paging: one alert per page walks all alerts of the range once.
 	var seen []string
 	var cursor any
-	for range 20 {
+	for range 100 {
 		in := map[string]any{"createdAtAfter": "2020-01-01T00:00:00Z", "createdAtBefore": "2030-01-01T00:00:00Z", "pageSize": 1, "cursor": cursor}
 		res := gql(t, srv, q, map[string]any{"input": in})
 		seen = append(seen, ids(res)...)
