@@ -30,7 +30,8 @@ var lakeOps = []string{"indicator_search", "lake_query", "lake_cancel"}
 const maxCallsPerInvestigation = 6
 
 // TestCallsPerInvestigation investigates every sample alert with the
-// production steps and counts the Panther API requests, data lake searches
+// production steps, as the worker does (the delivery names the detection),
+// and counts the Panther API requests, data lake searches
 // and polls aside: each alert costs at most maxCallsPerInvestigation.
 // Run with -v to read the counts per operation.
 func TestCallsPerInvestigation(t *testing.T) {
@@ -62,7 +63,12 @@ func TestCallsPerInvestigation(t *testing.T) {
 		mu.Lock()
 		clear(calls)
 		mu.Unlock()
-		if _, err := inv.Run(t.Context(), seed.ID, int64(2000+i), false); err != nil {
+		req := investigate.Request{AlertID: seed.ID, JobID: int64(2000 + i),
+			DetectionID: seed.Origin.ID, ReceivedAt: seed.CreatedAt.Add(time.Minute)}
+		if seed.Type == "SYSTEM_ERROR" {
+			req.DetectionID = ""
+		}
+		if _, err := inv.Investigate(t.Context(), req); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		mu.Lock()
@@ -83,6 +89,3 @@ func TestCallsPerInvestigation(t *testing.T) {
 		}
 	}
 }
-
-
-

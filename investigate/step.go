@@ -52,6 +52,10 @@ type Case struct {
 	// Indicators are ranked by the indicators step, most frequent first.
 	Indicators []Indicator
 
+	// read is what the investigator read with the alert, for steps to
+	// reuse: the first page of events, the detection's recent alerts.
+	read *panther.AlertRead
+
 	mu   sync.Mutex
 	cost Cost
 }

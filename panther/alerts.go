@@ -345,24 +345,25 @@ func (c *Client) AlertsByDetection(ctx context.Context, detectionID string, afte
 }
 
 // AlertsBetween lists up to max (at most MaxListedAlerts) alerts of every
-// detection created between after and before, newest first, of the given
-// listing types (ListingAlert when none is given: rules, scheduled rules and
-// policies). Context and EventCount are not set.
-func (c *Client) AlertsBetween(ctx context.Context, after, before time.Time, max int, listings ...string) ([]Alert, error) {
-	if len(listings) == 0 {
-		listings = []string{ListingAlert}
+// detection created between after and before, newest first: Panther's
+// ALERT listing (rules, scheduled rules and policies). Context and
+// EventCount are not set.
+func (c *Client) AlertsBetween(ctx context.Context, after, before time.Time, max int) ([]Alert, error) {
+	return c.ListAlerts(ctx, ListingAlert, after, before, max)
+}
+
+// ListAlerts lists up to max (at most MaxListedAlerts) alerts of one
+// listing type (ListingAlert, ListingDetectionError or ListingSystemError)
+// created between after and before, newest first. Context and EventCount
+// are not set.
+func (c *Client) ListAlerts(ctx context.Context, listing string, after, before time.Time, max int) ([]Alert, error) {
+	in := newAlertsInput("", listing, after, before)
+	alerts, err := c.listAlerts(ctx, in, max)
+	if err != nil {
+		return nil, fmt.Errorf("panther: list %s alerts created between %s and %s: %w",
+			listing, in.CreatedAtAfter, in.CreatedAtBefore, err)
 	}
-	var out []Alert
-	for _, l := range listings {
-		in := newAlertsInput("", l, after, before)
-		alerts, err := c.listAlerts(ctx, in, max)
-		if err != nil {
-			return nil, fmt.Errorf("panther: list %s alerts created between %s and %s: %w",
-				l, in.CreatedAtAfter, in.CreatedAtBefore, err)
-		}
-		out = append(out, alerts...)
-	}
-	return out, nil
+	return alerts, nil
 }
 
 // alertsPage is one page of alerts(input).

@@ -252,8 +252,8 @@ func IsTransient(err error) bool {
 type exchange struct {
 	graphql bool // the request went to the GraphQL endpoint
 	status  int
-	header http.Header
-	body   []byte // the error body of a failed REST call
+	header  http.Header
+	body    []byte // the error body of a failed REST call
 }
 
 // maxMessage bounds how much of Panther's error text an error carries.

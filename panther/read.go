@@ -37,6 +37,9 @@ type AlertRead struct {
 	// was left unread.
 	History         []Alert
 	HistoryComplete bool
+	// HistoryAfter and HistoryBefore are the window History covers, as
+	// requested.
+	HistoryAfter, HistoryBefore time.Time
 }
 
 // alertEventsPage is one page of Alert.events.
@@ -110,6 +113,7 @@ func (c *Client) ReadAlert(ctx context.Context, req AlertRequest) (*AlertRead, e
 		out.EventsComplete = !fields.Events.PageInfo.HasNextPage
 	}
 	if history != nil {
+		out.HistoryAfter, out.HistoryBefore = req.HistoryAfter, req.HistoryBefore
 		out.History = history.alerts()
 		out.HistoryComplete = !history.PageInfo.HasNextPage
 	}
