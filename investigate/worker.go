@@ -58,10 +58,10 @@ func decide(err error, interrupted, lastAttempt bool, sinceFirst, authWindow tim
 		return decision{state: StateQueued, reason: "Panther rejected the API token (HTTP 401); retrying, a new token takes a few minutes",
 			snooze: min(max(sinceFirst/4, 5*time.Second), time.Minute)}
 	case class == panther.ClassTokenRejected:
-		return decision{state: StateFailed, unreadable: string(class),
+		return decision{state: StateFailed, unreadable: string(class), snooze: -1,
 			reason: fmt.Sprintf("token rejected: run `panther-triage check` (Panther answered HTTP 401 for %s)", authWindow)}
 	case reading && (class == panther.ClassWrongURL || class == panther.ClassForbidden || class == panther.ClassPermanent):
-		return decision{state: StateFailed, unreadable: string(class),
+		return decision{state: StateFailed, unreadable: string(class), snooze: -1,
 			reason: err.Error() + "; every alert fails alike until the URL or the token is fixed: run `panther-triage check`"}
 	case (class == panther.ClassTransient || errors.Is(err, context.DeadlineExceeded)) && !lastAttempt:
 		return decision{state: StateQueued, reason: "retrying: " + err.Error(), snooze: -1}

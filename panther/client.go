@@ -23,6 +23,7 @@ import (
 // retries, guided by IsTransient and *RateLimitError.
 type Client struct {
 	gql     *graphql.Client
+	gqlURL  string
 	restURL string
 	token   string
 	http    *http.Client
@@ -106,6 +107,7 @@ func New(graphqlURL, restURL, token string, opts ...Option) *Client {
 		restURL = strings.TrimSuffix(strings.TrimRight(graphqlURL, "/"), graphqlSuffix)
 	}
 	c.restURL = strings.TrimRight(restURL, "/")
+	c.gqlURL = graphqlURL
 	// The library's retries stay off (its default is zero): call retries
 	// reads itself, through the one classifier and the 429 gate.
 	c.gql = graphql.NewClient(graphqlURL, transport{c.http}, graphql.WithRetry(0)).

@@ -85,7 +85,7 @@ func (c *Client) ReadAlert(ctx context.Context, req AlertRequest) (*AlertRead, e
 			History alertsPage      `graphql:"history: alerts(input: $history)"`
 		}
 		if err := c.query(ctx, "alert", "PantherTriageAlertWithHistory", &q, vars); err != nil {
-			return nil, fmt.Errorf("panther: get alert %s: %w", req.ID, err)
+			return nil, fmt.Errorf("panther: get alert %s from %s: %w", req.ID, c.gqlURL, err)
 		}
 		fields, history = q.Alert, &q.History
 	} else {
@@ -93,7 +93,7 @@ func (c *Client) ReadAlert(ctx context.Context, req AlertRequest) (*AlertRead, e
 			Alert alertWithEvents `graphql:"alert(id: $id)"`
 		}
 		if err := c.query(ctx, "alert", "PantherTriageAlert", &q, vars); err != nil {
-			return nil, fmt.Errorf("panther: get alert %s: %w", req.ID, err)
+			return nil, fmt.Errorf("panther: get alert %s from %s: %w", req.ID, c.gqlURL, err)
 		}
 		fields = q.Alert
 	}
