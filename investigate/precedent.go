@@ -14,8 +14,8 @@ import (
 	"github.com/panther-triage/panther-triage/panther"
 )
 
-// AlertReader reads another alert's events and the comments on it.
-type AlertReader interface {
+// PrecedentSource reads another alert's events and the comments on it.
+type PrecedentSource interface {
 	AlertEvents(ctx context.Context, id string, max int) ([]panther.Event, error)
 	Comments(ctx context.Context, alertID string) ([]panther.Comment, error)
 }
@@ -159,13 +159,13 @@ const readKindAlert = "alert"
 // (actor, address, account, target) rather than by title. Reads are
 // budgeted and cached in cache, so a burst of alerts of one detection reads
 // each earlier alert once.
-func PrecedentStep(src AlertReader, cache ReadCache, opts PrecedentOptions) Step {
+func PrecedentStep(src PrecedentSource, cache ReadCache, opts PrecedentOptions) Step {
 	opts.setDefaults()
 	return &precedentStep{src: src, cache: cache, opts: opts}
 }
 
 type precedentStep struct {
-	src   AlertReader
+	src   PrecedentSource
 	cache ReadCache
 	opts  PrecedentOptions
 }
