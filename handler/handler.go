@@ -144,7 +144,7 @@ func New(cfg Config, q Enqueuer, db Pinger, records Records, log zerolog.Logger)
 
 	// recoverPanic again inside logDelivery, so a panic still gets its
 	// delivery log line.
-	r.With(s.logDelivery, s.recoverPanic, s.limitBody, s.requireSecret).
+	r.With(s.logDelivery, s.recoverPanic, s.limitBody, s.requireBearer, s.refuseCrossSite).
 		Post("/webhook", s.handle(s.webhook))
 
 	r.Route("/api/v1", func(r chi.Router) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/panther-triage/panther-triage/logcap"
 	"github.com/panther-triage/panther-triage/panther"
 )
 
@@ -125,7 +126,7 @@ func (o Outcome) Apply(rec *Record) {
 // comments with what it could gather. A transient error from reading the
 // alert, listing or posting comments is returned for the job to retry.
 func (inv *Investigator) Run(ctx context.Context, alertID string, jobID int64, lastAttempt bool) (Outcome, error) {
-	ctx = inv.log.With().Str("alert_id", alertID).Int64("job_id", jobID).Logger().WithContext(ctx)
+	ctx = inv.log.With().Str("alert_id", logcap.String(alertID)).Int64("job_id", jobID).Logger().WithContext(ctx)
 	alert, skip, err := inv.readAlert(ctx, alertID)
 	if err != nil || skip != nil {
 		return ptrOr(skip), err
@@ -168,7 +169,7 @@ func (inv *Investigator) narrate(ctx context.Context, r *Report) {
 	defer cancel()
 	n, err := inv.opts.Narrator.Narrate(ctx, *r)
 	if err != nil {
-		zerolog.Ctx(ctx).Warn().Err(err).Msg("narrative discarded; keeping the summary built from the findings")
+		zerolog.Ctx(ctx).Warn().Str("error", logcap.Error(err)).Msg("narrative discarded; keeping the summary built from the findings")
 		return
 	}
 	r.Summary, r.Narrative = n.Summary, &n
@@ -349,7 +350,7 @@ func (inv *Investigator) runSteps(ctx context.Context, c *Case, lastAttempt bool
 					cancel()
 				}
 			default:
-				zerolog.Ctx(ctx).Warn().Err(err).Str("step", s.Name()).Msg("step failed; reported as missing evidence")
+				zerolog.Ctx(ctx).Warn().Str("error", logcap.Error(err)).Str("step", s.Name()).Msg("step failed; reported as missing evidence")
 				findings = append(findings, Finding{
 					Step: s.Name(), Kind: "step_failed", Severity: WeightMissing,
 					Title: fmt.Sprintf("Step %s could not complete: %s", s.Name(), stepError(err)),

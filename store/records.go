@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/panther-triage/panther-triage/investigate"
 )
@@ -26,6 +27,27 @@ func (s *Store) SaveRecord(ctx context.Context, rec investigate.Record) error {
 	return nil
 }
 
+// MaxTitleBytes caps the title a record stores; a longer one is cut and
+// ends with CutMarker. The whole title stays in the delivery's payload and
+// in Panther.
+const MaxTitleBytes = 1024
+
+// CutMarker ends free text that was cut to fit.
+const CutMarker = "… [cut]"
+
+// capText returns s cut to at most max bytes on a rune boundary, CutMarker
+// included, when it is longer.
+func capText(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max - len(CutMarker)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + CutMarker
+}
+
 func putRecord(ctx context.Context, q querier, rec investigate.Record) error {
 	return putRecords(ctx, q, []investigate.Record{rec})
 }
@@ -35,6 +57,7 @@ func putRecords(ctx context.Context, q querier, recs []investigate.Record) error
 	args := make([]any, 0, 8*len(recs))
 	var values strings.Builder
 	for i, rec := range recs {
+		rec.Title = capText(rec.Title, MaxTitleBytes)
 		body, err := json.Marshal(rec)
 		if err != nil {
 			return fmt.Errorf("encode record: %w", err)
