@@ -28,7 +28,8 @@ type insertFunc func(ctx context.Context, jobs []river.InsertManyParams) ([]*riv
 type backend interface {
 	db() querier
 	inTx(ctx context.Context, fn func(q querier, insert insertFunc) error) error
-	migrate(ctx context.Context, ddl []string) error
+	// migrate brings river's tables and the store's own up to date.
+	migrate(ctx context.Context, nowMs int64) error
 	newClient(cfg *river.Config) (runner, error)
 	// writers is how many transactions that write are worth running at
 	// once.
@@ -46,6 +47,7 @@ type runner interface {
 
 // riverBackend implements backend for one river driver.
 type riverBackend[TTx any] struct {
+	dialect  string // "sqlite" or "postgres": which migration files apply
 	driver   riverdriver.Driver[TTx]
 	inserter *river.Client[TTx]
 	pool     querier
@@ -90,7 +92,7 @@ func (b *riverBackend[TTx]) inTx(ctx context.Context, fn func(q querier, insert 
 	return nil
 }
 
-func (b *riverBackend[TTx]) migrate(ctx context.Context, ddl []string) error {
+func (b *riverBackend[TTx]) migrate(ctx context.Context, nowMs int64) error {
 	if b.lock != nil {
 		unlock, err := b.lock(ctx)
 		if err != nil {
@@ -107,12 +109,11 @@ func (b *riverBackend[TTx]) migrate(ctx context.Context, ddl []string) error {
 	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("river migrations: %w", err)
 	}
-	for _, stmt := range ddl {
-		if err := b.pool.exec(ctx, stmt); err != nil {
-			return fmt.Errorf("schema: %w", err)
-		}
+	ms, err := loadMigrations(b.dialect)
+	if err != nil {
+		return err
 	}
-	return nil
+	return applyMigrations(ctx, b, ms, nowMs)
 }
 
 func (b *riverBackend[TTx]) newClient(cfg *river.Config) (runner, error) {
@@ -151,6 +152,7 @@ func openSQLite(ctx context.Context, path string) (backend, error) {
 	}
 	stmts := newStmtCache(db)
 	return &riverBackend[*sql.Tx]{
+		dialect:  "sqlite",
 		driver:   driver,
 		inserter: inserter,
 		pool:     sqlDB{db},
@@ -189,6 +191,7 @@ func openPostgres(ctx context.Context, url string) (backend, error) {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
 	return &riverBackend[pgx.Tx]{
+		dialect:  "postgres",
 		driver:   driver,
 		inserter: inserter,
 		pool:     pgDB{pool},

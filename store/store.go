@@ -97,7 +97,7 @@ func Open(ctx context.Context, cfg Config, log zerolog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := be.migrate(ctx, schema); err != nil {
+	if err := be.migrate(ctx, cfg.Now().UnixMilli()); err != nil {
 		be.close()
 		return nil, fmt.Errorf("store: migrate: %w", err)
 	}
