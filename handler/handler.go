@@ -20,7 +20,9 @@ type Enqueuer interface {
 	Enqueue(ctx context.Context, d investigate.Delivery) (investigate.Enqueued, error)
 }
 
-// Pinger reports whether the database answers; /readyz calls it.
+// Pinger reports whether the database answers and can write; /readyz
+// calls it. An error with a method NotWritable() bool that returns true
+// means the database answers but cannot write.
 type Pinger interface {
 	Ping(ctx context.Context) error
 }

@@ -1,12 +1,15 @@
 package handler
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +17,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/panther-triage/panther-triage/investigate"
 )
@@ -164,8 +168,9 @@ func runWebhookCase(t *testing.T, c webhookCase) {
 
 	calls := b.store.calls()
 	switch rec.Code {
-	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusMethodNotAllowed,
-		http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusMethodNotAllowed,
+		http.StatusRequestTimeout, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType,
+		http.StatusUnprocessableEntity:
 		if len(calls) != 0 {
 			t.Errorf("status %d, but the Enqueuer was called %d times", rec.Code, len(calls))
 		}
@@ -470,3 +475,36 @@ const documentedPayload = `{"id":"AllLogs.IPMonitoring","createdAt":"2020-10-13T
  "alertId":"b90c19e66e160e194a5b3b94ec27fb7c",
  "description":"This rule alerts on any activity outside of our IP address whitelist","runbook":"",
  "tags":["Network Monitoring","Threat Intel"],"version":"CJm9PiaXV0q8U0JhoFmE6L21ou7e5Ek0"}`
+
+// TestWebhookBodyTimeoutIs408 checks that a body which stops arriving
+// before the server's read deadline is answered 408, which Panther may
+// retry, and nothing is enqueued.
+func TestWebhookBodyTimeoutIs408(t *testing.T) {
+	b := setup(t)
+	srv := httptest.NewUnstartedServer(b.handler)
+	srv.Config.ReadTimeout = 300 * time.Millisecond
+	srv.Start()
+	defer srv.Close()
+
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	half := documentedPayload[:len(documentedPayload)/2]
+	fmt.Fprintf(conn, "POST /webhook HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+		testSecret, len(documentedPayload), half)
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer: %v", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestTimeout {
+		body, _ := io.ReadAll(resp.Body)
+		t.Fatalf("status = %d, want 408; body %s", resp.StatusCode, body)
+	}
+	if n := len(b.store.calls()); n != 0 {
+		t.Errorf("Enqueue called %d times", n)
+	}
+}

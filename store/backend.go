@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -131,8 +132,10 @@ func openBackend(ctx context.Context, dsn string) (backend, error) {
 
 func openSQLite(ctx context.Context, path string) (backend, error) {
 	// WAL with synchronous=FULL: a committed transaction is on disk, which is
-	// what a 2xx to Panther promises.
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_txlock=immediate"
+	// what a 2xx to Panther promises. journal_size_limit truncates the WAL
+	// file back to walSizeLimit after each checkpoint, so one burst does not
+	// leave it large.
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=journal_size_limit(" + strconv.Itoa(walSizeLimit) + ")&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -225,6 +228,9 @@ func openPostgres(ctx context.Context, url string) (backend, error) {
 		nWriter: 4,
 	}, nil
 }
+
+// walSizeLimit is SQLite's journal_size_limit, in bytes (64 MiB).
+const walSizeLimit = 64 << 20
 
 // insertNotifyCooldown is how often, at most, the inserting client tells
 // the workers that a queue has new jobs (LISTEN/NOTIFY on PostgreSQL, a

@@ -202,6 +202,7 @@ func (s *Store) enqueueAll(ctx context.Context, as []arrival, claim claimRule) (
 		}
 		return nil
 	})
+	s.health.note(s.cfg.Now(), err)
 	if err != nil {
 		return nil, err
 	}

@@ -21,7 +21,9 @@ func (s *Store) SaveRecord(ctx context.Context, rec investigate.Record) error {
 	if rec.CreatedAt.IsZero() {
 		rec.CreatedAt = rec.UpdatedAt
 	}
-	if err := putRecord(ctx, s.be.db(), rec); err != nil {
+	err := putRecord(ctx, s.be.db(), rec)
+	s.health.note(s.cfg.Now(), err)
+	if err != nil {
 		return fmt.Errorf("store: save record %s: %w", rec.AlertID, err)
 	}
 	return nil

@@ -84,6 +84,7 @@ type Store struct {
 	log zerolog.Logger
 
 	batches *batcher
+	health  writeHealth
 
 	mu     sync.Mutex
 	worker runner
@@ -183,12 +184,14 @@ func (s *Store) Close() {
 	s.be.close()
 }
 
-// Ping reports whether the database answers.
+// Ping reports whether the database answers and can write. A database
+// that answers but failed its latest write (or a probe write, see
+// probeEvery) is a *NotWritableError.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.be.ping(ctx); err != nil {
 		return fmt.Errorf("store: ping: %w", err)
 	}
-	return nil
+	return s.health.check(ctx, s.cfg.Now(), s.probeWrite)
 }
 
 // backoff is the retry policy for failed investigations: exponential from
