@@ -23,15 +23,20 @@ func (s *server) healthz(w http.ResponseWriter, _ *http.Request) error {
 	return writeJSON(w, http.StatusOK, statusBody{Status: "ok"})
 }
 
-// readyz answers 200 when the database answers a ping within pingTimeout,
-// 503 otherwise.
+// readyz answers 200 when the database answers a ping within pingTimeout
+// and can write (see Pinger), 503 otherwise, saying which.
 func (s *server) readyz(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), pingTimeout)
 	defer cancel()
 	if err := s.db.Ping(ctx); err != nil {
+		msg := "the database does not answer"
+		var nw interface{ NotWritable() bool }
+		if errors.As(err, &nw) && nw.NotWritable() {
+			msg = "the database answers but cannot write (full disk, read-only or in recovery); the log says why"
+		}
 		return &httpError{
 			Status: http.StatusServiceUnavailable, Code: "unavailable",
-			Message: "the database does not answer",
+			Message: msg,
 			cause:   fmt.Errorf("handler: ping database: %w", err),
 		}
 	}

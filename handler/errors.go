@@ -8,6 +8,8 @@ import (
 	"runtime/debug"
 
 	"github.com/rs/zerolog"
+
+	"github.com/panther-triage/panther-triage/logcap"
 )
 
 // httpError is an error a handler returns to answer with a given status and
@@ -78,7 +80,7 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	log := zerolog.Ctx(r.Context())
 	var he *httpError
 	if !errors.As(err, &he) {
-		ev := log.Error().Err(err)
+		ev := log.Error().Str("error", logcap.Error(err))
 		var pe *panicError
 		if errors.As(err, &pe) {
 			ev = ev.Bytes("stack", pe.stack)
@@ -88,7 +90,7 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			Status: http.StatusInternalServerError, Code: "internal", Message: "internal error",
 		}
 	} else if he.cause != nil {
-		log.Error().Err(he.cause).Str("code", he.Code).Msg(he.Message)
+		log.Error().Str("error", logcap.Error(he.cause)).Str("code", he.Code).Msg(he.Message)
 	}
 	if d := deliveryFrom(r.Context()); d != nil {
 		d.outcome = he.Code

@@ -20,7 +20,9 @@ type Enqueuer interface {
 	Enqueue(ctx context.Context, d investigate.Delivery) (investigate.Enqueued, error)
 }
 
-// Pinger reports whether the database answers; /readyz calls it.
+// Pinger reports whether the database answers and can write; /readyz
+// calls it. An error with a method NotWritable() bool that returns true
+// means the database answers but cannot write.
 type Pinger interface {
 	Ping(ctx context.Context) error
 }
@@ -144,7 +146,7 @@ func New(cfg Config, q Enqueuer, db Pinger, records Records, log zerolog.Logger)
 
 	// recoverPanic again inside logDelivery, so a panic still gets its
 	// delivery log line.
-	r.With(s.logDelivery, s.recoverPanic, s.limitBody, s.requireSecret).
+	r.With(s.logDelivery, s.recoverPanic, s.limitBody, s.requireBearer, s.refuseCrossSite).
 		Post("/webhook", s.handle(s.webhook))
 
 	r.Route("/api/v1", func(r chi.Router) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/panther-triage/panther-triage/logcap"
 	"github.com/panther-triage/panther-triage/panther"
 )
 
@@ -158,7 +159,7 @@ func (inv *Investigator) Run(ctx context.Context, alertID string, jobID int64, l
 // Investigate is Run with what the delivery said about the alert.
 func (inv *Investigator) Investigate(ctx context.Context, req Request) (Outcome, error) {
 	alertID, jobID, lastAttempt := req.AlertID, req.JobID, req.LastAttempt
-	ctx = inv.log.With().Str("alert_id", alertID).Int64("job_id", jobID).Logger().WithContext(ctx)
+	ctx = inv.log.With().Str("alert_id", logcap.String(alertID)).Int64("job_id", jobID).Logger().WithContext(ctx)
 	read, skip, err := inv.read(ctx, req)
 	if err != nil || skip != nil {
 		return ptrOr(skip), err
@@ -209,7 +210,7 @@ func (inv *Investigator) narrate(ctx context.Context, r *Report) {
 	defer cancel()
 	n, err := inv.opts.Narrator.Narrate(ctx, *r)
 	if err != nil {
-		zerolog.Ctx(ctx).Warn().Err(err).Msg("narrative discarded; keeping the summary built from the findings")
+		zerolog.Ctx(ctx).Warn().Str("error", logcap.Error(err)).Msg("narrative discarded; keeping the summary built from the findings")
 		return
 	}
 	r.Summary, r.Narrative = n.Summary, &n
@@ -455,7 +456,7 @@ func (inv *Investigator) runSteps(ctx context.Context, c *Case, lastAttempt bool
 					cancel()
 				}
 			default:
-				zerolog.Ctx(ctx).Warn().Err(err).Str("step", s.Name()).Msg("step failed; reported as missing evidence")
+				zerolog.Ctx(ctx).Warn().Str("error", logcap.Error(err)).Str("step", s.Name()).Msg("step failed; reported as missing evidence")
 				findings = append(findings, Finding{
 					Step: s.Name(), Kind: "step_failed", Severity: WeightMissing,
 					Title: fmt.Sprintf("Step %s could not complete: %s", s.Name(), stepError(err)),

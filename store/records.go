@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/panther-triage/panther-triage/investigate"
 )
@@ -20,10 +21,33 @@ func (s *Store) SaveRecord(ctx context.Context, rec investigate.Record) error {
 	if rec.CreatedAt.IsZero() {
 		rec.CreatedAt = rec.UpdatedAt
 	}
-	if err := putRecord(ctx, s.be.db(), rec); err != nil {
+	err := putRecord(ctx, s.be.db(), rec)
+	s.health.note(s.cfg.Now(), err)
+	if err != nil {
 		return fmt.Errorf("store: save record %s: %w", rec.AlertID, err)
 	}
 	return nil
+}
+
+// MaxTitleBytes caps the title a record stores; a longer one is cut and
+// ends with CutMarker. The whole title stays in the delivery's payload and
+// in Panther.
+const MaxTitleBytes = 1024
+
+// CutMarker ends free text that was cut to fit.
+const CutMarker = "… [cut]"
+
+// capText returns s cut to at most max bytes on a rune boundary, CutMarker
+// included, when it is longer.
+func capText(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max - len(CutMarker)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + CutMarker
 }
 
 func putRecord(ctx context.Context, q querier, rec investigate.Record) error {
@@ -35,6 +59,7 @@ func putRecords(ctx context.Context, q querier, recs []investigate.Record) error
 	args := make([]any, 0, 8*len(recs))
 	var values strings.Builder
 	for i, rec := range recs {
+		rec.Title = capText(rec.Title, MaxTitleBytes)
 		body, err := json.Marshal(rec)
 		if err != nil {
 			return fmt.Errorf("encode record: %w", err)
