@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/panther-triage/panther-triage/investigate"
 )
@@ -74,10 +76,109 @@ func (s *Store) Investigation(ctx context.Context, alertID string) (investigate.
 	return rec, nil
 }
 
-// Investigations returns one page of records, newest first, filtered by
-// state and verdict. Pages are cut by a keyset cursor, so records added
-// while a client pages do not shift the pages it has not read yet.
+// Investigations returns one page of whole records, newest first, filtered
+// by state and verdict. Pages are cut by a keyset cursor, so records added
+// while a client pages do not shift the pages it has not read yet. A page
+// holds every record whole, however large: lists served over HTTP read
+// Summaries instead.
 func (s *Store) Investigations(ctx context.Context, q investigate.ListQuery) (investigate.RecordPage, error) {
+	page := investigate.RecordPage{Records: []investigate.Record{}}
+	next, err := s.list(ctx, q, "record", func(r rows) (string, error) {
+		var body string
+		var created int64
+		if err := r.Scan(&body, &created); err != nil {
+			return "", err
+		}
+		var rec investigate.Record
+		if err := json.Unmarshal([]byte(body), &rec); err != nil {
+			return "", fmt.Errorf("decode record: %w", err)
+		}
+		page.Records = append(page.Records, rec)
+		return encodeCursor(created, rec.AlertID), nil
+	})
+	if err != nil {
+		return investigate.RecordPage{}, err
+	}
+	page.Next = next
+	return page, nil
+}
+
+// Summaries returns one page of summaries, newest first, filtered and cut
+// like Investigations. The database extracts the few fields a summary
+// holds and cuts the title and the reason, so a page costs about
+// investigate.SummaryTitleMax characters a row in this process whatever
+// the records' size.
+func (s *Store) Summaries(ctx context.Context, q investigate.ListQuery) (investigate.SummaryPage, error) {
+	cut := strconv.Itoa(investigate.SummaryTitleMax + 1) // one more, to know it was cut
+	var cols string
+	if s.postgres() {
+		cols = `alert_id, job_id, detection_id, state, verdict,
+			COALESCE(substr(record::json ->> 'title', 1, ` + cut + `), ''),
+			COALESCE(substr(record::json ->> 'severity', 1, 32), ''),
+			COALESCE((record::json ->> 'confidence')::float8, 0),
+			COALESCE(substr(record::json ->> 'error', 1, ` + cut + `), ''),
+			updated_at`
+	} else {
+		cols = `alert_id, job_id, detection_id, state, verdict,
+			COALESCE(substr(record ->> '$.title', 1, ` + cut + `), ''),
+			COALESCE(substr(record ->> '$.severity', 1, 32), ''),
+			COALESCE(record ->> '$.confidence', 0),
+			COALESCE(substr(record ->> '$.error', 1, ` + cut + `), ''),
+			updated_at`
+	}
+	page := investigate.SummaryPage{Summaries: []investigate.Summary{}}
+	next, err := s.list(ctx, q, cols, func(r rows) (string, error) {
+		var sum investigate.Summary
+		var updated, created int64
+		if err := r.Scan(&sum.AlertID, &sum.JobID, &sum.DetectionID, &sum.State, &sum.Verdict,
+			&sum.Title, &sum.Severity, &sum.Confidence, &sum.Reason, &updated, &created); err != nil {
+			return "", err
+		}
+		sum.Title, sum.TitleCut = cutText(sum.Title, investigate.SummaryTitleMax)
+		sum.Reason, _ = cutText(sum.Reason, investigate.SummaryTitleMax)
+		sum.CreatedAt, sum.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
+		page.Summaries = append(page.Summaries, sum)
+		return encodeCursor(created, sum.AlertID), nil
+	})
+	if err != nil {
+		return investigate.SummaryPage{}, err
+	}
+	page.Next = next
+	return page, nil
+}
+
+// VerdictCounts counts the records of each verdict ("" for none yet),
+// of one state or, for "", of all.
+func (s *Store) VerdictCounts(ctx context.Context, state string) (map[string]int, error) {
+	query, args := `SELECT verdict, count(*) FROM triage_investigation GROUP BY verdict`, []any{}
+	if state != "" {
+		query, args = `SELECT verdict, count(*) FROM triage_investigation WHERE state = $1 GROUP BY verdict`, []any{state}
+	}
+	rs, err := s.be.db().query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: count verdicts: %w", err)
+	}
+	defer rs.Close()
+	counts := map[string]int{}
+	for rs.Next() {
+		var verdict string
+		var n int
+		if err := rs.Scan(&verdict, &n); err != nil {
+			return nil, fmt.Errorf("store: count verdicts: %w", err)
+		}
+		counts[verdict] = n
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("store: count verdicts: %w", err)
+	}
+	return counts, nil
+}
+
+// list runs one page of a listing: cols (then created_at) of the records q
+// selects, newest first, each row handed to scan, which returns the cursor
+// that continues after it. It returns the cursor of the next page, "" when
+// this one is the last.
+func (s *Store) list(ctx context.Context, q investigate.ListQuery, cols string, scan func(rows) (string, error)) (string, error) {
 	where, args := []string{"1 = 1"}, []any{}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	if q.State != "" {
@@ -89,43 +190,51 @@ func (s *Store) Investigations(ctx context.Context, q investigate.ListQuery) (in
 	if q.Cursor != "" {
 		created, alertID, err := decodeCursor(q.Cursor)
 		if err != nil {
-			return investigate.RecordPage{}, err
+			return "", err
 		}
 		c1, c2, c3 := arg(created), arg(created), arg(alertID)
 		where = append(where, fmt.Sprintf("(created_at < %s OR (created_at = %s AND alert_id < %s))", c1, c2, c3))
 	}
 	limit := max(q.Limit, 1)
-	query := `SELECT record, created_at FROM triage_investigation WHERE ` + strings.Join(where, " AND ") +
+	query := `SELECT ` + cols + `, created_at FROM triage_investigation WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY created_at DESC, alert_id DESC LIMIT ` + arg(limit+1)
-	rows, err := s.be.db().query(ctx, query, args...)
+	rs, err := s.be.db().query(ctx, query, args...)
 	if err != nil {
-		return investigate.RecordPage{}, fmt.Errorf("store: list records: %w", err)
+		return "", fmt.Errorf("store: list records: %w", err)
 	}
-	defer rows.Close()
-	page := investigate.RecordPage{Records: []investigate.Record{}}
-	var lastCreated int64
-	for rows.Next() {
-		var body string
-		var created int64
-		if err := rows.Scan(&body, &created); err != nil {
-			return investigate.RecordPage{}, fmt.Errorf("store: list records: %w", err)
-		}
-		if len(page.Records) == limit {
-			last := page.Records[limit-1]
-			page.Next = encodeCursor(lastCreated, last.AlertID)
+	defer rs.Close()
+	var n int
+	var last, next string
+	for rs.Next() {
+		if n == limit {
+			next = last // a row beyond the page: there is a next one
 			break
 		}
-		var rec investigate.Record
-		if err := json.Unmarshal([]byte(body), &rec); err != nil {
-			return investigate.RecordPage{}, fmt.Errorf("store: decode record: %w", err)
+		if last, err = scan(rs); err != nil {
+			return "", fmt.Errorf("store: list records: %w", err)
 		}
-		page.Records = append(page.Records, rec)
-		lastCreated = created
+		n++
 	}
-	if err := rows.Err(); err != nil {
-		return investigate.RecordPage{}, fmt.Errorf("store: list records: %w", err)
+	if err := rs.Err(); err != nil {
+		return "", fmt.Errorf("store: list records: %w", err)
 	}
-	return page, nil
+	return next, nil
+}
+
+// postgres reports whether the store runs on PostgreSQL, for the few
+// statements whose SQL differs.
+func (s *Store) postgres() bool {
+	_, ok := s.be.db().(pgDB)
+	return ok
+}
+
+// cutText returns s cut to at most n characters, and whether it was cut.
+func cutText(s string, n int) (string, bool) {
+	if utf8.RuneCountInString(s) <= n {
+		return s, false
+	}
+	r := []rune(s)
+	return string(r[:n]), true
 }
 
 func encodeCursor(created int64, alertID string) string {
