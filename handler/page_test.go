@@ -57,11 +57,25 @@ func pageRecords() []investigate.Record {
 	}
 }
 
-// pageSetup is setup with the store holding records: Investigations answers
-// the newest limit of them, Investigation looks one up by alert ID.
+// pageSetup is setup with the store holding records: the fake store
+// filters them, then answers the newest limit of them, as the store does;
+// Investigation looks one up by alert ID.
 func pageSetup(t *testing.T, records []investigate.Record, opts ...func(*Config)) *bundle {
 	t.Helper()
 	b := setup(t, opts...)
+	b.store.ListFunc = func(_ context.Context, q investigate.ListQuery) (investigate.SummaryPage, error) {
+		var page investigate.SummaryPage
+		for _, r := range records {
+			if (q.State == "" || r.State == q.State) && (q.Verdict == "" || r.Verdict == q.Verdict) {
+				if len(page.Summaries) == q.Limit {
+					page.Next = "after-" + page.Summaries[q.Limit-1].AlertID
+					break
+				}
+				page.Summaries = append(page.Summaries, summarize(r))
+			}
+		}
+		return page, nil
+	}
 	b.store.InvestigationsFunc = func(_ context.Context, limit int) ([]investigate.Record, error) {
 		return records[:min(limit, len(records))], nil
 	}
@@ -113,15 +127,16 @@ func shownAlerts(body string, records []investigate.Record) []string {
 func TestPageList(t *testing.T) {
 	records := pageRecords()
 	b := pageSetup(t, records)
-	gotLimit := 0
-	b.store.InvestigationsFunc = func(_ context.Context, limit int) ([]investigate.Record, error) {
-		gotLimit = limit
-		return records, nil
+	var got investigate.ListQuery
+	list := b.store.ListFunc
+	b.store.ListFunc = func(ctx context.Context, q investigate.ListQuery) (investigate.SummaryPage, error) {
+		got = q
+		return list(ctx, q)
 	}
 	body := getPage(t, b, "/", http.StatusOK)
 
-	if gotLimit != pageListLimit {
-		t.Errorf("store asked for limit %d, want %d", gotLimit, pageListLimit)
+	if got != (investigate.ListQuery{Limit: defaultListLimit}) {
+		t.Errorf("store asked %+v, want the default page", got)
 	}
 	if got := shownAlerts(body, records); len(got) != len(records) {
 		t.Errorf("the list shows %v, want every record", got)
@@ -140,7 +155,8 @@ func TestPageList(t *testing.T) {
 		`>30s</span>`, `>5m</span>`, `>3h</span>`, `>3d</span>`, // ages against testNow
 		`<option value="malicious">malicious</option>`,
 		`<a class="chip tone-bad" href="/?verdict=malicious">malicious <b>1</b></a>`,
-		`4 shown of the 4 newest investigations`,
+		`4 investigations, newest first`,
+		`<div class="reason reason-failed">Failed: panther: get alert: 403 forbidden</div>`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the list lacks %s", want)
@@ -180,7 +196,8 @@ func TestPageListFilters(t *testing.T) {
 		{"?verdict=benign&state=failed", nil, nil},
 		{"?verdict=&state=", ids(0, 1, 2, 3), nil},
 		{"?limit=2", ids(0, 1), []string{`<input type="hidden" name="limit" value="2">`}},
-		{"?limit=2&state=done", ids(1), []string{`href="/?limit=2&amp;state=done&amp;verdict=benign"`}}, // filters the 2 newest only
+		{"?limit=1&state=done", ids(1), []string{`href="/?limit=1&amp;state=done&amp;verdict=benign"`, `<a class="older" href="/?cursor=after-a2000000000000000000000000000002&amp;limit=1&amp;state=done">Older →</a>`}},
+		{"?cursor=after-a2000000000000000000000000000002&limit=1&state=done", ids(1), nil}, // the fake ignores the cursor
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			b := pageSetup(t, records)
@@ -216,12 +233,12 @@ func TestPageListFilters(t *testing.T) {
 		}
 	})
 
-	for _, q := range []string{"?verdict=evil", "?state=lost", "?verdict=Benign", "?limit=0", "?limit=501", "?limit=x"} {
+	for _, q := range []string{"?verdict=evil", "?state=lost", "?verdict=Benign", "?limit=0", "?limit=201", "?limit=x"} {
 		t.Run("invalid "+q, func(t *testing.T) {
 			b := pageSetup(t, records)
-			b.store.InvestigationsFunc = func(context.Context, int) ([]investigate.Record, error) {
+			b.store.ListFunc = func(context.Context, investigate.ListQuery) (investigate.SummaryPage, error) {
 				t.Error("the store was read for an invalid request")
-				return nil, nil
+				return investigate.SummaryPage{}, nil
 			}
 			body := getPage(t, b, "/"+q, http.StatusBadRequest)
 			if !strings.Contains(body, "must be") {
@@ -253,17 +270,22 @@ func TestPageDetail(t *testing.T) {
 			`<span class="badge big tone-bad">malicious</span>`,
 			`confidence 0.85`,
 			`<h1>AWS root login from 185.220.101.34</h1>`,
-			`<dd class="mono">a2000000000000000000000000000002</dd>`,
-			`<dd class="mono">AWS.Console.RootLogin</dd>`,
-			`<dt>Attempts</dt>` + "\n    " + `<dd>2</dd>`,
+			`<dd class="mono id-full">a2000000000000000000000000000002</dd>`,
+			`<dd class="mono">AWS.Console.RootLogin <span class="sev tone-bad">CRITICAL</span></dd>`,
+			`job <span class="mono">6</span> · 2 attempts`,
 			`posted as <span class="mono">comment-9</span>`,
-			`<p class="summary">Root console login from a Tor exit node.</p>`,
+			"<h2>What happened</h2>\n  <p>Root console login from a Tor exit node.</p>",
+			"<h2>Why</h2>\n  <ul class=\"reasons\">\n    <li><span class=\"badge tone-bad\">malicious</span> 185.220.101.34 is a Tor exit node",
+			"<h2>Timeline</h2>",
+			`<span class="tl-what">Investigation ended: malicious, comment posted</span>`,
+			"<h2>Precedent</h2>\n  <p class=\"empty\">No earlier alerts of this detection were found.</p>",
+			"<h2>Enrichment</h2>",
 			`<div class="ftitle">185.220.101.34 is a Tor exit node</div>`,
 			`<div class="fdetail">listed by the Tor project</div>`,
 			`<span class="badge tone-bad">malicious</span>`,
-			`<span class="ekind">event</span> <code>row-7f3a</code>`,
-			`<span class="ekind">alert</span> <code>a0999999999999999999999999999999</code>`,
-			`<span class="ekind">query</span> <code>query-42</code>`,
+			`<span class="ekind">event</span> <code class="id" title="row-7f3a">row-7f3a</code>`,
+			`<span class="ekind">alert</span> <code class="id" title="a0999999999999999999999999999999">a0999999<span class="rest">999999999999999999999999</span></code>`,
+			`<span class="ekind">query</span> <code class="id" title="query-42">query-42</code>`,
 			"<pre class=\"comment\">panther-triage: MALICIOUS (confidence 0.85)\n\npanther-triage run 6 · a2000000000000000000000000000002</pre>",
 			`<tr><th class="mono">events</th><td class="num">120ms</td></tr>`,
 			`2026-01-02 02:59:05 UTC`,
@@ -282,10 +304,9 @@ func TestPageDetail(t *testing.T) {
 	t.Run("failed", func(t *testing.T) {
 		body := getPage(t, b, "/investigations/a4000000000000000000000000000004", http.StatusOK)
 		for _, want := range []string{
-			"<h2>Error</h2>\n  <pre>panther: get alert: 403 forbidden</pre>",
+			"<h2>Failed</h2>\n  <pre>panther: get alert: 403 forbidden</pre>",
 			`<span class="badge big tone-muted">no verdict</span>`,
 			`<span class="state tone-bad">failed</span>`,
-			`<p class="empty">No findings.</p>`,
 			`not posted`,
 		} {
 			if !strings.Contains(body, want) {
@@ -310,7 +331,7 @@ func TestPageDetail(t *testing.T) {
 			t.Errorf("the list does not link the report with the ID escaped:\n%s", list)
 		}
 		body := getPage(t, b, "/investigations/Test.Alert%2Fwith%20slash", http.StatusOK)
-		if !strings.Contains(body, "<dd class=\"mono\">Test.Alert/with slash</dd>") {
+		if !strings.Contains(body, "<dd class=\"mono id-full\">Test.Alert/with slash</dd>") {
 			t.Errorf("the report is not the record's:\n%s", body)
 		}
 	})
@@ -418,7 +439,7 @@ func TestPagePantherLinks(t *testing.T) {
 			for _, c := range []struct{ page, body, link string }{
 				{"list", list, `<a href="https://example.runpanther.net/alerts/a2000000000000000000000000000002" rel="noreferrer">Panther ↗</a>`},
 				{"report", detail, `<a href="https://example.runpanther.net/alerts/a2000000000000000000000000000002" rel="noreferrer">a2000000000000000000000000000002 ↗</a>`},
-				{"evidence", detail, `<a class="mono" href="https://example.runpanther.net/alerts/a0999999999999999999999999999999" rel="noreferrer">a0999999999999999999999999999999 ↗</a>`},
+				{"evidence", detail, `<a href="https://example.runpanther.net/alerts/a0999999999999999999999999999999" rel="noreferrer"><code class="id" title="a0999999999999999999999999999999">a0999999<span class="rest">999999999999999999999999</span></code> ↗</a>`},
 			} {
 				if got := strings.Contains(c.body, c.link); got != tc.wantLinks {
 					t.Errorf("%s: link to Panther shown = %v, want %v", c.page, got, tc.wantLinks)
