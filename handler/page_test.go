@@ -3,10 +3,16 @@ package handler
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/netip"
+	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -528,9 +534,54 @@ func TestPageStatic(t *testing.T) {
 	}
 }
 
+// update makes TestPageInBrowser rewrite the README's screenshots:
+// go test ./handler -run TestPageInBrowser -update
+var update = flag.Bool("update", false, "rewrite docs/page-list.png and docs/page-report.png from the browser test")
+
+// browserRecords are pageRecords with what a full report holds, and a
+// skipped alert, for the browser test and the README's screenshots.
+func browserRecords() []investigate.Record {
+	records := pageRecords()
+	at := func(ago time.Duration) time.Time { return testNow().Add(-ago) }
+	rec := &records[1]
+	rec.Narrative = &investigate.Narrative{
+		Summary: "Someone signed in to the AWS console as root in account 123456789012 from 185.220.101.34, a Tor exit node, without MFA; the login succeeded.",
+		NextSteps: []string{
+			"Reset the root password and MFA of account 123456789012, and sign out its console sessions.",
+			"Review what root did after 14:00 UTC in CloudTrail.",
+			"Escalate: root logins from Tor are never expected here.",
+		},
+	}
+	ev := func(kind, ref string) investigate.Evidence { return investigate.Evidence{Kind: kind, Ref: ref} }
+	rec.Findings = append(rec.Findings,
+		investigate.Finding{Step: "events", Kind: "time_span", Severity: investigate.WeightInfo,
+			Title: "2 events of AWS.CloudTrail from 2026-01-02 02:50 to 02:58 UTC",
+			Evidence: []investigate.Evidence{ev("event", "8e3f1a6c2b7d4e9f8a1c3b5d7e9f9a02"), ev("event", "8e3f1a6c2b7d4e9f8a1c3b5d7e9f9a03")}},
+		investigate.Finding{Step: "history", Kind: "first_alert", Severity: investigate.WeightSuspicious,
+			Title: "First alert of AWS.Console.RootLogin in 7 days; the actor is new to the detection",
+			Evidence: []investigate.Evidence{ev("detection", "AWS.Console.RootLogin")}},
+		investigate.Finding{Step: "indicators", Kind: "indicator_count", Severity: investigate.WeightInfo,
+			Title: "Indicators: 185.220.101.34 (public IP), root (user), 123456789012 (account)",
+			Evidence: []investigate.Evidence{ev("event", "8e3f1a6c2b7d4e9f8a1c3b5d7e9f9a02")}},
+		investigate.Finding{Step: "datalake", Kind: "indicator_search", Severity: investigate.WeightInfo,
+			Title: "185.220.101.34 appears only in this alert's events",
+			Evidence: []investigate.Evidence{ev("query", "d0000000000000000000000000000002")}},
+		investigate.Finding{Step: "detection", Kind: "mitre", Severity: investigate.WeightInfo,
+			Title: "MITRE ATT&CK: TA0001 Initial Access, T1078 Valid Accounts",
+			Evidence: []investigate.Evidence{ev("detection", "AWS.Console.RootLogin")}},
+	)
+	return append(records, investigate.Record{
+		AlertID: "a5000000000000000000000000000005", JobID: 3, State: investigate.StateSkipped,
+		DetectionID: "Okta.MFA.Reset", Severity: "MEDIUM", Title: "Okta MFA factor reset for jdoe",
+		Error:     "alert status is CLOSED; investigating only OPEN, TRIAGED",
+		CreatedAt: at(80 * time.Hour), UpdatedAt: at(80 * time.Hour),
+	})
+}
+
 // TestPageInBrowser loads the list and a report in headless chromium and
-// checks the rendered DOM. It skips when chromium is not installed, except
-// under CI=true, where it fails.
+// checks the rendered DOM; with -update it also writes the screenshots the
+// README shows. It skips when chromium is not installed, except under
+// CI=true, where it fails.
 func TestPageInBrowser(t *testing.T) {
 	chromium := findChromium()
 	if chromium == "" {
@@ -539,38 +590,94 @@ func TestPageInBrowser(t *testing.T) {
 		}
 		t.Skip("chromium is not installed (apt-get install -y chromium); skipping the page's browser test")
 	}
-	records := pageRecords()
-	// Basic auth is covered by TestPageAuth; the browser test reads the
-	// page without it.
-	b := pageSetup(t, records, func(c *Config) { c.InsecureNoAuth = true })
+	b := pageSetup(t, browserRecords(), withAccess(t), func(c *Config) {
+		c.TrustedProxies = append(c.TrustedProxies, netip.MustParsePrefix("127.0.0.0/8"))
+	})
 	srv := httptest.NewServer(b.handler)
 	t.Cleanup(srv.Close)
+	// Chromium takes no Basic credentials on its command line: a trusted
+	// proxy in front of the test server names the viewer, as oauth2-proxy
+	// would.
+	proxy := httptest.NewServer(viewerProxy(t, srv.URL, "alice@example.com"))
+	t.Cleanup(proxy.Close)
 
 	t.Run("list", func(t *testing.T) {
-		dom := dumpDOM(t, chromium, srv.URL+"/?state=done")
+		dom := dumpDOM(t, chromium, proxy.URL+"/")
 		for _, want := range []string{
 			"a2000000000000000000000000000002", `<span class="badge tone-bad">malicious</span>`,
 			"a3000000000000000000000000000003", `<span class="badge tone-good">benign</span>`,
+			`signed in as <b>alice@example.com</b>`,
+			`Not investigated: alert status is CLOSED; investigating only OPEN, TRIAGED`,
+			`<span class="state tone-muted">skipped</span>`,
+			`Failed: panther: get alert: 403 forbidden`,
 		} {
 			if !strings.Contains(dom, want) {
 				t.Errorf("the DOM lacks %s:\n%s", want, dom)
 			}
 		}
+		dom = dumpDOM(t, chromium, proxy.URL+"/?state=done")
 		if strings.Contains(dom, "a1000000000000000000000000000001") {
 			t.Error("the DOM shows a queued investigation under ?state=done")
 		}
+		if *update {
+			screenshot(t, chromium, proxy.URL+"/", "../docs/page-list.png", 1280, 560)
+		}
 	})
 	t.Run("report", func(t *testing.T) {
-		dom := dumpDOM(t, chromium, srv.URL+"/investigations/a2000000000000000000000000000002")
+		dom := dumpDOM(t, chromium, proxy.URL+"/investigations/a2000000000000000000000000000002")
 		for _, want := range []string{
 			"a2000000000000000000000000000002", `<span class="badge big tone-bad">malicious</span>`,
 			"185.220.101.34 is a Tor exit node", "row-7f3a",
+			`<code class="id" title="8e3f1a6c2b7d4e9f8a1c3b5d7e9f9a02">8e3f1a6c<span class="rest">2b7d4e9f8a1c3b5d7e9f9a02</span></code>`,
+			"Reset the root password and MFA",
 		} {
 			if !strings.Contains(dom, want) {
 				t.Errorf("the DOM lacks %s:\n%s", want, dom)
 			}
 		}
+		order := []string{"What happened", "Next steps", "Why", "Timeline", "Precedent", "Events", "Enrichment", "Indicators", "Data lake", "Detection"}
+		last := -1
+		for _, h := range order {
+			i := strings.Index(dom, "<h2>"+h+"</h2>")
+			if i < last {
+				t.Errorf("section %q is out of order (want %v)", h, order)
+			}
+			last = i
+		}
+		if *update {
+			screenshot(t, chromium, proxy.URL+"/investigations/a2000000000000000000000000000002", "../docs/page-report.png", 1280, 1900)
+		}
 	})
+}
+
+// viewerProxy forwards to target as an authenticating proxy would, naming
+// who in X-Forwarded-User. The test server trusts it: it runs on loopback.
+func viewerProxy(t *testing.T, target, who string) http.Handler {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Set("X-Forwarded-User", who)
+		rp.ServeHTTP(w, r)
+	})
+}
+
+// screenshot writes a PNG of url, width × height pixels, to path.
+func screenshot(t *testing.T, chromium, url, path string, width, height int) {
+	t.Helper()
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	runChromium(t, chromium, "--screenshot="+abs, fmt.Sprintf("--window-size=%d,%d", width, height),
+		"--hide-scrollbars", "--force-device-scale-factor=1", url)
+	t.Logf("wrote %s", path)
 }
 
 // findChromium returns the path of a chromium binary, or "".
@@ -586,6 +693,13 @@ func findChromium() string {
 // dumpDOM loads url in headless chromium and returns the serialised DOM.
 func dumpDOM(t *testing.T, chromium, url string) string {
 	t.Helper()
+	return runChromium(t, chromium, "--dump-dom", url)
+}
+
+// runChromium runs headless chromium with args and a throw-away profile,
+// and returns what it printed.
+func runChromium(t *testing.T, chromium string, args ...string) string {
+	t.Helper()
 	// Not t.TempDir: chromium's helpers may still write to the profile as
 	// the test ends, and a failed removal must not fail the test.
 	profile, err := os.MkdirTemp("", "panther-triage-chromium-")
@@ -596,16 +710,16 @@ func dumpDOM(t *testing.T, chromium, url string) string {
 
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, chromium,
+	cmd := exec.CommandContext(ctx, chromium, append([]string{
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
 		"--disable-component-update", "--disable-sync", "--no-first-run",
-		"--user-data-dir="+profile, "--dump-dom", url)
+		"--user-data-dir=" + profile}, args...)...)
 	cmd.WaitDelay = 5 * time.Second
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("chromium --dump-dom %s: %v\n%s", url, err, stderr.String())
+		t.Fatalf("chromium %v: %v\n%s", args, err, stderr.String())
 	}
 	return string(out)
 }
