@@ -83,7 +83,7 @@ func (s *Store) Investigation(ctx context.Context, alertID string) (investigate.
 // Summaries instead.
 func (s *Store) Investigations(ctx context.Context, q investigate.ListQuery) (investigate.RecordPage, error) {
 	page := investigate.RecordPage{Records: []investigate.Record{}}
-	next, err := s.list(ctx, q, "record", func(r rows) (string, error) {
+	next, err := s.list(ctx, q, "t.record", func(r rows) (string, error) {
 		var body string
 		var created int64
 		if err := r.Scan(&body, &created); err != nil {
@@ -104,38 +104,45 @@ func (s *Store) Investigations(ctx context.Context, q investigate.ListQuery) (in
 }
 
 // Summaries returns one page of summaries, newest first, filtered and cut
-// like Investigations. The database extracts the few fields a summary
-// holds and cuts the title and the reason, so a page costs about
-// investigate.SummaryTitleMax characters a row in this process whatever
-// the records' size.
+// like Investigations. Only the page's own records are read, one at a
+// time: PostgreSQL extracts and cuts the few fields a summary holds; on
+// SQLite, where this process is the database, each record is decoded into
+// those fields alone and dropped before the next is read. A page of
+// summaries costs about investigate.SummaryTitleMax characters a row
+// whatever the records' size.
 func (s *Store) Summaries(ctx context.Context, q investigate.ListQuery) (investigate.SummaryPage, error) {
 	cut := strconv.Itoa(investigate.SummaryTitleMax + 1) // one more, to know it was cut
-	var cols string
-	if s.postgres() {
-		cols = `alert_id, job_id, detection_id, state, verdict,
-			COALESCE(substr(record::json ->> 'title', 1, ` + cut + `), ''),
-			COALESCE(substr(record::json ->> 'severity', 1, 32), ''),
-			COALESCE((record::json ->> 'confidence')::float8, 0),
-			COALESCE(substr(record::json ->> 'error', 1, ` + cut + `), ''),
-			updated_at`
-	} else {
-		cols = `alert_id, job_id, detection_id, state, verdict,
-			COALESCE(substr(record ->> '$.title', 1, ` + cut + `), ''),
-			COALESCE(substr(record ->> '$.severity', 1, 32), ''),
-			COALESCE(record ->> '$.confidence', 0),
-			COALESCE(substr(record ->> '$.error', 1, ` + cut + `), ''),
-			updated_at`
+	pg := s.postgres()
+	cols := `t.alert_id, t.job_id, t.detection_id, t.state, t.verdict, t.updated_at, t.record`
+	if pg {
+		// SQLite's JSON functions are slower than decoding in Go.
+		cols = `t.alert_id, t.job_id, t.detection_id, t.state, t.verdict, t.updated_at,
+			COALESCE(substr(t.record::json ->> 'title', 1, ` + cut + `), ''),
+			COALESCE(substr(t.record::json ->> 'severity', 1, 32), ''),
+			COALESCE((t.record::json ->> 'confidence')::float8, 0),
+			COALESCE(substr(t.record::json ->> 'error', 1, ` + cut + `), '')`
 	}
 	page := investigate.SummaryPage{Summaries: []investigate.Summary{}}
 	next, err := s.list(ctx, q, cols, func(r rows) (string, error) {
 		var sum investigate.Summary
 		var updated, created int64
-		if err := r.Scan(&sum.AlertID, &sum.JobID, &sum.DetectionID, &sum.State, &sum.Verdict,
-			&sum.Title, &sum.Severity, &sum.Confidence, &sum.Reason, &updated, &created); err != nil {
+		var err error
+		if pg {
+			err = r.Scan(&sum.AlertID, &sum.JobID, &sum.DetectionID, &sum.State, &sum.Verdict, &updated,
+				&sum.Title, &sum.Severity, &sum.Confidence, &sum.Reason, &created)
+		} else {
+			var body []byte
+			if err = r.Scan(&sum.AlertID, &sum.JobID, &sum.DetectionID, &sum.State, &sum.Verdict, &updated,
+				&body, &created); err == nil {
+				err = decodeSummaryFields(body, &sum)
+			}
+		}
+		if err != nil {
 			return "", err
 		}
 		sum.Title, sum.TitleCut = cutText(sum.Title, investigate.SummaryTitleMax)
 		sum.Reason, _ = cutText(sum.Reason, investigate.SummaryTitleMax)
+		sum.Severity, _ = cutText(sum.Severity, 32)
 		sum.CreatedAt, sum.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
 		page.Summaries = append(page.Summaries, sum)
 		return encodeCursor(created, sum.AlertID), nil
@@ -145,6 +152,22 @@ func (s *Store) Summaries(ctx context.Context, q investigate.ListQuery) (investi
 	}
 	page.Next = next
 	return page, nil
+}
+
+// decodeSummaryFields fills the fields of sum that only the record's JSON
+// holds, skipping the rest of it.
+func decodeSummaryFields(body []byte, sum *investigate.Summary) error {
+	var f struct {
+		Title      string  `json:"title"`
+		Severity   string  `json:"severity"`
+		Confidence float64 `json:"confidence"`
+		Error      string  `json:"error"`
+	}
+	if err := json.Unmarshal(body, &f); err != nil {
+		return fmt.Errorf("decode record %s: %w", sum.AlertID, err)
+	}
+	sum.Title, sum.Severity, sum.Confidence, sum.Reason = f.Title, f.Severity, f.Confidence, f.Error
+	return nil
 }
 
 // VerdictCounts counts the records of each verdict ("" for none yet),
@@ -174,10 +197,15 @@ func (s *Store) VerdictCounts(ctx context.Context, state string) (map[string]int
 	return counts, nil
 }
 
-// list runs one page of a listing: cols (then created_at) of the records q
-// selects, newest first, each row handed to scan, which returns the cursor
-// that continues after it. It returns the cursor of the next page, "" when
-// this one is the last.
+// list runs one page of a listing: cols of the records q selects (columns
+// of the table as t), then created_at, newest first, each row handed to
+// scan, which returns the cursor that continues after it. It returns the
+// cursor of the next page, "" when this one is the last.
+//
+// The page's alert IDs are chosen first, from the columns before the
+// record and the created_at index, so that only the page's own records
+// are read, whatever their size and however many rows the filters pass
+// over.
 func (s *Store) list(ctx context.Context, q investigate.ListQuery, cols string, scan func(rows) (string, error)) (string, error) {
 	where, args := []string{"1 = 1"}, []any{}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
@@ -196,8 +224,11 @@ func (s *Store) list(ctx context.Context, q investigate.ListQuery, cols string, 
 		where = append(where, fmt.Sprintf("(created_at < %s OR (created_at = %s AND alert_id < %s))", c1, c2, c3))
 	}
 	limit := max(q.Limit, 1)
-	query := `SELECT ` + cols + `, created_at FROM triage_investigation WHERE ` + strings.Join(where, " AND ") +
-		` ORDER BY created_at DESC, alert_id DESC LIMIT ` + arg(limit+1)
+	query := `SELECT ` + cols + `, p.created_at
+		FROM (SELECT alert_id, created_at FROM triage_investigation WHERE ` + strings.Join(where, " AND ") + `
+		      ORDER BY created_at DESC, alert_id DESC LIMIT ` + arg(limit+1) + `) AS p
+		JOIN triage_investigation t ON t.alert_id = p.alert_id
+		ORDER BY p.created_at DESC, p.alert_id DESC`
 	rs, err := s.be.db().query(ctx, query, args...)
 	if err != nil {
 		return "", fmt.Errorf("store: list records: %w", err)
