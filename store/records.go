@@ -105,39 +105,24 @@ func (s *Store) Investigations(ctx context.Context, q investigate.ListQuery) (in
 
 // Summaries returns one page of summaries, newest first, filtered and cut
 // like Investigations. Only the page's own records are read, one at a
-// time: PostgreSQL extracts and cuts the few fields a summary holds; on
-// SQLite, where this process is the database, each record is decoded into
-// those fields alone and dropped before the next is read. A page of
-// summaries costs about investigate.SummaryTitleMax characters a row
-// whatever the records' size.
+// time, each decoded into the few fields a summary holds and dropped
+// before the next is read, so a page of summaries costs about
+// investigate.SummaryTitleMax characters a row whatever the records' size.
+// (The databases' JSON functions were slower: SQLite's parse several times
+// slower than Go, and PostgreSQL's json operators re-read the text for
+// each field.)
 func (s *Store) Summaries(ctx context.Context, q investigate.ListQuery) (investigate.SummaryPage, error) {
-	cut := strconv.Itoa(investigate.SummaryTitleMax + 1) // one more, to know it was cut
-	pg := s.postgres()
-	cols := `t.alert_id, t.job_id, t.detection_id, t.state, t.verdict, t.updated_at, t.record`
-	if pg {
-		// SQLite's JSON functions are slower than decoding in Go.
-		cols = `t.alert_id, t.job_id, t.detection_id, t.state, t.verdict, t.updated_at,
-			COALESCE(substr(t.record::json ->> 'title', 1, ` + cut + `), ''),
-			COALESCE(substr(t.record::json ->> 'severity', 1, 32), ''),
-			COALESCE((t.record::json ->> 'confidence')::float8, 0),
-			COALESCE(substr(t.record::json ->> 'error', 1, ` + cut + `), '')`
-	}
+	const cols = `t.alert_id, t.job_id, t.detection_id, t.state, t.verdict, t.updated_at, t.record`
 	page := investigate.SummaryPage{Summaries: []investigate.Summary{}}
 	next, err := s.list(ctx, q, cols, func(r rows) (string, error) {
 		var sum investigate.Summary
 		var updated, created int64
-		var err error
-		if pg {
-			err = r.Scan(&sum.AlertID, &sum.JobID, &sum.DetectionID, &sum.State, &sum.Verdict, &updated,
-				&sum.Title, &sum.Severity, &sum.Confidence, &sum.Reason, &created)
-		} else {
-			var body []byte
-			if err = r.Scan(&sum.AlertID, &sum.JobID, &sum.DetectionID, &sum.State, &sum.Verdict, &updated,
-				&body, &created); err == nil {
-				err = decodeSummaryFields(body, &sum)
-			}
+		var body []byte
+		if err := r.Scan(&sum.AlertID, &sum.JobID, &sum.DetectionID, &sum.State, &sum.Verdict, &updated,
+			&body, &created); err != nil {
+			return "", err
 		}
-		if err != nil {
+		if err := decodeSummaryFields(body, &sum); err != nil {
 			return "", err
 		}
 		sum.Title, sum.TitleCut = cutText(sum.Title, investigate.SummaryTitleMax)
@@ -250,13 +235,6 @@ func (s *Store) list(ctx context.Context, q investigate.ListQuery, cols string, 
 		return "", fmt.Errorf("store: list records: %w", err)
 	}
 	return next, nil
-}
-
-// postgres reports whether the store runs on PostgreSQL, for the few
-// statements whose SQL differs.
-func (s *Store) postgres() bool {
-	_, ok := s.be.db().(pgDB)
-	return ok
 }
 
 // cutText returns s cut to at most n characters, and whether it was cut.
