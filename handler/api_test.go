@@ -150,11 +150,11 @@ func TestAPIInvestigations(t *testing.T) {
 		{"", http.StatusOK, 50},
 		{"?limit=1", http.StatusOK, 1},
 		{"?limit=2", http.StatusOK, 2},
-		{"?limit=200", http.StatusOK, 200},
+		{"?limit=500", http.StatusOK, 500},
 		{"?limit=", http.StatusOK, 50},
 		{"?limit=0", http.StatusBadRequest, 0},
 		{"?limit=-1", http.StatusBadRequest, 0},
-		{"?limit=201", http.StatusBadRequest, 0},
+		{"?limit=501", http.StatusBadRequest, 0},
 		{"?limit=abc", http.StatusBadRequest, 0},
 		{"?limit=1.5", http.StatusBadRequest, 0},
 		{"?limit=99999999999999999999", http.StatusBadRequest, 0},
@@ -180,7 +180,7 @@ func TestAPIInvestigations(t *testing.T) {
 			}
 			if tc.wantStatus == http.StatusBadRequest {
 				assertJSONEqual(t, "response body", rec.Body.Bytes(),
-					[]byte(`{"error":{"code":"invalid_request","message":"limit must be an integer from 1 to 200"}}`))
+					[]byte(`{"error":{"code":"invalid_request","message":"limit must be an integer from 1 to 500"}}`))
 				return
 			}
 			var body struct {

@@ -102,9 +102,10 @@ const (
 	// pingTimeout bounds the database check of /readyz.
 	pingTimeout = 2 * time.Second
 	// Page sizes of the lists (the API and the page): a page holds
-	// summaries, so even the largest stays small.
+	// summaries of at most a few hundred bytes each, so even the largest
+	// stays under a megabyte.
 	defaultListLimit = 50
-	maxListLimit     = 200
+	maxListLimit     = 500
 )
 
 // server holds the handler's dependencies.

@@ -72,8 +72,8 @@ func benchListMemory(b *testing.B, dsn string) {
 	before := rssMB(b, "VmRSS")
 	for b.Loop() {
 		get("/")
-		get("/?limit=200")
-		get("/api/v1/investigations?limit=200")
+		get("/?limit=500")
+		get("/api/v1/investigations?limit=500")
 		for cursor, pages := "", 0; ; pages++ {
 			body := get("/api/v1/investigations?limit=50&cursor=" + cursor)
 			i := strings.Index(body, `"nextCursor":"`)

@@ -239,7 +239,7 @@ func TestPageListFilters(t *testing.T) {
 		}
 	})
 
-	for _, q := range []string{"?verdict=evil", "?state=lost", "?verdict=Benign", "?limit=0", "?limit=201", "?limit=x"} {
+	for _, q := range []string{"?verdict=evil", "?state=lost", "?verdict=Benign", "?limit=0", "?limit=501", "?limit=x"} {
 		t.Run("invalid "+q, func(t *testing.T) {
 			b := pageSetup(t, records)
 			b.store.ListFunc = func(context.Context, investigate.ListQuery) (investigate.SummaryPage, error) {

@@ -19,6 +19,7 @@ type Summary struct {
 	State       string  `json:"state"`
 	Verdict     string  `json:"verdict,omitempty"`
 	Confidence  float64 `json:"confidence"`
+	Attempts    int     `json:"attempts"`
 	// Reason says why a skipped or failed investigation ended so, at most
 	// SummaryTitleMax characters.
 	Reason    string    `json:"reason,omitempty"`

@@ -146,12 +146,13 @@ func decodeSummaryFields(body []byte, sum *investigate.Summary) error {
 		Title      string  `json:"title"`
 		Severity   string  `json:"severity"`
 		Confidence float64 `json:"confidence"`
+		Attempts   int     `json:"attempts"`
 		Error      string  `json:"error"`
 	}
 	if err := json.Unmarshal(body, &f); err != nil {
 		return fmt.Errorf("decode record %s: %w", sum.AlertID, err)
 	}
-	sum.Title, sum.Severity, sum.Confidence, sum.Reason = f.Title, f.Severity, f.Confidence, f.Error
+	sum.Title, sum.Severity, sum.Confidence, sum.Attempts, sum.Reason = f.Title, f.Severity, f.Confidence, f.Attempts, f.Error
 	return nil
 }
 

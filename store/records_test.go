@@ -27,7 +27,7 @@ func TestSummaries(t *testing.T) {
 			{AlertID: "a-skip", DetectionID: "D.Skip", Title: "Closed before", State: investigate.StateSkipped,
 				Error: "alert status is CLOSED; only OPEN, TRIAGED are investigated"},
 			{AlertID: "a-fail", DetectionID: "D.Fail", Title: "Broken", State: investigate.StateFailed,
-				Error: strings.Repeat("x", 1000)},
+				Error: strings.Repeat("x", 1000), Attempts: 3},
 			{AlertID: "a-benign", Title: "Fine", State: investigate.StateDone, Verdict: investigate.VerdictBenign, Confidence: 0.6},
 		}
 		for _, rec := range recs {
@@ -60,8 +60,8 @@ func TestSummaries(t *testing.T) {
 		if skip := page.Summaries[2]; skip.Reason != recs[1].Error || skip.TitleCut || skip.Title != "Closed before" {
 			t.Errorf("skipped summary = %+v; want its reason", skip)
 		}
-		if fail := page.Summaries[1]; len(fail.Reason) != investigate.SummaryTitleMax {
-			t.Errorf("failure reason of %d bytes; want it cut to %d", len(fail.Reason), investigate.SummaryTitleMax)
+		if fail := page.Summaries[1]; len(fail.Reason) != investigate.SummaryTitleMax || fail.Attempts != 3 {
+			t.Errorf("failure reason of %d bytes, %d attempts; want it cut to %d, 3 attempts", len(fail.Reason), fail.Attempts, investigate.SummaryTitleMax)
 		}
 
 		page, err = s.Summaries(ctx, investigate.ListQuery{Limit: 1, State: investigate.StateDone})
