@@ -150,7 +150,8 @@ func Decide(findings []Finding, prior Prior) Verdict {
 		highRisk = highRisk || logOdds(f) >= HighRisk
 	}
 	evidence *= math.Pow(missingShrink, float64(len(missing)))
-	p := sigmoid(prior.LogOdds + evidence)
+	// Rules are never certain: P stays within [0.01, 0.99].
+	p := math.Max(0.01, math.Min(0.99, sigmoid(prior.LogOdds+evidence)))
 
 	v := Verdict{Probability: round2(p)}
 	switch {
