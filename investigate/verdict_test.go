@@ -47,6 +47,13 @@ func TestDecide(t *testing.T) {
 	}
 }
 
+func TestDecideSaysWhatItOutweighed(t *testing.T) {
+	v := Decide([]Finding{{Kind: "known_network", Severity: WeightBenign}, {Kind: "no_mfa", Severity: WeightSuspicious, LogOdds: 0.5}}, Dispositions{Invalid: 4}.Prior())
+	if v.Verdict != VerdictBenign || len(v.Against) != 1 || v.Against[0].Kind != "no_mfa" {
+		t.Fatalf("verdict %+v", v)
+	}
+}
+
 func TestDecideIsDeterministic(t *testing.T) {
 	a := []Finding{{Step: "b", Title: "x", Severity: WeightSuspicious}, {Step: "a", Title: "y", Severity: WeightSuspicious}}
 	b := []Finding{a[1], a[0]}
