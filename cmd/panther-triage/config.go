@@ -11,6 +11,7 @@ import (
 
 	"github.com/panther-triage/panther-triage/enrich"
 	"github.com/panther-triage/panther-triage/filter"
+	"github.com/panther-triage/panther-triage/handler"
 	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/panther"
 )
@@ -173,6 +174,28 @@ func (c Config) writeBack() (investigate.WriteBack, error) {
 }
 
 // lists reads the context file, if one is configured.
+// handlerConfig is the HTTP side's access settings: the webhook secret,
+// and the page's viewers, read token and trusted proxies.
+func (c Config) handlerConfig() (handler.Config, error) {
+	hc := handler.Config{
+		Secret: c.WebhookSecret, InsecureNoAuth: c.InsecureNoAuth, PantherURL: c.consoleURL(),
+		ReadToken: c.ReadToken, IdentityHeader: c.IdentityHeader,
+	}
+	if c.ViewersFile != "" {
+		v, err := handler.LoadViewers(c.ViewersFile)
+		if err != nil {
+			return hc, c.at("viewers-file", err)
+		}
+		hc.Viewers = v
+	}
+	proxies, err := handler.ParseTrustedProxies(c.TrustedProxies)
+	if err != nil {
+		return hc, c.at("trusted-proxies", err)
+	}
+	hc.TrustedProxies = proxies
+	return hc, nil
+}
+
 func (c Config) lists() (*investigate.Lists, error) {
 	switch {
 	case c.context != nil:

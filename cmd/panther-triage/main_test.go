@@ -444,6 +444,33 @@ func TestDevModePrintsAWorkingCurlLine(t *testing.T) {
 	eventually(t, 30*time.Second, "the comment to be printed", func() bool {
 		return strings.Contains(svc.stdout.String(), "simulated Panther: comment") && strings.Contains(svc.stdout.String(), "panther-triage run 1 · ")
 	})
+
+	// The printed viewer login opens the API; the webhook secret does not.
+	var login []string
+	for _, line := range strings.Split(svc.stdout.String(), "\n") {
+		if f := strings.Fields(line); len(f) == 5 && f[0] == "curl" && f[2] == "-u" {
+			login = f
+		}
+	}
+	if login == nil {
+		t.Fatalf("no viewer login printed:\n%s", svc.stdout.String())
+	}
+	user, pass, _ := strings.Cut(login[3], ":")
+	for _, c := range []struct {
+		user, pass string
+		want       int
+	}{{user, pass, http.StatusOK}, {"any", devSecret, http.StatusUnauthorized}} {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, login[4], nil)
+		req.SetBasicAuth(c.user, c.pass)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("GET %s as %s: %d; want %d", login[4], c.user, resp.StatusCode, c.want)
+		}
+	}
 }
 
 // sampleAlert returns a copy of the documented sample alert to adapt.

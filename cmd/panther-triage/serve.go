@@ -33,6 +33,11 @@ import (
 func steps(cfg Config, pc *panther.Client, lists *investigate.Lists, st *store.Store, m *metrics.Metrics) []investigate.Step {
 	all := investigate.DefaultSteps(investigate.Deps{
 		Panther: pc, Store: st, Lists: lists, Providers: cfg.providers(m), MaxEvents: cfg.MaxEvents,
+		Actions: investigate.ActionOptions{OrgDomains: cfg.OrgDomains},
+		Precedent: investigate.PrecedentOptions{
+			MaxReads: cfg.PrecedentReads, MaxReadsPerHour: cfg.PrecedentHour, MaxEvents: cfg.PrecedentEvts, MinClosed: cfg.PrecedentMin,
+		},
+		Baseline: investigate.BaselineOptions{Window: cfg.BaselineWindow, MaxPerHour: cfg.BaselineHour},
 		Observer: m, Datalake: investigate.DatalakeOptions{
 			MaxPerInvestigation: cfg.LakeMaxQueries, MaxPerHour: cfg.LakeMaxPerHour, Timeout: cfg.LakeTimeout, Observer: m,
 		},
@@ -125,10 +130,19 @@ func serve(ctx context.Context, cfg Config, getenv func(string) string, stdout, 
 		return err
 	}
 
-	h := handler.New(handler.Config{
-		Secret: cfg.WebhookSecret, InsecureNoAuth: cfg.InsecureNoAuth, Filter: flt, PantherURL: cfg.consoleURL(),
-		Metrics: m.Handler(), Deliveries: m,
-	}, st, st, st, log)
+	hcfg, err := cfg.handlerConfig()
+	if err != nil {
+		_ = st.Stop(context.Background())
+		return err
+	}
+	hcfg.Filter, hcfg.Metrics, hcfg.Deliveries = flt, m.Handler(), m
+	if devEnv != nil && hcfg.Viewers == nil {
+		if devEnv.viewer, devEnv.password, hcfg.Viewers, err = handler.NewDevViewer(); err != nil {
+			_ = st.Stop(context.Background())
+			return err
+		}
+	}
+	h := handler.New(hcfg, st, st, st, log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		_ = st.Stop(context.Background())

@@ -11,6 +11,7 @@ import (
 
 	"github.com/panther-triage/panther-triage/agreement"
 	"github.com/panther-triage/panther-triage/filter"
+	"github.com/panther-triage/panther-triage/handler"
 	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/panther"
 	"github.com/panther-triage/panther-triage/store"
@@ -44,6 +45,10 @@ type Config struct {
 	WebhookSecret  string        `name:"webhook-secret" envvar:"PANTHER_TRIAGE_WEBHOOK_SECRET" group:"server" used:"serve,replay" secret:"" help:"secret Panther sends as 'Authorization: Bearer <secret>' (required unless --insecure-no-auth)"`
 	InsecureNoAuth bool          `name:"insecure-no-auth" envvar:"PANTHER_TRIAGE_INSECURE_NO_AUTH" group:"server" used:"serve" help:"accept webhooks and API calls without the secret"`
 	ShutdownWait   time.Duration `name:"shutdown-timeout" envvar:"PANTHER_TRIAGE_SHUTDOWN_TIMEOUT" group:"server" default:"30s" used:"serve" zero:"hand running investigations back at once" help:"on SIGTERM, how long running investigations may finish"`
+	ViewersFile    string        `name:"viewers-file" envvar:"PANTHER_TRIAGE_VIEWERS_FILE" group:"server" used:"serve" help:"htpasswd file of bcrypt entries (htpasswd -B) whose people may read the page and the API (empty: none)"`
+	ReadToken      string        `name:"read-token" envvar:"PANTHER_TRIAGE_READ_TOKEN" group:"server" used:"serve" secret:"" help:"bearer token that opens the read API (not the page) to automation (empty: none)"`
+	TrustedProxies []string      `name:"trusted-proxies" envvar:"PANTHER_TRIAGE_TRUSTED_PROXIES" group:"server" used:"serve" help:"CIDRs or addresses of an authenticating proxy (oauth2-proxy and the like) whose identity header is believed (empty: none)"`
+	IdentityHeader string        `name:"identity-header" envvar:"PANTHER_TRIAGE_IDENTITY_HEADER" group:"server" default:"${identity_header}" used:"serve" help:"header in which a trusted proxy names the person"`
 	LogLevel       string        `name:"log-level" envvar:"PANTHER_TRIAGE_LOG_LEVEL" group:"server" default:"info" used:"serve,investigate" help:"debug, info, warn or error"`
 
 	Severities     []string `name:"severities" envvar:"PANTHER_TRIAGE_SEVERITIES" group:"filter" default:"${severities}" used:"serve,check" help:"alert severities to investigate"`
@@ -73,6 +78,13 @@ type Config struct {
 	LakeMaxQueries int           `name:"datalake-max-queries" envvar:"PANTHER_TRIAGE_DATALAKE_MAX_QUERIES" group:"investigation" default:"${datalake_max_queries}" used:"serve,investigate" zero:"no indicator searches" help:"data lake indicator searches per investigation"`
 	LakeMaxPerHour int           `name:"datalake-max-per-hour" envvar:"PANTHER_TRIAGE_DATALAKE_MAX_PER_HOUR" group:"investigation" default:"${datalake_max_per_hour}" used:"serve,investigate" help:"data lake searches per hour, all replicas together"`
 	LakeTimeout    time.Duration `name:"datalake-timeout" envvar:"PANTHER_TRIAGE_DATALAKE_TIMEOUT" group:"investigation" default:"${datalake_timeout}" used:"serve,investigate" help:"a data lake search running longer is cancelled"`
+	OrgDomains     []string      `name:"org-domains" envvar:"PANTHER_TRIAGE_ORG_DOMAINS" group:"investigation" used:"serve,investigate" help:"the organisation's email domains; a grant or share to anyone else is to an outsider (empty: the actors' dominant domain)"`
+	PrecedentReads int           `name:"precedent-max-reads" envvar:"PANTHER_TRIAGE_PRECEDENT_MAX_READS" group:"investigation" default:"${precedent_max_reads}" used:"serve,investigate" help:"earlier and nearby alerts whose events and comments one investigation reads"`
+	PrecedentHour  int           `name:"precedent-max-per-hour" envvar:"PANTHER_TRIAGE_PRECEDENT_MAX_PER_HOUR" group:"investigation" default:"${precedent_max_per_hour}" used:"serve,investigate" help:"reads of other alerts per hour, all replicas together"`
+	PrecedentEvts  int           `name:"precedent-events" envvar:"PANTHER_TRIAGE_PRECEDENT_EVENTS" group:"investigation" default:"${precedent_events}" used:"serve,investigate" help:"events read of each other alert"`
+	PrecedentMin   int           `name:"precedent-min-closed" envvar:"PANTHER_TRIAGE_PRECEDENT_MIN_CLOSED" group:"investigation" default:"${precedent_min_closed}" used:"serve,investigate" help:"false positives of the same actor from the same place that make strong benign evidence"`
+	BaselineWindow time.Duration `name:"baseline-window" envvar:"PANTHER_TRIAGE_BASELINE_WINDOW" group:"investigation" default:"${baseline_window}" used:"serve,investigate" help:"how far back the top actor's usual places are read"`
+	BaselineHour   int           `name:"baseline-max-per-hour" envvar:"PANTHER_TRIAGE_BASELINE_MAX_PER_HOUR" group:"investigation" default:"${baseline_max_per_hour}" used:"serve,investigate" help:"baseline searches per hour, all replicas together"`
 	ContextFile    string        `name:"context-file" envvar:"PANTHER_TRIAGE_CONTEXT_FILE" group:"investigation" used:"serve,investigate" help:"YAML file of known networks, service accounts, VIP users and known-bad indicators (or the configuration file's context section)"`
 	AbuseIPDBKey   string        `name:"abuseipdb-key" envvar:"PANTHER_TRIAGE_ABUSEIPDB_KEY" group:"investigation" used:"serve,investigate" secret:"" help:"AbuseIPDB API key: look up public IPs, 1,000 a day (empty: off)"`
 	GreyNoiseKey   string        `name:"greynoise-key" envvar:"PANTHER_TRIAGE_GREYNOISE_KEY" group:"investigation" used:"serve,investigate" secret:"" help:"GreyNoise Community API key: look up public IPv4 addresses, 50 a day (empty: off)"`
@@ -121,6 +133,13 @@ func libraryDefaults() map[string]any {
 		"datalake_timeout":       investigate.DefaultLakeTimeout,
 		"comment_sections":       investigate.Sections,
 		"comment_format":         panther.FormatPlainText,
+		"identity_header":        handler.DefaultIdentityHeader,
+		"precedent_max_reads":    investigate.DefaultPrecedentReads,
+		"precedent_max_per_hour": investigate.DefaultPrecedentReadsPerHour,
+		"precedent_events":       investigate.DefaultPrecedentEvents,
+		"precedent_min_closed":   investigate.DefaultPrecedentMinClosed,
+		"baseline_window":        investigate.DefaultBaselineWindow,
+		"baseline_max_per_hour":  investigate.DefaultBaselinePerHour,
 	}
 }
 
