@@ -2,6 +2,7 @@ package handler
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -66,12 +67,11 @@ type Viewers struct {
 // starting with # are skipped. Any other kind of hash is refused, with the
 // line that holds it.
 func LoadViewers(path string) (*Viewers, error) {
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("viewers file: %w", err)
 	}
-	defer f.Close()
-	return ParseViewers(f, path)
+	return ParseViewers(bytes.NewReader(data), path)
 }
 
 // ParseViewers reads htpasswd lines from r (see LoadViewers); name is used

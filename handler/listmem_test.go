@@ -51,7 +51,6 @@ func benchListMemory(b *testing.B, dsn string) {
 			b.Fatal(err)
 		}
 	}
-	huge = ""
 	h := handler.New(handler.Config{Secret: "s"}, st, st, st, zerolog.Nop())
 	get := func(path string) string {
 		req := httptest.NewRequest(http.MethodGet, path, nil)

@@ -226,16 +226,6 @@ func (c Config) consoleURL() string {
 	return u.Scheme + "://" + strings.TrimPrefix(u.Host, "api.")
 }
 
-func list(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 func upper(ss []string) []string {
 	for i := range ss {
 		ss[i] = strings.ToUpper(ss[i])

@@ -231,14 +231,13 @@ func TestCrashAfterCommentBeforeJobCompletes(t *testing.T) {
 
 	first := startTriageProc(t, bin, vars)
 	victim.Store(first)
-	killedAt := time.Now()
 	if status, err := deliverOnce(first.url, []byte(documentedPayload)); err != nil || status != http.StatusAccepted {
 		t.Fatalf("delivery: %d, %v; want 202", status, err)
 	}
 	if _, err := first.wait(30 * time.Second); err != nil {
 		t.Fatalf("the process was not killed by the first comment: %v", err)
 	}
-	killedAt = time.Now()
+	killedAt := time.Now()
 	if !killed.Load() {
 		t.Fatalf("the process exited, but not from the comment hook:\n%s", tail(first.stderr.String(), 3000))
 	}
