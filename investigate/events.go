@@ -24,21 +24,29 @@ type eventsStep struct {
 	max int
 }
 
-func (s *eventsStep) Name() string { return "events" }
+func (s *eventsStep) Name() string { return StepEvents }
 
 func (s *eventsStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
-	events, err := s.src.AlertEvents(ctx, c.Alert.ID, s.max)
-	if err != nil {
-		return nil, fmt.Errorf("read events: %w", err)
+	var events []panther.Event
+	if r := c.read; r != nil && (r.EventsComplete || len(r.Events) >= s.max) {
+		// Read with the alert already.
+		events = r.Events[:min(len(r.Events), s.max)]
+	} else {
+		var err error
+		if events, err = s.src.AlertEvents(ctx, c.Alert.ID, s.max); err != nil {
+			return nil, fmt.Errorf("read events: %w", err)
+		}
 	}
 	c.Events = events
+	c.Digest = NewDigest(events)
+	c.Digest.Omitted = max(0, c.Alert.EventCount-len(events))
 	return summarizeEvents(events, c.Alert.EventCount, s.max), nil
 }
 
 // summarizeEvents reports the count, log types and time span of events.
 func summarizeEvents(events []panther.Event, total, max int) []Finding {
 	if len(events) == 0 {
-		return []Finding{{Step: "events", Kind: "no_events", Title: "The alert has no events to read", Severity: WeightInfo}}
+		return []Finding{{Step: StepEvents, Kind: "no_events", Title: "The alert has no events to read", Severity: WeightInfo}}
 	}
 	counts := map[string]int{}
 	var first, last time.Time
@@ -72,12 +80,12 @@ func summarizeEvents(events []panther.Event, total, max int) []Finding {
 		title = fmt.Sprintf("%d of %d events read (limit %d)", len(events), total, max)
 	}
 	out := []Finding{{
-		Step: "events", Kind: "event_count", Title: title,
+		Step: StepEvents, Kind: "event_count", Title: title,
 		Detail: "Log types: " + strings.Join(types, ", "), Severity: WeightInfo,
 	}}
 	if !first.IsZero() {
 		f := Finding{
-			Step: "events", Kind: "time_span", Severity: WeightInfo,
+			Step: StepEvents, Kind: "time_span", Severity: WeightInfo,
 			Title: fmt.Sprintf("Events from %s to %s (%s)", first.UTC().Format(time.RFC3339), last.UTC().Format(time.RFC3339), last.Sub(first).Round(time.Second)),
 		}
 		for _, r := range []string{firstRow, lastRow} {

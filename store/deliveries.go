@@ -449,3 +449,16 @@ func claimAll(ctx context.Context, q querier, query string, args []any, want int
 	}
 	return nil
 }
+
+// ReleaseDelivery ends the dedup window of an alert whose investigation by
+// jobID failed for good, so that a redelivery of the alert starts a new job
+// instead of being a duplicate. The delivery keeps counting in the hourly
+// budgets (its time moves back by the window, no more).
+func (s *Store) ReleaseDelivery(ctx context.Context, alertID string, jobID int64) error {
+	err := s.be.db().exec(ctx, `UPDATE triage_delivery SET accepted_at = accepted_at - $1 WHERE alert_id = $2 AND job_id = $3`,
+		s.cfg.DedupWindow.Milliseconds(), alertID, jobID)
+	if err != nil {
+		return fmt.Errorf("store: release delivery of %s: %w", alertID, err)
+	}
+	return nil
+}

@@ -26,20 +26,16 @@ import (
 	"github.com/panther-triage/panther-triage/store"
 )
 
-// steps lists the investigation steps, in no particular order: each step
-// names the steps it runs after, and the others run concurrently. To add a
-// step, write it in package investigate and add one line here.
+// steps builds the production pipeline (investigate.DefaultSteps) from the
+// settings. To add a step, write it in package investigate and add it to
+// DefaultSteps.
 func steps(cfg Config, pc *panther.Client, lists *investigate.Lists, st *store.Store, m *metrics.Metrics) []investigate.Step {
-	return []investigate.Step{
-		investigate.Events(pc, cfg.MaxEvents),
-		investigate.Indicators(),
-		investigate.Detection(pc),
-		investigate.Enrichment(lists, cfg.providers(m)...),
-		investigate.History(pc),
-		investigate.Datalake(pc, st, investigate.DatalakeOptions{
+	return investigate.DefaultSteps(investigate.Deps{
+		Panther: pc, Store: st, Lists: lists, Providers: cfg.providers(m), MaxEvents: cfg.MaxEvents,
+		Observer: m, Datalake: investigate.DatalakeOptions{
 			MaxPerInvestigation: cfg.LakeMaxQueries, MaxPerHour: cfg.LakeMaxPerHour, Timeout: cfg.LakeTimeout, Observer: m,
-		}),
-	}
+		},
+	})
 }
 
 // newInvestigator builds what serve and investigate share, in order: the
@@ -106,6 +102,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer st.Close()
+	probeAtStart(ctx, pc, cfg.PantherURL, log)
 	m.WatchQueue(st)
 	m.WatchAgreement(st)
 	flt, err := filter.New(cfg.filterConfig())
