@@ -87,7 +87,7 @@ func summarize(r investigate.Record) investigate.Summary {
 	}
 	return investigate.Summary{
 		AlertID: r.AlertID, JobID: r.JobID, DetectionID: r.DetectionID, Title: title, TitleCut: cut,
-		Severity: r.Severity, State: r.State, Verdict: r.Verdict, Confidence: r.Confidence, Attempts: r.Attempts,
+		Severity: r.Severity, State: r.State, Verdict: r.Verdict, Confidence: r.Confidence, Attempts: r.Attempts, CommentID: r.CommentID,
 		Reason: r.Error, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 }

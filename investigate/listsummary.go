@@ -20,6 +20,7 @@ type Summary struct {
 	Verdict     string  `json:"verdict,omitempty"`
 	Confidence  float64 `json:"confidence"`
 	Attempts    int     `json:"attempts"`
+	CommentID   string  `json:"commentId,omitempty"` // the comment posted on the alert, "" before
 	// Reason says why a skipped or failed investigation ended so, at most
 	// SummaryTitleMax characters.
 	Reason    string    `json:"reason,omitempty"`

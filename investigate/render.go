@@ -128,6 +128,12 @@ func verdictLines(w *writer, r Report) []string {
 	for _, f := range r.Verdict.Reasons {
 		lines = append(lines, "- "+findingText(w, f))
 	}
+	if len(r.Verdict.Against) > 0 {
+		lines = append(lines, w.q("Outweighed:"))
+		for _, f := range r.Verdict.Against {
+			lines = append(lines, "- "+findingText(w, f))
+		}
+	}
 	return lines
 }
 

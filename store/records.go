@@ -171,12 +171,14 @@ func decodeSummaryFields(body []byte, sum *investigate.Summary) error {
 		Severity   string  `json:"severity"`
 		Confidence float64 `json:"confidence"`
 		Attempts   int     `json:"attempts"`
+		CommentID  string  `json:"commentId"`
 		Error      string  `json:"error"`
 	}
 	if err := json.Unmarshal(body, &f); err != nil {
 		return fmt.Errorf("decode record %s: %w", sum.AlertID, err)
 	}
 	sum.Title, sum.Severity, sum.Confidence, sum.Attempts, sum.Reason = f.Title, f.Severity, f.Confidence, f.Attempts, f.Error
+	sum.CommentID, _ = cutText(f.CommentID, investigate.SummaryTitleMax)
 	return nil
 }
 

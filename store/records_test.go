@@ -22,7 +22,7 @@ func TestSummaries(t *testing.T) {
 		long := strings.Repeat("é", 200_000) // 400 KB, two bytes a character
 		recs := []investigate.Record{
 			{AlertID: "a-long", DetectionID: "D.Long", Title: long, Severity: "HIGH", State: investigate.StateDone,
-				Verdict: investigate.VerdictMalicious, Confidence: 0.85, Comment: long,
+				Verdict: investigate.VerdictMalicious, Confidence: 0.85, Comment: long, CommentID: "c-1",
 				Findings: []investigate.Finding{{Title: long}}},
 			{AlertID: "a-skip", DetectionID: "D.Skip", Title: "Closed before", State: investigate.StateSkipped,
 				Error: "alert status is CLOSED; only OPEN, TRIAGED are investigated"},
@@ -53,7 +53,7 @@ func TestSummaries(t *testing.T) {
 		if n := utf8.RuneCountInString(l.Title); n != investigate.SummaryTitleMax || !l.TitleCut || !strings.HasPrefix(long, l.Title) {
 			t.Errorf("long title: %d characters, cut %v; want %d characters of the title, cut", n, l.TitleCut, investigate.SummaryTitleMax)
 		}
-		if l.DetectionID != "D.Long" || l.Severity != "HIGH" || l.Verdict != "malicious" || l.Confidence != 0.85 ||
+		if l.DetectionID != "D.Long" || l.CommentID != "c-1" || l.Severity != "HIGH" || l.Verdict != "malicious" || l.Confidence != 0.85 ||
 			l.State != "done" || !l.CreatedAt.Equal(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)) {
 			t.Errorf("summary = %+v", l)
 		}

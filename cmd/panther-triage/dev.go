@@ -87,6 +87,14 @@ func (d *devPanther) PrintTry(w io.Writer, addr, secret string) {
 	fmt.Fprintf(w, "\nThen read the results:\n\n  curl -sS -u any:%s %s\n\n", secret, strings.TrimSuffix(url, "/webhook")+"/api/v1/investigations")
 }
 
+// PrintAlerts lists the simulated Panther's alerts, for investigate --dev.
+func (d *devPanther) PrintAlerts(w io.Writer) {
+	fmt.Fprintf(w, "The simulated Panther's alerts; investigate one with: panther-triage investigate --dev ALERT_ID\n\n")
+	for _, s := range d.seeds {
+		fmt.Fprintf(w, "  %s  %s\n", s.ID, s.Title)
+	}
+}
+
 // Close stops the simulated Panther and removes the temp dir.
 func (d *devPanther) Close() {
 	d.srv.Close()
