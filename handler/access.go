@@ -24,6 +24,8 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/rs/zerolog"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/panther-triage/panther-triage/logcap"
 )
 
 // DefaultIdentityHeader is the header a trusted proxy names the person in
@@ -298,7 +300,7 @@ func (s *server) requireReader(aud audience) func(http.Handler) http.Handler {
 			if wait := a.brake.wait(client); wait > 0 {
 				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 				zerolog.Ctx(r.Context()).Warn().Str("client", client.String()).Str("method", method).
-					Str("user", cutLog(user)).Str("path", r.URL.Path).Msg("login refused: too many failed logins from this address")
+					Str("user", cutLog(user)).Str("path", logcap.String(r.URL.Path)).Msg("login refused: too many failed logins from this address")
 				s.writeError(w, r, &httpError{
 					Status: http.StatusTooManyRequests, Code: "too_many_failed_logins",
 					Message: "too many failed logins from this address; try again in " + wait.Round(time.Second).String(),
@@ -312,7 +314,7 @@ func (s *server) requireReader(aud audience) func(http.Handler) http.Handler {
 			}
 			a.brake.fail(client)
 			zerolog.Ctx(r.Context()).Warn().Str("client", client.String()).Str("method", method).
-				Str("user", cutLog(user)).Str("reason", reason).Str("path", r.URL.Path).Msg("login failed")
+				Str("user", cutLog(user)).Str("reason", reason).Str("path", logcap.String(r.URL.Path)).Msg("login failed")
 			s.refuse(w, r, aud)
 		})
 	}

@@ -114,7 +114,7 @@ func (s *server) writeErrorPage(w http.ResponseWriter, r *http.Request, he *http
 		Status:   he.Status, Message: he.Message,
 	}
 	if err := s.render(w, he.Status, s.pages.error, p); err != nil {
-		zerolog.Ctx(r.Context()).Error().Err(err).Msg("internal error")
+		zerolog.Ctx(r.Context()).Error().Str("error", logcap.Error(err)).Msg("internal error")
 		http.Error(w, "internal error", http.StatusInternalServerError)
 	}
 }

@@ -508,3 +508,33 @@ func TestWebhookBodyTimeoutIs408(t *testing.T) {
 		t.Errorf("Enqueue called %d times", n)
 	}
 }
+
+// TestWebhookLogLinesBounded posts a 500 KB alertId and title (refused,
+// 422), then meets a store failure that quotes 1 MB of input (503), and
+// checks that no log line grows with them.
+func TestWebhookLogLinesBounded(t *testing.T) {
+	b := setup(t)
+	huge := strings.Repeat("A", 500_000)
+	body := strings.Replace(documentedPayload, `"alertId":"b90c19e66e160e194a5b3b94ec27fb7c"`, `"alertId":"`+huge+`"`, 1)
+	body = strings.Replace(body, `"title":"New Alert`, `"title":"`+huge, 1)
+	req := httptest.NewRequest(http.MethodPost, "/webhook", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+testSecret)
+	if rec := b.serve(req); rec.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("status = %d, want 422", rec.Code)
+	}
+	// A store failure whose text quotes what it was given (as PostgreSQL's
+	// errors can) is logged cut too.
+	b.store.EnqueueFunc = func(context.Context, investigate.Delivery) (investigate.Enqueued, error) {
+		return investigate.Enqueued{}, errors.New("store: enqueue: value too long: " + huge + huge)
+	}
+	req = httptest.NewRequest(http.MethodPost, "/webhook", strings.NewReader(documentedPayload))
+	req.Header.Set("Authorization", "Bearer "+testSecret)
+	if rec := b.serve(req); rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("status = %d, want 503", rec.Code)
+	}
+	for _, line := range strings.Split(b.logs.String(), "\n") {
+		if len(line) > 2048 {
+			t.Errorf("a log line of %d bytes: %.200s…", len(line), line)
+		}
+	}
+}
