@@ -106,8 +106,8 @@ func TestRunPostsOneCommentWithHeadlineAndMarker(t *testing.T) {
 	if last := lines[len(lines)-1]; last != "panther-triage run 42 · a1" {
 		t.Errorf("last line %q", last)
 	}
-	if !strings.Contains(pc.comments[0].Body, "public ip 185.220.101.4") {
-		t.Errorf("indicator missing from comment (indicators must run after events):\n%s", pc.comments[0].Body)
+	if len(out.Report.Indicators) == 0 || out.Report.Indicators[0].Value != "185.220.101.4" {
+		t.Errorf("indicator missing from the report (indicators must run after events): %+v", out.Report.Indicators)
 	}
 	if out.Report.Timings["events"] == 0 && out.Report.Timings["detection"] == 0 {
 		t.Errorf("no step timings: %v", out.Report.Timings)

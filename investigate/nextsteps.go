@@ -96,7 +96,7 @@ func nextSteps(r *Report) []string {
 			add("Review what else " + cmp.Or(actor, "the actor") + " did in the same hour (full report, data lake)")
 		}
 	case VerdictBenign:
-		add("Close as expected: " + safeBecause(r.Why))
+		add("Close as expected: " + safeBecause(r))
 		if t := r.Tuning; t != nil {
 			add(fmt.Sprintf("Tune %s so that this does not alert again; it would have suppressed %d earlier alert(s):", t.Detection, t.Suppressed))
 		} else {
@@ -123,53 +123,83 @@ func nextSteps(r *Report) []string {
 	return steps
 }
 
-// safeBecause is why a benign call is safe to close, in one clause.
-func safeBecause(why []Finding) string {
-	if len(why) == 0 {
-		return "nothing pointed to an attacker"
+// safeBecause is why a benign call is safe to close, in one clause that
+// the Why section does not repeat word for word.
+func safeBecause(r *Report) string {
+	kinds := map[string]bool{}
+	for _, f := range r.Why {
+		kinds[f.Kind] = true
 	}
-	return why[0].Title
+	actor := cmp.Or(firstOr(r.Digest.Actors(), ""), "the actor")
+	switch {
+	case r.Tuning != nil:
+		return fmt.Sprintf("analysts closed %d earlier alerts of %s from the same address as expected, and nothing here departs from them", r.Tuning.Suppressed, actor)
+	case kinds["precedent_closed_as_expected"]:
+		return fmt.Sprintf("analysts closed earlier alerts of %s from the same place as expected, and nothing here departs from them", actor)
+	case kinds["baseline_usual_place"]:
+		return fmt.Sprintf("%s works from this address routinely, and nothing points to an attacker", actor)
+	case len(r.Why) > 0:
+		return "every finding that weighs points to routine activity, none to an attacker"
+	}
+	return "nothing pointed to an attacker"
 }
 
+// objectRank orders objects by how urgently a responder undoes them:
+// credentials first.
+var objectRank = []string{"access key", "console password", "service account key", "token", "credential", "user", "admin grant", "role grant", "policy", "group membership", "role", "MFA factor", "bucket", "repository", "app"}
+
 // objectSteps name what to undo for the objects the actions created or
-// changed.
+// changed, credentials first, two to a line, at most two lines.
 func objectSteps(d *Digest) []string {
 	if d == nil {
 		return nil
 	}
-	var out []string
-	for _, o := range d.Objects {
+	objs := slices.Clone(d.Objects)
+	rank := func(k string) int {
+		if i := slices.Index(objectRank, k); i >= 0 {
+			return i
+		}
+		return len(objectRank)
+	}
+	slices.SortStableFunc(objs, func(a, b Object) int { return cmp.Compare(rank(a.Kind), rank(b.Kind)) })
+	var acts []string
+	for _, o := range objs {
 		var s string
 		switch o.Kind {
 		case "access key":
-			s = "Deactivate access key " + o.Value
+			s = "deactivate access key " + o.Value
 		case "user":
-			s = "Delete user " + o.Value + " if nobody asked for it"
+			s = "delete user " + o.Value + " unless someone asked for it"
 		case "console password":
-			s = "Remove the console password " + o.Value
+			s = "remove the console password " + o.Value
 		case "role":
-			s = "Delete role " + o.Value
+			s = "delete role " + o.Value
 		case "policy":
-			s = "Detach policy " + o.Value
+			s = "detach policy " + o.Value
 		case "group membership":
-			s = "Remove " + o.Value
+			s = "remove " + o.Value
 		case "bucket":
-			s = "Block public access to bucket " + o.Value
+			s = "block public access to bucket " + o.Value
 		case "role grant", "admin grant":
-			s = "Remove the grant of " + o.Value
+			s = "remove the grant of " + o.Value
 		case "service account key":
-			s = "Delete service account key " + o.Value
+			s = "delete service account key " + o.Value
 		case "repository":
-			s = "Make repository " + o.Value + " private again"
+			s = "make repository " + o.Value + " private again"
 		case "MFA factor":
-			s = "Remove MFA factor " + o.Value
+			s = "remove MFA factor " + o.Value
 		default:
-			s = "Revoke " + o.Kind + " " + o.Value
+			s = "revoke " + o.Kind + " " + o.Value
 		}
-		out = append(out, s)
+		acts = append(acts, s)
 	}
-	if len(out) > 2 {
-		out = []string{strings.Join(out[:2], "; ") + fmt.Sprintf("; and %d more (see the full report)", len(out)-2)}
+	var out []string
+	for i := 0; i < len(acts) && len(out) < 2; i += 2 {
+		line := strings.Join(acts[i:min(i+2, len(acts))], "; ")
+		if len(out) == 1 && len(acts) > 4 {
+			line += fmt.Sprintf("; and %d more (full report)", len(acts)-4)
+		}
+		out = append(out, strings.ToUpper(line[:1])+line[1:])
 	}
 	return out
 }

@@ -122,16 +122,18 @@ func Headline(v Verdict) string {
 
 // fit is how tightly a comment is written: how many reasons, and how long
 // each line of the story, the next steps and the reasons may be.
-type fit struct{ why, whyLen, storyLen, stepLen int }
+type fit struct{ why, whyLen, story, storyLen, steps, stepLen int }
 
 // fits are tried in turn until the comment is at most MaxCommentChars.
 var fits = []fit{
-	{5, 220, 300, 260},
-	{4, 170, 260, 220},
-	{3, 140, 220, 200},
-	{3, 110, 180, 160},
-	{2, 100, 160, 140},
-	{1, 90, 140, 120},
+	{5, 220, 3, 300, 4, 260},
+	{4, 170, 3, 260, 4, 220},
+	{3, 140, 3, 220, 4, 200},
+	{3, 110, 3, 180, 4, 160},
+	{2, 100, 3, 160, 4, 140},
+	{1, 90, 3, 140, 4, 120},
+	{1, 80, 2, 110, 3, 100},
+	{1, 60, 1, 90, 2, 80},
 }
 
 // Render writes the comment for r with the chosen sections, as PLAIN_TEXT
@@ -159,14 +161,14 @@ func renderFit(r Report, want map[string]bool, format string, f fit) string {
 	w := &writer{html: format == panther.FormatHTML, console: strings.TrimRight(r.ConsoleURL, "/")}
 	w.line(Headline(r.Verdict))
 	if want[SectionStory] {
-		for _, l := range r.Story[:min(3, len(r.Story))] {
+		for _, l := range r.Story[:min(f.story, len(r.Story))] {
 			w.line(w.quote(l, f.storyLen))
 		}
 	}
 	if want[SectionNext] && len(r.NextSteps) > 0 {
 		w.heading("Next steps")
 		var items []string
-		for _, s := range r.NextSteps {
+		for _, s := range r.NextSteps[:min(f.steps, len(r.NextSteps))] {
 			items = append(items, w.quote(s, f.stepLen))
 		}
 		w.list(items)
@@ -236,7 +238,7 @@ func evidenceLine(r Report) string {
 			}
 		}
 		if same > 0 {
-			parts = append(parts, fmt.Sprintf("%s of the detection (%d judged false positives)", plural(same, "earlier alert", "earlier alerts"), fp))
+			parts = append(parts, fmt.Sprintf("%s of the detection (%s)", plural(same, "earlier alert", "earlier alerts"), plural(fp, "judged a false positive", "judged false positives")))
 		}
 		if other > 0 {
 			parts = append(parts, plural(other, "alert of other detections", "alerts of other detections"))

@@ -15,6 +15,10 @@ import (
 // positives before a comment suggests a filter.
 const TuningMinClosed = 3
 
+// maxTuningValue bounds a value written into a filter: longer ones are not
+// an identity worth filtering on.
+const maxTuningValue = 200
+
 // Tuning is a ready-to-paste exclusion for the detection that would have
 // suppressed the alerts analysts keep closing as expected.
 type Tuning struct {
@@ -57,15 +61,15 @@ func SuggestTuning(c *Case, v Verdict) *Tuning {
 	}
 	ip := firstOr(c.Digest.SourceIPs(), firstOr(p.Entities.IPs, ""))
 	ipPath := keyPathOf(ev, ip)
-	if actorPath == "" {
+	if actorPath == "" || len(actor) > maxTuningValue || len(ip) > maxTuningValue {
 		return nil
 	}
 	n := 0
 	for _, a := range p.Alerts {
-		if !a.SameDetection || !a.SameActor || !containsFold(append(a.Entities.Actors, a.Entities.Targets...), actor) && !a.ByTitle {
+		if !a.SameDetection || !a.SameActor {
 			continue
 		}
-		if ipPath != "" && !slices.Contains(a.Entities.IPs, ip) {
+		if ipPath != "" && !slices.Contains(a.Entities.IPs, ip) && !(a.ByTitle && mentions(a.Title, ip)) {
 			continue
 		}
 		switch a.Disposition {
