@@ -3,6 +3,7 @@ package investigate
 import (
 	"cmp"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 )
@@ -76,21 +77,31 @@ func nextSteps(r *Report) []string {
 		for _, s := range objectSteps(d) {
 			add(s)
 		}
-		if loggedIn(d) && actor != "" {
-			if strings.HasPrefix(actor, "root") {
+		person := actor != "" && !isIP(actor)
+		switch {
+		case allFailed(d) && actor != "":
+			add(fmt.Sprintf("Nothing succeeded: check that %s still has MFA, and block %s if the attempts go on", actor, cmp.Or(ip, "the source")))
+		case person && (loggedIn(d) || r.Verdict.Verdict == VerdictMalicious):
+			switch {
+			case strings.HasPrefix(actor, "root"):
 				add("Reset the root user's password and MFA device, and sign out its sessions")
-			} else {
+			case strings.Contains(actor, "gserviceaccount.com") || strings.Contains(actor, "/"):
+				add(fmt.Sprintf("Rotate the keys of %s and find who could use them", actor))
+			default:
 				add(fmt.Sprintf("Reset %s's sessions and MFA factors, and rotate its credentials", actor))
 			}
 		}
-		if r.Verdict.Verdict == VerdictMalicious {
-			what := "Escalate to incident response"
-			if ip != "" && isPublicIP(ip) {
-				what += fmt.Sprintf(" and block %s", ip)
-			}
-			add(what)
-		} else if actor != "" {
+		switch {
+		case r.Verdict.Verdict == VerdictMalicious && ip != "" && isPublicIP(ip):
+			add(fmt.Sprintf("Escalate to incident response; block %s unless it is your own", ip))
+		case r.Verdict.Verdict == VerdictMalicious:
+			add("Escalate to incident response")
+		case person && !allFailed(d):
 			add(fmt.Sprintf("Confirm with %s (or its owner) that %s was intended; escalate if not", actor, lastAction(d)))
+		case actor != "" && isIP(actor):
+			add(fmt.Sprintf("Check whether %s should reach %s; block it at the edge if not", actor, lastTarget(d)))
+		case actor == "":
+			add("Find who made the change and whether it was approved; escalate if not")
 		}
 		if len(steps) < 2 {
 			add("Review what else " + cmp.Or(actor, "the actor") + " did in the same hour (full report, data lake)")
@@ -103,7 +114,10 @@ func nextSteps(r *Report) []string {
 			add("If it recurs, record the reason when closing, so that the precedent can suggest a filter")
 		}
 	default:
-		if actor != "" {
+		switch {
+		case actor != "" && isIP(actor):
+			add(fmt.Sprintf("Check whether %s should reach %s; block it at the edge if not", actor, lastTarget(d)))
+		case actor != "":
 			add(fmt.Sprintf("Ask %s (or its owner) whether %s%s was theirs", actor, lastAction(d), fromText(ip)))
 		}
 		for _, f := range r.Verdict.Reasons {
@@ -223,6 +237,26 @@ func lastAction(d *Digest) string {
 	}
 	a := d.Actions[len(d.Actions)-1]
 	return strings.TrimSpace(a.Action + " " + a.Target)
+}
+
+// lastTarget names the last action's target, or its name.
+func lastTarget(d *Digest) string {
+	if d == nil || len(d.Actions) == 0 {
+		return "its target"
+	}
+	a := d.Actions[len(d.Actions)-1]
+	return cmp.Or(a.Target, a.Action)
+}
+
+// allFailed says whether every action is known to have failed.
+func allFailed(d *Digest) bool {
+	return d != nil && len(d.Actions) > 0 && !slices.ContainsFunc(d.Actions, func(a Action) bool { return !a.Failed() })
+}
+
+// isIP says whether s is an IP address.
+func isIP(s string) bool {
+	_, err := netip.ParseAddr(s)
+	return err == nil
 }
 
 func fromText(ip string) string {

@@ -237,7 +237,7 @@ func TestNextStepsNameTheObjects(t *testing.T) {
 	r := &Report{Alert: &panther.Alert{ID: "a1"}, Verdict: Verdict{Verdict: VerdictMalicious}, Digest: NewDigest(events)}
 	Brief(r, nil)
 	text := strings.Join(r.NextSteps, "\n")
-	for _, want := range []string{"Deactivate access key AKIA4Q7XKJ2MEXAMPLE7; delete user backup-svc", "Reset p.novak's sessions and MFA factors", "Escalate to incident response and block 146.70.117.38"} {
+	for _, want := range []string{"Deactivate access key AKIA4Q7XKJ2MEXAMPLE7; delete user backup-svc", "Reset p.novak's sessions and MFA factors", "Escalate to incident response; block 146.70.117.38"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("next steps lack %q:\n%s", want, text)
 		}
