@@ -134,6 +134,12 @@ func nextSteps(r *Report) []string {
 	if len(steps) < 2 && r.Detection != nil && r.Detection.Runbook != "" {
 		add("Follow the detection's runbook: " + r.Detection.Runbook)
 	}
+	if len(steps) < 2 && ip != "" {
+		add(fmt.Sprintf("Find who owns %s and what else came from it (full report, data lake)", ip))
+	}
+	if len(steps) < 2 {
+		add("Read the indicators, history and data lake results in the full report before closing")
+	}
 	return steps
 }
 
