@@ -160,13 +160,17 @@ func Render(r Report, sections []string, format string) string {
 func renderFit(r Report, want map[string]bool, format string, f fit) string {
 	w := &writer{html: format == panther.FormatHTML, console: strings.TrimRight(r.ConsoleURL, "/")}
 	w.line(Headline(r.Verdict))
-	if want[SectionStory] {
+	if want[SectionStory] && len(r.Story) > 0 {
+		// One line, so that the first four lines say what happened and
+		// what to do first.
+		var parts []string
 		for _, l := range r.Story[:min(f.story, len(r.Story))] {
-			w.line(w.quote(l, f.storyLen))
+			parts = append(parts, w.quote(l, f.storyLen))
 		}
+		w.line(strings.Join(parts, " "))
 	}
 	if want[SectionNext] && len(r.NextSteps) > 0 {
-		w.heading("Next steps")
+		w.heading("Next steps", !want[SectionStory] || len(r.Story) == 0)
 		var items []string
 		for _, s := range r.NextSteps[:min(f.steps, len(r.NextSteps))] {
 			items = append(items, w.quote(s, f.stepLen))
@@ -182,7 +186,7 @@ func renderFit(r Report, want map[string]bool, format string, f fit) string {
 	}
 	why := r.Why[:min(len(r.Why), f.why)]
 	if want[SectionWhy] {
-		w.heading("Why")
+		w.heading("Why", true)
 		if len(why) == 0 {
 			w.line(w.q(noReason(r)))
 		}
@@ -295,13 +299,16 @@ func (w *writer) line(s string) {
 	w.b.WriteString(s + "\n")
 }
 
-// heading starts a section.
-func (w *writer) heading(title string) {
+// heading starts a section, after a blank line when gap is set.
+func (w *writer) heading(title string, gap bool) {
 	if w.html {
 		w.b.WriteString("<h4>" + title + "</h4>\n")
 		return
 	}
-	w.b.WriteString("\n**" + title + "**\n")
+	if gap {
+		w.b.WriteString("\n")
+	}
+	w.b.WriteString("**" + title + "**\n")
 }
 
 // list writes items, already quoted, as a bulleted list.
