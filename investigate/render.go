@@ -242,7 +242,11 @@ func evidenceLine(r Report) string {
 			}
 		}
 		if same > 0 {
-			parts = append(parts, fmt.Sprintf("%s of the detection (%s)", plural(same, "earlier alert", "earlier alerts"), plural(fp, "judged a false positive", "judged false positives")))
+			s := plural(same, "earlier alert", "earlier alerts") + " of the detection"
+			if fp > 0 {
+				s += " (" + plural(fp, "judged a false positive", "judged false positives") + ")"
+			}
+			parts = append(parts, s)
 		}
 		if other > 0 {
 			parts = append(parts, plural(other, "alert of other detections", "alerts of other detections"))
