@@ -119,6 +119,11 @@ var Knowledge = []Meaning{
 	{Fact: "grant", Kind: "privilege_grant", Category: "Privilege grant", Technique: "T1098.003 Account Manipulation: Additional Cloud Roles",
 		LogTypes: []string{"AWS.CloudTrail"}, Actions: []string{"AttachUserPolicy", "AttachRolePolicy", "AttachGroupPolicy", "PutUserPolicy", "PutRolePolicy", "PutGroupPolicy", "AddUserToGroup", "CreatePolicyVersion", "SetDefaultPolicyVersion", "UpdateAssumeRolePolicy"},
 		Says: "grants IAM permissions", LogOdds: 0.8},
+	{Fact: "grant", Kind: "privilege_grant", Category: "Privilege grant", Technique: "T1098.003 Account Manipulation: Additional Cloud Roles",
+		LogTypes: []string{"GCP.AuditLog", "Okta.SystemLog", "GitHub.Audit", "GSuite.", "Azure."},
+		Actions:  []string{"SetIamPolicy", "group.user_membership.add", "org.update_member", "team.add_member", "ASSIGN_ROLE", "Add member to role", "Add member to role.", "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE"},
+		When:     func(a Action, _ orgDomains) bool { return a.LogType != "GCP.AuditLog" || a.Detail("role") != "" },
+		Says:     "grants a role or membership", LogOdds: 0.5},
 	{Fact: "grant", Kind: "admin_grant", Category: "Privilege grant", Technique: "T1098.003 Account Manipulation: Additional Cloud Roles",
 		Actions: []string{"*"},
 		When:    func(a Action, _ orgDomains) bool { return !revokes(a) && adminGrant(a) },
@@ -346,11 +351,12 @@ func mergeKinds(fs []Finding) []Finding {
 	return out
 }
 
-// weightOf is the weight a log-odds shows as: malicious from a high-risk
-// 2.0, suspicious above 0, benign below 0.
+// weightOf is the weight a log-odds shows as: malicious from the default
+// log-odds of a malicious finding (2.5, enough alone for a malicious
+// verdict), suspicious above 0, benign below 0.
 func weightOf(logOdds float64) Weight {
 	switch {
-	case logOdds >= HighRisk:
+	case logOdds >= DefaultLogOdds[WeightMalicious]:
 		return WeightMalicious
 	case logOdds > 0:
 		return WeightSuspicious
@@ -420,14 +426,14 @@ func authFindings(d *Digest) []Finding {
 		t := byActor[actor]
 		switch {
 		case t.success != nil:
-			out = append(out, Finding{Step: StepActions, Kind: "brute_force_success", Severity: WeightMalicious, LogOdds: 3.0, Fact: "brute_force " + actor,
+			out = append(out, Finding{Step: StepActions, Kind: "brute_force_success", Severity: weightOf(3.0), LogOdds: 3.0, Fact: "brute_force " + actor,
 				Title: fmt.Sprintf("Credential access (T1110 Brute Force): %d failed sign-ins as %s, then one succeeded at %s from %s",
 					len(t.failed), actor, t.success.Time.UTC().Format("15:04:05"), cmp.Or(t.success.SourceIP, "an unknown address")),
 				Evidence: rowEvidence(append(t.failed[len(t.failed)-1:], *t.success))})
 		case len(t.failed) >= failuresAlone && !slices.ContainsFunc(d.Actions, func(a Action) bool { return a.Actor == actor && isLogin(a) && a.Outcome == OutcomeSucceeded }):
 			// The guessing is the alert; that nothing got in is what it
 			// tells, and it leans toward closing.
-			out = append(out, Finding{Step: StepActions, Kind: "failed_logins", Severity: WeightBenign, LogOdds: -0.3, Fact: "brute_force " + actor,
+			out = append(out, Finding{Step: StepActions, Kind: "failed_logins", Severity: weightOf(-0.3), LogOdds: -0.3, Fact: "brute_force " + actor,
 				Title:    fmt.Sprintf("Credential access attempt (T1110 Brute Force): %d failed sign-ins as %s and none succeeded: the guessing did not get in", len(t.failed), actor),
 				Evidence: rowEvidence(t.failed)})
 		}
@@ -441,7 +447,7 @@ func authFindings(d *Digest) []Finding {
 			}
 			for _, s := range seen {
 				if s.Country != a.Country && a.Time.Sub(s.Time) <= travelWindow {
-					out = append(out, Finding{Step: StepActions, Kind: "improbable_travel", Severity: WeightSuspicious, LogOdds: 1.2, Fact: "travel " + actor,
+					out = append(out, Finding{Step: StepActions, Kind: "improbable_travel", Severity: weightOf(1.2), LogOdds: 1.2, Fact: "travel " + actor,
 						Title: fmt.Sprintf("Initial access (T1078 Valid Accounts): %s acted from %s and %s within %s",
 							actor, s.Country, a.Country, a.Time.Sub(s.Time).Round(time.Minute)),
 						Evidence: rowEvidence([]Action{s, a})})
@@ -459,15 +465,15 @@ func authFindings(d *Digest) []Finding {
 		root := a.Detail("identity_type") == "Root"
 		switch {
 		case root && isLogin(a) && a.MFA == "no":
-			out = append(out, Finding{Step: StepActions, Kind: "root_login_no_mfa", Severity: WeightMalicious, LogOdds: 2.0, Fact: "root",
+			out = append(out, Finding{Step: StepActions, Kind: "root_login_no_mfa", Severity: weightOf(2.0), LogOdds: 2.0, Fact: "root",
 				Title:    fmt.Sprintf("Privileged sign-in (T1078.004 Valid Accounts: Cloud Accounts): the root user signed in without MFA at %s from %s", a.Time.UTC().Format("15:04:05"), cmp.Or(a.SourceIP, "an unknown address")),
 				Evidence: rowEvidence([]Action{a})})
 		case root:
-			out = append(out, Finding{Step: StepActions, Kind: "root_use", Severity: WeightSuspicious, LogOdds: 1.0, Fact: "root",
+			out = append(out, Finding{Step: StepActions, Kind: "root_use", Severity: weightOf(1.0), LogOdds: 1.0, Fact: "root",
 				Title:    fmt.Sprintf("Privileged use (T1078.004 Valid Accounts: Cloud Accounts): the root user ran %s at %s", a.Action, a.Time.UTC().Format("15:04:05")),
 				Evidence: rowEvidence([]Action{a})})
 		case isLogin(a) && a.MFA == "no":
-			out = append(out, Finding{Step: StepActions, Kind: "login_no_mfa", Severity: WeightSuspicious, LogOdds: 0.5, Fact: "no_mfa " + a.Actor,
+			out = append(out, Finding{Step: StepActions, Kind: "login_no_mfa", Severity: weightOf(0.5), LogOdds: 0.5, Fact: "no_mfa " + a.Actor,
 				Title:    fmt.Sprintf("Sign-in without MFA (T1078 Valid Accounts): %s at %s from %s", a.Actor, a.Time.UTC().Format("15:04:05"), cmp.Or(a.SourceIP, "an unknown address")),
 				Evidence: rowEvidence([]Action{a})})
 		}
@@ -502,17 +508,17 @@ func routineFindings(d *Digest) []Finding {
 	var out []Finding
 	if all(d.Actions, readOnly) {
 		names := slices.Compact(slices.Sorted(slices.Values(actionNames(d.Actions))))
-		out = append(out, Finding{Step: StepActions, Kind: "read_only", Severity: WeightBenign, LogOdds: -0.8,
+		out = append(out, Finding{Step: StepActions, Kind: "read_only", Severity: weightOf(-0.8), LogOdds: -0.8,
 			Title:    fmt.Sprintf("Only read-only calls (%d): %s; nothing was changed", len(d.Actions), strings.Join(names[:min(5, len(names))], ", ")),
 			Evidence: rowEvidence(d.Actions)})
 	}
 	if all(d.Actions, func(a Action) bool { return a.Detail("network") == "true" && a.Failed() }) {
-		out = append(out, Finding{Step: StepActions, Kind: "all_rejected", Severity: WeightBenign, LogOdds: -1.2,
+		out = append(out, Finding{Step: StepActions, Kind: "all_rejected", Severity: weightOf(-1.2), LogOdds: -1.2,
 			Title:    fmt.Sprintf("All %d network flows were rejected: nothing from %s reached %s", len(d.Actions), strings.Join(d.SourceIPs(), ", "), d.Actions[0].Target),
 			Evidence: rowEvidence(d.Actions)})
 	}
 	if all(d.Actions, byAWS) {
-		out = append(out, Finding{Step: StepActions, Kind: "aws_service", Severity: WeightBenign, LogOdds: -1.2,
+		out = append(out, Finding{Step: StepActions, Kind: "aws_service", Severity: weightOf(-1.2), LogOdds: -1.2,
 			Title:    fmt.Sprintf("Every call was made by AWS itself: %s, invoked by %s", d.Actions[0].Actor, d.Actions[0].Detail("invoked_by")),
 			Evidence: rowEvidence(d.Actions)})
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -151,7 +152,7 @@ func (s *baselineStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 	polls := 0
 	b, cached, err := cachedRead(ctx, s.cache, readKindBaseline, key, s.opts.MaxPerHour, s.opts.TTL, s.opts.Timeout,
 		func(ctx context.Context) (Baseline, error) {
-			q, n, err := s.search(ctx, actor, start, end)
+			q, n, err := s.search(ctx, c.Events, actor, start, end)
 			polls = n
 			if err != nil {
 				return Baseline{}, err
@@ -201,8 +202,8 @@ func (s *baselineStep) observe(b Baseline, cached bool, err error) {
 // search runs one indicator search and polls it with growing intervals,
 // cancelling it at the timeout; it returns the query and how often it
 // polled.
-func (s *baselineStep) search(ctx context.Context, actor string, start, end time.Time) (*panther.LakeQuery, int, error) {
-	id, err := s.lake.SearchIndicators(ctx, []string{actor}, start, end)
+func (s *baselineStep) search(ctx context.Context, events []panther.Event, actor string, start, end time.Time) (*panther.LakeQuery, int, error) {
+	id, err := s.lake.SearchIndicators(ctx, actorField(events, actor), []string{actor}, start, end)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -395,3 +396,26 @@ func displayName(actor string) string {
 }
 
 func days(d time.Duration) int { return int(d / (24 * time.Hour)) }
+
+// actorField is the indicator field an actor is searched in: the p_any_*
+// field of this alert's events that holds it, else emails and ARNs by
+// their shape and anything else as a username.
+func actorField(events []panther.Event, actor string) string {
+	for _, ev := range events {
+		for _, k := range slices.Sorted(maps.Keys(ev)) {
+			if !strings.HasPrefix(k, "p_any_") {
+				continue
+			}
+			if list, ok := ev[k].([]any); ok && slices.ContainsFunc(list, func(x any) bool { s, _ := x.(string); return strings.EqualFold(s, actor) }) {
+				return k
+			}
+		}
+	}
+	switch {
+	case strings.HasPrefix(actor, "arn:"):
+		return IndicatorField(KindARN)
+	case strings.Contains(actor, "@"):
+		return IndicatorField(KindEmail)
+	}
+	return IndicatorField(KindUsername)
+}

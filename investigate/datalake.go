@@ -15,7 +15,7 @@ import (
 
 // Lake runs indicator searches in Panther's data lake.
 type Lake interface {
-	SearchIndicators(ctx context.Context, indicators []string, start, end time.Time) (string, error)
+	SearchIndicators(ctx context.Context, field string, indicators []string, start, end time.Time) (string, error)
 	LakeQuery(ctx context.Context, id string, maxRows int) (*panther.LakeQuery, error)
 	CancelLakeQuery(ctx context.Context, id string) error
 }
@@ -153,7 +153,7 @@ func (s *datalakeStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 	var wg sync.WaitGroup
 	for i, ind := range keys {
 		wg.Go(func() {
-			r, cached, budget, err := s.search(ctx, ind.Value, start, end)
+			r, cached, budget, err := s.search(ctx, ind, start, end)
 			results[i] = result{ind: ind, search: r, cached: cached, err: err, budget: budget}
 			s.observe(r, cached, budget, err)
 		})
@@ -240,8 +240,12 @@ var errLakeTimeout = errors.New("data lake search timed out")
 
 // search answers from the cache or runs the search, polling with growing
 // intervals and cancelling it at the timeout.
-func (s *datalakeStep) search(ctx context.Context, indicator string, start, end time.Time) (r *LakeSearch, cached, overBudget bool, err error) {
-	key := strings.ToLower(indicator) + "|" + start.Format(time.RFC3339) + "|" + end.Format(time.RFC3339)
+func (s *datalakeStep) search(ctx context.Context, ind Indicator, start, end time.Time) (r *LakeSearch, cached, overBudget bool, err error) {
+	field := IndicatorField(ind.Kind)
+	key := strings.ToLower(ind.Value) + "|" + start.Format(time.RFC3339) + "|" + end.Format(time.RFC3339)
+	if field != "" {
+		key = field + ":" + key
+	}
 	claim, err := s.cache.ClaimLakeSearch(ctx, key, s.opts.MaxPerHour, s.opts.Timeout)
 	switch {
 	case err != nil:
@@ -251,7 +255,7 @@ func (s *datalakeStep) search(ctx context.Context, indicator string, start, end 
 	case claim.OverBudget:
 		return nil, false, true, nil
 	}
-	r, err = s.run(ctx, indicator, start, end)
+	r, err = s.run(ctx, field, ind.Value, start, end)
 	if err != nil {
 		_ = s.cache.ReleaseLakeSearch(context.WithoutCancel(ctx), key)
 		return nil, false, false, err
@@ -265,8 +269,44 @@ func (s *datalakeStep) search(ctx context.Context, indicator string, start, end 
 	return r, false, false, nil
 }
 
-func (s *datalakeStep) run(ctx context.Context, indicator string, start, end time.Time) (*LakeSearch, error) {
-	id, err := s.lake.SearchIndicators(ctx, []string{indicator}, start, end)
+// IndicatorField is the p_any_* field (Panther's IndicatorType) an
+// indicator of that kind is searched in, so that Panther need not guess the
+// kind from the value's shape: a bare username or an actor ID has none. ""
+// for a kind without one (auto-detection).
+func IndicatorField(kind string) string {
+	switch kind {
+	case KindIP:
+		return "p_any_ip_addresses"
+	case KindDomain:
+		return "p_any_domain_names"
+	case KindEmail:
+		return "p_any_emails"
+	case KindUsername:
+		return "p_any_usernames"
+	case KindActorID:
+		return "p_any_actor_ids"
+	case KindARN:
+		return "p_any_aws_arns"
+	case KindAccountID:
+		return "p_any_aws_account_ids"
+	case KindInstanceID:
+		return "p_any_aws_instance_ids"
+	case KindMD5:
+		return "p_any_md5_hashes"
+	case KindSHA1:
+		return "p_any_sha1_hashes"
+	case KindSHA256:
+		return "p_any_sha256_hashes"
+	}
+	return ""
+}
+
+// run starts one search (one indicator, so one kind per search) and polls
+// it with growing intervals until it succeeded and its results are there:
+// a finished query may still answer tryAgain, which is polled like a
+// running one, within the same timeout.
+func (s *datalakeStep) run(ctx context.Context, field, indicator string, start, end time.Time) (*LakeSearch, error) {
+	id, err := s.lake.SearchIndicators(ctx, field, []string{indicator}, start, end)
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +319,9 @@ func (s *datalakeStep) run(ctx context.Context, indicator string, start, end tim
 		}
 		switch q.Status {
 		case panther.LakeSucceeded:
-			return summarizeLake(id, indicator, start, end, q), nil
+			if !q.TryAgain {
+				return summarizeLake(id, indicator, start, end, q), nil
+			}
 		case panther.LakeFailed, panther.LakeCancelled:
 			return nil, fmt.Errorf("data lake query %s %s: %s", id, q.Status, q.Message)
 		}

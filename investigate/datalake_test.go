@@ -2,6 +2,7 @@ package investigate_test
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -160,5 +161,44 @@ func TestDatalakeHourlyBudget(t *testing.T) {
 	findingOf(t, out, "budget")
 	if n := len(b.pivots()); n != 1 {
 		t.Fatalf("%d searches; want the budget of 1", n)
+	}
+}
+
+// TestDatalakeSearchesByKindAndWaitsForResults searches a bare username,
+// which Panther's auto-detection cannot tell from any other string: the
+// search names p_any_usernames and finds the user's activity in another
+// alert, although the finished query first answers tryAgain with no rows.
+func TestDatalakeSearchesByKindAndWaitsForResults(t *testing.T) {
+	b := lakeSetup(t)
+	const githubAlert = "9d4f2b7e1c6a8d3052f9b4e7c1a6d835"
+	var gh panthersim.SeedAlert
+	for _, s := range panthersim.DefaultSeeds() {
+		if s.ID == githubAlert {
+			gh = s
+		}
+	}
+	other := gh
+	other.ID = "00000000000000000000000000000ace"
+	ev := map[string]any{}
+	for k, v := range gh.Events[0] {
+		ev[k] = v
+	}
+	ev["p_row_id"], ev["p_log_type"], ev["p_any_ip_addresses"] = "other-row-of-the-user", "GitHub.Audit", nil
+	other.Events = []map[string]any{ev}
+	b.srv.AddAlert(other)
+	b.srv.SetTryAgain(1)
+
+	out, err := b.investigator(investigate.DatalakeOptions{MaxPerInvestigation: 3}).Run(t.Context(), githubAlert, 1, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, f := range out.Report.Findings {
+		if f.Step == "datalake" && strings.HasPrefix(f.Title, "jdoe-contractor seen in") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("no finding of jdoe-contractor's other events in %+v", out.Report.Findings)
 	}
 }

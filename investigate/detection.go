@@ -40,6 +40,9 @@ func (s *detectionStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 			Evidence: []Evidence{{Kind: "detection", Ref: ref.ID}},
 		}}, nil
 	}
+	if le := (*panther.DetectionLookupError)(nil); errors.As(err, &le) && len(le.Denied) > 0 {
+		return []Finding{deniedFinding(ref.ID, le.Denied, WeightMissing)}, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read detection %s: %w", ref.ID, err)
 	}
@@ -52,6 +55,9 @@ func (s *detectionStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 		Evidence: []Evidence{{Kind: "detection", Ref: d.ID}},
 	}
 	out := []Finding{f}
+	if len(d.Denied) > 0 {
+		out = append(out, deniedFinding(ref.ID, d.Denied, WeightInfo))
+	}
 	if tactics := mitre(d.Reports); len(tactics) > 0 {
 		out = append(out, Finding{
 			Step: StepDetection, Kind: "mitre", Severity: WeightInfo,
@@ -60,6 +66,23 @@ func (s *detectionStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 		})
 	}
 	return out, nil
+}
+
+// deniedFinding says which detection collections refused the token, and
+// the permission each needs.
+func deniedFinding(id string, denied []string, w Weight) Finding {
+	var perms []string
+	for _, c := range denied {
+		perms = append(perms, panther.Permission(c))
+	}
+	slices.Sort(perms)
+	perms = slices.Compact(perms)
+	return Finding{
+		Step: "detection", Kind: "missing_permission", Severity: w,
+		Title: fmt.Sprintf("The API token lacks %s: detection %s could not be looked up in %s",
+			strings.Join(perms, " and "), id, strings.Join(denied, ", ")),
+		Evidence: []Evidence{{Kind: "detection", Ref: id}},
+	}
 }
 
 // mitre lists the detection's MITRE ATT&CK mappings, sorted.

@@ -53,9 +53,11 @@ type Object struct {
 	// "repository", "bucket", "service account key", "token".
 	Kind  string `json:"kind"`
 	Value string `json:"value"`
-	// Action is the action that created or changed it; RowID its event.
-	Action string `json:"action"`
-	RowID  string `json:"rowId,omitempty"`
+	// Action is the action that created or changed it, at Time; RowID is
+	// its event.
+	Action string    `json:"action"`
+	Time   time.Time `json:"time"`
+	RowID  string    `json:"rowId,omitempty"`
 }
 
 // Digest is the alert's events read as actions, in time order: the first
@@ -78,6 +80,7 @@ func NewDigest(events []panther.Event) *Digest {
 		d.Objects = append(d.Objects, objs...)
 	}
 	slices.SortStableFunc(d.Actions, func(x, y Action) int { return x.Time.Compare(y.Time) })
+	slices.SortStableFunc(d.Objects, func(x, y Object) int { return x.Time.Compare(y.Time) })
 	d.Objects = slices.CompactFunc(d.Objects, func(x, y Object) bool { return x.Kind == y.Kind && x.Value == y.Value })
 	return d
 }
@@ -479,7 +482,7 @@ func readAction(ev panther.Event) (Action, []Object) {
 		a.Country = c
 	}
 	for i := range objs {
-		objs[i].Action, objs[i].RowID = a.Action, a.RowID
+		objs[i].Action, objs[i].Time, objs[i].RowID = a.Action, a.Time, a.RowID
 	}
 	return a, objs
 }

@@ -27,9 +27,15 @@ type eventsStep struct {
 func (s *eventsStep) Name() string { return StepEvents }
 
 func (s *eventsStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
-	events, err := s.src.AlertEvents(ctx, c.Alert.ID, s.max)
-	if err != nil {
-		return nil, fmt.Errorf("read events: %w", err)
+	var events []panther.Event
+	if r := c.read; r != nil && (r.EventsComplete || len(r.Events) >= s.max) {
+		// Read with the alert already.
+		events = r.Events[:min(len(r.Events), s.max)]
+	} else {
+		var err error
+		if events, err = s.src.AlertEvents(ctx, c.Alert.ID, s.max); err != nil {
+			return nil, fmt.Errorf("read events: %w", err)
+		}
 	}
 	c.Events = events
 	c.Digest = NewDigest(events)

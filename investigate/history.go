@@ -13,7 +13,7 @@ import (
 // AlertLister lists earlier alerts: those of one detection, and those of
 // every detection in a time range.
 type AlertLister interface {
-	AlertsByDetection(ctx context.Context, detectionID string, since time.Time, max int) ([]panther.Alert, error)
+	AlertsByDetection(ctx context.Context, detectionID string, after, before time.Time, max int) ([]panther.Alert, error)
 	AlertsBetween(ctx context.Context, after, before time.Time, max int) ([]panther.Alert, error)
 }
 
@@ -50,12 +50,19 @@ func (s *historyStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 	}
 	var out []Finding
 	if a.Detection != nil && a.Detection.ID != "" {
-		earlier, err := s.src.AlertsByDetection(ctx, a.Detection.ID, at.Add(-detectionHistory), maxHistory)
-		if err != nil {
-			return nil, fmt.Errorf("detection history: %w", err)
+		earlier, ok := readHistoryCovers(c.read, a.Detection.ID, at)
+		if !ok {
+			var err error
+			if earlier, err = s.src.AlertsByDetection(ctx, a.Detection.ID, at.Add(-detectionHistory), at, maxHistory); err != nil {
+				return nil, fmt.Errorf("detection history: %w", err)
+			}
 		}
 		c.DetectionAlerts = before(earlier, a.ID, at)
 		out = append(out, detectionFindings(c, c.DetectionAlerts)...)
+		if len(earlier) >= maxHistory {
+			out = append(out, Finding{Step: StepHistory, Kind: "history_truncated", Severity: WeightInfo,
+				Title: fmt.Sprintf("Only the newest %d alerts of %s in 7 days were read; older ones were not", maxHistory, a.Detection.ID)})
+		}
 	}
 	if len(historyKeys(c.Indicators)) > 0 {
 		// Both directions in time: an alert raised after this one (while it
@@ -75,6 +82,18 @@ func (s *historyStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 		slices.SortFunc(c.NearbyAlerts, func(x, y panther.Alert) int { return y.CreatedAt.Compare(x.CreatedAt) })
 	}
 	return out, nil
+}
+
+// readHistoryCovers returns the detection's alerts read with the alert when
+// they cover its 7 days before at in full.
+func readHistoryCovers(r *panther.AlertRead, detectionID string, at time.Time) ([]panther.Alert, bool) {
+	if r == nil || r.History == nil && r.HistoryBefore.IsZero() || !r.HistoryComplete ||
+		r.Alert == nil || r.Alert.Detection == nil || r.Alert.Detection.ID != detectionID ||
+		r.HistoryAfter.After(at.Add(-detectionHistory)) || r.HistoryBefore.Before(at) {
+		return nil, false
+	}
+	from := at.Add(-detectionHistory)
+	return slices.DeleteFunc(slices.Clone(r.History), func(o panther.Alert) bool { return o.CreatedAt.Before(from) }), true
 }
 
 // before keeps the alerts other than id created before at, newest first.

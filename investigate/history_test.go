@@ -15,7 +15,7 @@ type fakeLister struct{ alerts []panther.Alert }
 
 var _ AlertLister = (*fakeLister)(nil)
 
-func (f *fakeLister) AlertsByDetection(_ context.Context, id string, since time.Time, max int) ([]panther.Alert, error) {
+func (f *fakeLister) AlertsByDetection(_ context.Context, id string, since, _ time.Time, max int) ([]panther.Alert, error) {
 	var out []panther.Alert
 	for _, a := range f.alerts {
 		if a.Detection != nil && a.Detection.ID == id && !a.CreatedAt.Before(since) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/panther-triage/panther-triage/logcap"
 	"github.com/panther-triage/panther-triage/panther"
 )
 
@@ -21,6 +22,25 @@ type Panther interface {
 	Alert(ctx context.Context, id string) (*panther.Alert, error)
 	Comments(ctx context.Context, alertID string) ([]panther.Comment, error)
 	AddComment(ctx context.Context, alertID, body, format string) (panther.Comment, error)
+}
+
+// AlertReader reads an alert together with the first page of its events
+// and its detection's recent alerts, in one request; *panther.Client
+// implements it. An Investigator whose Panther implements it uses it, and
+// its steps reuse what it read.
+type AlertReader interface {
+	ReadAlert(ctx context.Context, req panther.AlertRequest) (*panther.AlertRead, error)
+}
+
+// Request is one investigation to run.
+type Request struct {
+	AlertID     string
+	JobID       int64
+	LastAttempt bool
+	// DetectionID and ReceivedAt come from the delivery, when known: with
+	// them the detection's alert history is read with the alert itself.
+	DetectionID string
+	ReceivedAt  time.Time
 }
 
 // Options configure an Investigator.
@@ -55,6 +75,10 @@ type Options struct {
 	// Observer is told what the worker did, for metrics. Default nil:
 	// nothing is told.
 	Observer Observer
+	// AuthRetryWindow is how long a job keeps retrying while Panther
+	// rejects the token (HTTP 401) before it fails with "token rejected".
+	// Default DefaultAuthRetryWindow.
+	AuthRetryWindow time.Duration
 }
 
 // Investigator runs the steps on an alert, decides, and comments.
@@ -83,6 +107,9 @@ func New(pc Panther, steps []Step, opts Options, log zerolog.Logger) *Investigat
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.AuthRetryWindow <= 0 {
+		opts.AuthRetryWindow = DefaultAuthRetryWindow
 	}
 	if err := checkOrder(steps); err != nil {
 		panic(err)
@@ -132,16 +159,29 @@ func (o Outcome) Apply(rec *Record) {
 // comments with what it could gather. A transient error from reading the
 // alert, listing or posting comments is returned for the job to retry.
 func (inv *Investigator) Run(ctx context.Context, alertID string, jobID int64, lastAttempt bool) (Outcome, error) {
-	ctx = inv.log.With().Str("alert_id", alertID).Int64("job_id", jobID).Logger().WithContext(ctx)
-	alert, skip, err := inv.readAlert(ctx, alertID)
+	return inv.Investigate(ctx, Request{AlertID: alertID, JobID: jobID, LastAttempt: lastAttempt})
+}
+
+// Investigate is Run with what the delivery said about the alert.
+func (inv *Investigator) Investigate(ctx context.Context, req Request) (Outcome, error) {
+	alertID, jobID, lastAttempt := req.AlertID, req.JobID, req.LastAttempt
+	ctx = inv.log.With().Str("alert_id", logcap.String(alertID)).Int64("job_id", jobID).Logger().WithContext(ctx)
+	read, skip, err := inv.read(ctx, req)
 	if err != nil || skip != nil {
 		return ptrOr(skip), err
 	}
+	alert := read.Alert
 
-	c := &Case{Alert: alert, Now: inv.opts.Now()}
+	c := &Case{Alert: alert, Now: inv.opts.Now(), read: read}
 	findings, timings, err := inv.runSteps(ctx, c, lastAttempt)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("investigate %s: %w", alertID, err)
+	}
+	if alert.RESTError != nil {
+		findings = append(findings, Finding{
+			Step: "alert", Kind: "alert_context_missing", Severity: WeightMissing,
+			Title: "The alert's context and event count could not be read (REST " + restReason(alert.RESTError) + ")",
+		})
 	}
 	SortFindings(findings)
 	c.Dispositions.Detection = cmp.Or(c.Dispositions.Detection, detectionID(alert))
@@ -177,7 +217,7 @@ func (inv *Investigator) narrate(ctx context.Context, r *Report) {
 	defer cancel()
 	n, err := inv.opts.Narrator.Narrate(ctx, *r)
 	if err != nil {
-		zerolog.Ctx(ctx).Warn().Err(err).Msg("narrative discarded; keeping the summary built from the findings")
+		zerolog.Ctx(ctx).Warn().Str("error", logcap.Error(err)).Msg("narrative discarded; keeping the summary built from the findings")
 		return
 	}
 	r.Summary, r.Narrative = n.Summary, &n
@@ -226,21 +266,86 @@ func (inv *Investigator) Notice(ctx context.Context, alertID string, jobID int64
 	return inv.finish(ctx, alertID, jobID, out)
 }
 
+// restReason is a short reason for a failed REST read, safe to show.
+func restReason(err error) string {
+	var api *panther.APIError
+	if errors.As(err, &api) {
+		return fmt.Sprintf("answered HTTP %d", api.Status)
+	}
+	return "failed: " + stepError(err)
+}
+
 // readAlert reads the alert, or says why the job skips it (deleted, or a
 // status not investigated).
 func (inv *Investigator) readAlert(ctx context.Context, alertID string) (*panther.Alert, *Outcome, error) {
-	alert, err := inv.pc.Alert(ctx, alertID)
+	r, skip, err := inv.read(ctx, Request{AlertID: alertID})
+	if err != nil || skip != nil {
+		return nil, skip, err
+	}
+	return r.Alert, nil, nil
+}
+
+// Read-ahead of the first request: the first page of events and the
+// detection's alerts, newest first.
+const (
+	readEvents  = 50
+	readHistory = 50
+	// historySlack widens the history window read with the alert around
+	// the delivery time, which follows the alert's creation.
+	historySlack = time.Hour
+)
+
+// read reads the alert (with its first events and, when the delivery named
+// the detection, the detection's recent alerts), or says why the job skips
+// it: deleted (GraphQL says not found) or a status not investigated.
+func (inv *Investigator) read(ctx context.Context, req Request) (*panther.AlertRead, *Outcome, error) {
+	var (
+		r   *panther.AlertRead
+		err error
+	)
+	if ar, ok := inv.pc.(AlertReader); ok {
+		pr := panther.AlertRequest{ID: req.AlertID, Events: readEvents}
+		if req.DetectionID != "" {
+			at := req.ReceivedAt
+			if at.IsZero() {
+				at = inv.opts.Now()
+			}
+			pr.DetectionID, pr.HistoryMax = req.DetectionID, readHistory
+			pr.HistoryAfter, pr.HistoryBefore = at.Add(-detectionHistory-historySlack), at.Add(historySlack)
+		}
+		r, err = ar.ReadAlert(ctx, pr)
+	} else {
+		var a *panther.Alert
+		a, err = inv.pc.Alert(ctx, req.AlertID)
+		r = &panther.AlertRead{Alert: a}
+	}
 	if errors.Is(err, panther.ErrNotFound) {
 		return nil, &Outcome{State: StateSkipped, Reason: "alert not found in Panther (deleted?)"}, nil
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("investigate %s: %w", alertID, err)
+		return nil, nil, &ReadError{AlertID: req.AlertID, Err: err}
 	}
+	alert := r.Alert
 	if !slices.Contains(inv.opts.Statuses, alert.Status) {
 		return nil, &Outcome{State: StateSkipped, Reason: fmt.Sprintf("alert status is %s; investigating only %s", alert.Status, strings.Join(inv.opts.Statuses, ", "))}, nil
 	}
-	return alert, nil, nil
+	return r, nil, nil
 }
+
+// ReadError reports that the alert itself could not be read. When its
+// class is permanent (a wrong URL, a token without Read Alerts), every
+// alert fails alike: the worker fails the record with a reason that points
+// to `panther-triage check`.
+type ReadError struct {
+	AlertID string
+	Err     error
+}
+
+// Error implements error.
+func (e *ReadError) Error() string { return fmt.Sprintf("investigate %s: %v", e.AlertID, e.Err) }
+
+// Unwrap returns the cause.
+func (e *ReadError) Unwrap() error { return e.Err }
 
 // finish posts the outcome's comment once, unless in dry run.
 func (inv *Investigator) finish(ctx context.Context, alertID string, jobID int64, out Outcome) (Outcome, error) {
@@ -358,7 +463,7 @@ func (inv *Investigator) runSteps(ctx context.Context, c *Case, lastAttempt bool
 					cancel()
 				}
 			default:
-				zerolog.Ctx(ctx).Warn().Err(err).Str("step", s.Name()).Msg("step failed; reported as missing evidence")
+				zerolog.Ctx(ctx).Warn().Str("error", logcap.Error(err)).Str("step", s.Name()).Msg("step failed; reported as missing evidence")
 				findings = append(findings, Finding{
 					Step: s.Name(), Kind: "step_failed", Severity: WeightMissing,
 					Title: fmt.Sprintf("Step %s could not complete: %s", s.Name(), stepError(err)),

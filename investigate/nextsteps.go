@@ -46,17 +46,22 @@ func storyLines(r *Report) []string {
 }
 
 // whyFindings are the reasons of the verdict, each stated once, strongest
-// first, at most maxWhy.
+// first, then the strongest finding the verdict outweighed when there is
+// room: at most maxWhy.
 func whyFindings(v Verdict) []Finding {
 	var out []Finding
+	add := func(f Finding) {
+		if len(out) < maxWhy && !slices.ContainsFunc(out, func(o Finding) bool { return o.Title == f.Title }) {
+			out = append(out, f)
+		}
+	}
 	for _, f := range v.Reasons {
-		if len(out) == maxWhy {
-			break
-		}
-		if slices.ContainsFunc(out, func(o Finding) bool { return o.Title == f.Title }) {
-			continue
-		}
-		out = append(out, f)
+		add(f)
+	}
+	if len(v.Against) > 0 && len(out) < maxWhy {
+		f := v.Against[0]
+		f.Title = "Outweighed: " + f.Title
+		add(f)
 	}
 	return out
 }

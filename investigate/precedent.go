@@ -14,8 +14,8 @@ import (
 	"github.com/panther-triage/panther-triage/panther"
 )
 
-// AlertReader reads another alert's events and the comments on it.
-type AlertReader interface {
+// PrecedentSource reads another alert's events and the comments on it.
+type PrecedentSource interface {
 	AlertEvents(ctx context.Context, id string, max int) ([]panther.Event, error)
 	Comments(ctx context.Context, alertID string) ([]panther.Comment, error)
 }
@@ -159,13 +159,13 @@ const readKindAlert = "alert"
 // (actor, address, account, target) rather than by title. Reads are
 // budgeted and cached in cache, so a burst of alerts of one detection reads
 // each earlier alert once.
-func PrecedentStep(src AlertReader, cache ReadCache, opts PrecedentOptions) Step {
+func PrecedentStep(src PrecedentSource, cache ReadCache, opts PrecedentOptions) Step {
 	opts.setDefaults()
 	return &precedentStep{src: src, cache: cache, opts: opts}
 }
 
 type precedentStep struct {
-	src   AlertReader
+	src   PrecedentSource
 	cache ReadCache
 	opts  PrecedentOptions
 }
@@ -244,7 +244,7 @@ func (s *precedentStep) candidates(c *Case, own Entities) (out []panther.Alert, 
 			ended = append(ended, a)
 		}
 	}
-	keys := append(slices.Clone(own.Actors), own.IPs...)
+	keys := append(actorNames(own, c.Indicators), own.IPs...)
 	for _, a := range c.NearbyAlerts {
 		if a.ID == c.Alert.ID || (det != "" && detectionID(&a) == det) {
 			continue
@@ -263,6 +263,10 @@ func (s *precedentStep) candidates(c *Case, own Entities) (out []panther.Alert, 
 	out = append(append(append(out, ended[:nEnded]...), named[:nNamed]...), rest[:nRest]...)
 	return out, len(ended) - nEnded + len(named) - nNamed
 }
+
+// readWait is how long a read waits for another process reading the same
+// alert before reading it itself.
+const readWait = 10 * time.Second
 
 // readConcurrency bounds one investigation's concurrent reads.
 const readConcurrency = 4
@@ -322,7 +326,7 @@ func (s *precedentStep) read(ctx context.Context, a panther.Alert) (alertRead, b
 	if final {
 		ttl = s.opts.FinalTTL
 	}
-	return cachedRead(ctx, s.cache, readKindAlert, a.ID+"|"+a.Status, s.opts.MaxReadsPerHour, ttl, 30*time.Second,
+	return cachedRead(ctx, s.cache, readKindAlert, a.ID+"|"+a.Status, s.opts.MaxReadsPerHour, ttl, readWait,
 		func(ctx context.Context) (alertRead, error) {
 			events, err := s.src.AlertEvents(ctx, a.ID, s.opts.MaxEvents)
 			if err != nil {

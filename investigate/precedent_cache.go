@@ -99,11 +99,14 @@ type cachedAlerts struct {
 	ttl   time.Duration
 }
 
-func (l *cachedAlerts) AlertsByDetection(ctx context.Context, detectionID string, since time.Time, max int) ([]panther.Alert, error) {
+func (l *cachedAlerts) AlertsByDetection(ctx context.Context, detectionID string, since, until time.Time, max int) ([]panther.Alert, error) {
 	since = since.UTC().Truncate(time.Hour)
-	key := fmt.Sprintf("detection|%s|%s|%d", detectionID, since.Format(time.RFC3339), max)
+	if t := until.UTC().Truncate(time.Minute); !t.Equal(until) {
+		until = t.Add(time.Minute)
+	}
+	key := fmt.Sprintf("detection|%s|%s|%s|%d", detectionID, since.Format(time.RFC3339), until.UTC().Format(time.RFC3339), max)
 	out, _, err := cachedRead(ctx, l.cache, readKindListing, key, 0, l.ttl, 10*time.Second, func(ctx context.Context) ([]panther.Alert, error) {
-		return l.src.AlertsByDetection(ctx, detectionID, since, max)
+		return l.src.AlertsByDetection(ctx, detectionID, since, until, max)
 	})
 	return out, err
 }

@@ -58,7 +58,8 @@ var entityFields = struct {
 	actors, ips, accounts, targets, actions, asn, org, country []string
 }{
 	actors: []string{
-		"userIdentity.arn",              // AWS.CloudTrail
+		"userIdentity.sessionContext.sessionIssuer.arn", // AWS.CloudTrail: the role, not its session
+		"userIdentity.arn",              // AWS.CloudTrail: users and root
 		"actor.id", "actor.alternateId", // Okta.SystemLog
 		"protoPayload.authenticationInfo.principalEmail", // GCP.AuditLog
 		"actor",                                  // GitHub.Audit

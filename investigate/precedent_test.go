@@ -29,7 +29,7 @@ const (
 )
 
 // serveSteps are the steps of cmd/panther-triage/serve.go, with defaults.
-func serveSteps(pc *panther.Client, src investigate.AlertReader, st *store.Store) []investigate.Step {
+func serveSteps(pc *panther.Client, src investigate.PrecedentSource, st *store.Store) []investigate.Step {
 	return []investigate.Step{
 		investigate.Events(pc, 200),
 		investigate.Indicators(),

@@ -78,6 +78,10 @@ type Case struct {
 	// nil when that step did not run or had no actor.
 	Baseline *Baseline
 
+	// read is what the investigator read with the alert, for steps to
+	// reuse: the first page of events, the detection's recent alerts.
+	read *panther.AlertRead
+
 	mu   sync.Mutex
 	cost Cost
 }

@@ -35,7 +35,7 @@ type PantherReader interface {
 	EventSource
 	DetectionSource
 	AlertLister
-	AlertReader
+	PrecedentSource
 	Lake
 }
 

@@ -28,6 +28,9 @@ type Verdict struct {
 	// positive.
 	Probability float64   `json:"probability"`
 	Reasons     []Finding `json:"reasons"`
+	// Against are the counted findings that pointed the other way and were
+	// outweighed, heaviest first.
+	Against []Finding `json:"against,omitempty"`
 }
 
 // Default log-odds of a finding that names none, by weight.
@@ -150,7 +153,8 @@ func Decide(findings []Finding, prior Prior) Verdict {
 		highRisk = highRisk || logOdds(f) >= HighRisk
 	}
 	evidence *= math.Pow(missingShrink, float64(len(missing)))
-	p := sigmoid(prior.LogOdds + evidence)
+	// Rules are never certain: P stays within [0.01, 0.99].
+	p := math.Max(0.01, math.Min(0.99, sigmoid(prior.LogOdds+evidence)))
 
 	v := Verdict{Probability: round2(p)}
 	switch {
@@ -169,9 +173,11 @@ func Decide(findings []Finding, prior Prior) Verdict {
 	case VerdictMalicious, VerdictSuspicious:
 		v.Confidence = p
 		v.Reasons = keep(counted, func(f Finding) bool { return logOdds(f) > 0 })
+		v.Against = keep(counted, func(f Finding) bool { return logOdds(f) < 0 })
 	case VerdictBenign:
 		v.Confidence = 1 - p
 		v.Reasons = keep(counted, func(f Finding) bool { return logOdds(f) < 0 })
+		v.Against = keep(counted, func(f Finding) bool { return logOdds(f) > 0 })
 	default:
 		v.Confidence = math.Max(p, 1-p)
 		v.Reasons = slices.Clone(counted)
@@ -181,6 +187,7 @@ func Decide(findings []Finding, prior Prior) Verdict {
 			Title: "Detection's track record: " + prior.Basis})
 	}
 	sortByWeight(v.Reasons)
+	sortByWeight(v.Against)
 	v.Reasons = append(v.Reasons, missing...)
 	v.Confidence = round2(v.Confidence)
 	return v

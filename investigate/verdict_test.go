@@ -24,7 +24,7 @@ func TestDecide(t *testing.T) {
 		{"only context", []Finding{f(WeightInfo, "a")}, Prior{}, VerdictInconclusive, 0.50, 0},
 		{"no evidence, noisy detection: still inconclusive", nil, fpHistory, VerdictInconclusive, 0.75, 0},
 		{"one malicious", []Finding{f(WeightMalicious, "greynoise")}, Prior{}, VerdictMalicious, 0.92, 1},
-		{"two high-risk actions", []Finding{lo(2.5, "DeleteTrail"), lo(3.0, "owner to gmail")}, Prior{}, VerdictMalicious, 1.00, 2},
+		{"two high-risk actions", []Finding{lo(2.5, "DeleteTrail"), lo(3.0, "owner to gmail")}, Prior{}, VerdictMalicious, 0.99, 2},
 		{"one Tor flag from two sources counts once", []Finding{fact(1.8, "tor 1.2.3.4", "ipinfo"), fact(1.8, "tor 1.2.3.4", "panther")}, Prior{}, VerdictSuspicious, 0.86, 1},
 		{"suspicious", []Finding{f(WeightSuspicious, "a"), f(WeightSuspicious, "b"), f(WeightBenign, "c")}, Prior{}, VerdictSuspicious, 0.62, 2},
 		{"benign", []Finding{f(WeightBenign, "vpn"), f(WeightBenign, "svc")}, Prior{}, VerdictBenign, 0.95, 2},
@@ -44,6 +44,13 @@ func TestDecide(t *testing.T) {
 				t.Fatalf("Decide = %s %.2f (P %.2f) with %d reasons; want %s %.2f with %d", got.Verdict, got.Confidence, got.Probability, len(got.Reasons), tt.verdict, tt.confidence, tt.reasons)
 			}
 		})
+	}
+}
+
+func TestDecideSaysWhatItOutweighed(t *testing.T) {
+	v := Decide([]Finding{{Kind: "known_network", Severity: WeightBenign}, {Kind: "no_mfa", Severity: WeightSuspicious, LogOdds: 0.5}}, Dispositions{Invalid: 4}.Prior())
+	if v.Verdict != VerdictBenign || len(v.Against) != 1 || v.Against[0].Kind != "no_mfa" {
+		t.Fatalf("verdict %+v", v)
 	}
 }
 

@@ -1,8 +1,6 @@
 package metrics
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -40,6 +38,7 @@ type Metrics struct {
 	stormRepeats         prometheus.Counter
 	apiCalls             *prometheus.CounterVec
 	apiErrors            *prometheus.CounterVec
+	alertUnreadable      *prometheus.CounterVec
 	apiSeconds           *prometheus.HistogramVec
 	lakeQueries          *prometheus.CounterVec
 	lakeBytes            prometheus.Counter
@@ -91,6 +90,10 @@ func New(log zerolog.Logger) *Metrics {
 			Namespace: namespace, Name: "panther_api_errors_total",
 			Help: "Failed Panther API requests by operation, HTTP status (none: no response) and class: rate_limited, transient, not_found, unauthorized, cancelled, permanent.",
 		}, []string{"operation", "status", "class"}),
+		alertUnreadable: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "alert_unreadable_total",
+			Help: "Investigations failed because the alert could not be read for a reason every alert shares, by class: wrong_url, token_rejected, forbidden, permanent. Run panther-triage check.",
+		}, []string{"class"}),
 		apiSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: namespace, Name: "panther_api_duration_seconds",
 			Help:    "Panther API request latency by operation.",
@@ -118,7 +121,7 @@ func New(log zerolog.Logger) *Metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.deliveries, m.investigations, m.investigationSeconds, m.stepSeconds,
 		m.comments, m.budgetSkips, m.stormRepeats,
-		m.apiCalls, m.apiErrors, m.apiSeconds,
+		m.apiCalls, m.apiErrors, m.apiSeconds, m.alertUnreadable,
 		m.lakeQueries, m.lakeBytes, m.enrichCalls, m.enrichCacheHits,
 	)
 	// The common series exist from the start, at zero, so that rates and
@@ -205,22 +208,25 @@ func (m *Metrics) PantherCall(op string, status int, err error, d time.Duration)
 	}
 }
 
-// errorClass sorts a Panther API error into a few bounded classes.
+// errorClass sorts a Panther API error into a few bounded classes, by
+// panther.Classify; a rejected token and a missing permission both count as
+// unauthorized, and a wrong URL as permanent, as they always have.
 func errorClass(err error) string {
-	var rl *panther.RateLimitError
-	switch {
-	case errors.Is(err, context.Canceled):
-		return "cancelled"
-	case errors.As(err, &rl):
-		return "rate_limited"
-	case errors.Is(err, panther.ErrNotFound):
-		return "not_found"
-	case errors.Is(err, panther.ErrUnauthorized):
+	switch c := panther.Classify(err); c {
+	case panther.ClassTokenRejected, panther.ClassForbidden:
 		return "unauthorized"
-	case panther.IsTransient(err):
-		return "transient"
+	case panther.ClassWrongURL:
+		return "permanent"
+	default:
+		return string(c)
 	}
-	return "permanent"
+}
+
+// AlertUnreadable counts an investigation that failed because the alert
+// could not be read for a reason every alert shares (investigate's
+// UnreadableObserver).
+func (m *Metrics) AlertUnreadable(class string) {
+	m.alertUnreadable.WithLabelValues(class).Inc()
 }
 
 // DataLakeQuery counts one data lake query and the bytes it scanned;

@@ -70,7 +70,7 @@ func TestCounts(t *testing.T) {
 	m.StepFinished("events", "ok", 30*time.Millisecond)
 	m.StepFinished("events", "failed", 30*time.Millisecond)
 	m.PantherCall("alert", 200, nil, 10*time.Millisecond)
-	m.PantherCall("alert", 429, &panther.RateLimitError{Op: "alert", RetryAfter: time.Second}, 10*time.Millisecond)
+	m.PantherCall("alert", 429, &panther.RateLimitError{Op: "alert", Wait: time.Second}, 10*time.Millisecond)
 	m.PantherCall("comments", 0, context.DeadlineExceeded, time.Second)
 	m.DataLakeQuery("succeeded", 2048)
 	m.DataLakeQuery("cached", 0)

@@ -2,13 +2,11 @@ package panther
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	graphql "github.com/hasura/go-graphql-client"
@@ -64,30 +62,27 @@ type restAlert struct {
 }
 
 // Alert reads one alert: GraphQL alert(id) for its fields, assignee and
-// origin, and REST GET /alerts/{id} for its context and event count. The two
-// calls run concurrently. A missing alert is ErrNotFound.
+// origin, and REST GET /alerts/{id} for its context and event count. Only
+// GraphQL decides whether the alert exists: a missing alert is ErrNotFound
+// when GraphQL says so. When GraphQL served the alert and REST failed (a
+// wrong REST URL, a proxy that serves only GraphQL), the alert comes back
+// with RESTError set and without Context and EventCount.
 func (c *Client) Alert(ctx context.Context, id string) (*Alert, error) {
-	var (
-		q struct {
-			Alert alertFields `graphql:"alert(id: $id)"`
-		}
-		r          restAlert
-		gerr, rerr error
-		wg         sync.WaitGroup
-	)
-	wg.Go(func() {
-		gerr = c.query(ctx, "alert", "PantherTriageAlert", &q, map[string]any{"id": graphql.ID(id)})
-	})
-	wg.Go(func() {
-		rerr = c.rest(ctx, "alert_rest", "GET", "/alerts/"+url.PathEscape(id), nil, nil, &r)
-	})
-	wg.Wait()
-	// Both calls usually fail alike; the GraphQL error speaks first.
-	if err := cmp.Or(gerr, rerr); err != nil {
-		return nil, fmt.Errorf("panther: get alert %s: %w", id, err)
+	b, err := c.ReadAlert(ctx, AlertRequest{ID: id})
+	if err != nil {
+		return nil, err
 	}
+	return b.Alert, nil
+}
 
-	a := toAlert(q.Alert)
+// readREST completes a from REST's GET /alerts/{id}; a failure is recorded
+// in a.RESTError, never returned.
+func (c *Client) readREST(ctx context.Context, a *Alert) {
+	var r restAlert
+	if err := c.rest(ctx, "alert_rest", "GET", "/alerts/"+url.PathEscape(a.ID), nil, nil, &r); err != nil {
+		a.RESTError = fmt.Errorf("panther: get alert %s from %s/alerts: %w", a.ID, c.restURL, err)
+		return
+	}
 	a.EventCount = r.EventCount
 	a.Context = decodeContext(r.Context)
 	if d := r.Detection; d != nil && d.ID != "" {
@@ -98,7 +93,6 @@ func (c *Client) Alert(ctx context.Context, id string) (*Alert, error) {
 			a.Detection.Type = d.Type
 		}
 	}
-	return a, nil
 }
 
 // toAlert converts the GraphQL selection to the package's Alert.
@@ -294,11 +288,33 @@ func deref(s *string) string {
 // alertsPageSize is the page size used when listing alerts.
 const alertsPageSize = 50
 
-// alertsInput is the part of GraphQL's AlertsInput this client sets.
+// MaxListedAlerts is the documented cap of one listing: AlertsByDetection
+// and AlertsBetween read at most this many alerts whatever max asks, newest
+// first; a caller that got this many knows the window held more.
+const MaxListedAlerts = 1000
+
+// Listing types of GraphQL's alerts(input: {type}): each lists some alert
+// types.
+const (
+	ListingAlert          = "ALERT"           // RULE, SCHEDULED_RULE, POLICY
+	ListingDetectionError = "DETECTION_ERROR" // RULE_ERROR, SCHEDULED_RULE_ERROR
+	ListingSystemError    = "SYSTEM_ERROR"    // SYSTEM_ERROR
+)
+
+// Listings are every listing type, so that a caller can cover every alert
+// type.
+var Listings = []string{ListingAlert, ListingDetectionError, ListingSystemError}
+
+// alertsInput is the part of GraphQL's AlertsInput this client sets. Every
+// listing names a detection alone, or both dates (with a detection or not),
+// and sorts explicitly: newest first.
 type alertsInput struct {
 	DetectionID     string  `json:"detectionId,omitempty"`
 	CreatedAtAfter  string  `json:"createdAtAfter,omitempty"`
 	CreatedAtBefore string  `json:"createdAtBefore,omitempty"`
+	Type            string  `json:"type,omitempty"`
+	SortBy          string  `json:"sortBy"`
+	SortDir         string  `json:"sortDir"`
 	Cursor          *string `json:"cursor,omitempty"`
 	PageSize        int     `json:"pageSize"`
 }
@@ -306,11 +322,21 @@ type alertsInput struct {
 // GetGraphQLType names the input type for the query's variable declaration.
 func (alertsInput) GetGraphQLType() string { return "AlertsInput" }
 
-// AlertsByDetection lists up to max alerts of a detection created at or
-// after since, newest first. The alerts come from GraphQL alone: Context and
-// EventCount are not set.
-func (c *Client) AlertsByDetection(ctx context.Context, detectionID string, since time.Time, max int) ([]Alert, error) {
-	in := alertsInput{DetectionID: detectionID, CreatedAtAfter: formatDateTime(since)}
+// newAlertsInput is the input listing alerts between after and before,
+// newest first.
+func newAlertsInput(detectionID, listing string, after, before time.Time) alertsInput {
+	return alertsInput{
+		DetectionID: detectionID, Type: listing,
+		CreatedAtAfter: formatDateTime(after), CreatedAtBefore: formatDateTime(before),
+		SortBy: "createdAt", SortDir: "descending",
+	}
+}
+
+// AlertsByDetection lists up to max (at most MaxListedAlerts) alerts of a
+// detection created between after and before, newest first. The alerts come
+// from GraphQL alone: Context and EventCount are not set.
+func (c *Client) AlertsByDetection(ctx context.Context, detectionID string, after, before time.Time, max int) ([]Alert, error) {
+	in := newAlertsInput(detectionID, "", after, before)
 	alerts, err := c.listAlerts(ctx, in, max)
 	if err != nil {
 		return nil, fmt.Errorf("panther: list alerts of detection %s: %w", detectionID, err)
@@ -318,44 +344,74 @@ func (c *Client) AlertsByDetection(ctx context.Context, detectionID string, sinc
 	return alerts, nil
 }
 
-// AlertsBetween lists up to max alerts of every detection (Panther's ALERT
-// listing: rules, scheduled rules and policies, not errors) created between
-// after and before, newest first. Context and EventCount are not set.
+// AlertsBetween lists up to max (at most MaxListedAlerts) alerts of every
+// detection created between after and before, newest first: Panther's
+// ALERT listing (rules, scheduled rules and policies). Context and
+// EventCount are not set.
 func (c *Client) AlertsBetween(ctx context.Context, after, before time.Time, max int) ([]Alert, error) {
-	in := alertsInput{CreatedAtAfter: formatDateTime(after), CreatedAtBefore: formatDateTime(before)}
+	return c.ListAlerts(ctx, ListingAlert, after, before, max)
+}
+
+// ListAlerts lists up to max (at most MaxListedAlerts) alerts of one
+// listing type (ListingAlert, ListingDetectionError or ListingSystemError)
+// created between after and before, newest first. Context and EventCount
+// are not set.
+func (c *Client) ListAlerts(ctx context.Context, listing string, after, before time.Time, max int) ([]Alert, error) {
+	in := newAlertsInput("", listing, after, before)
 	alerts, err := c.listAlerts(ctx, in, max)
 	if err != nil {
-		return nil, fmt.Errorf("panther: list alerts created between %s and %s: %w",
-			in.CreatedAtAfter, in.CreatedAtBefore, err)
+		return nil, fmt.Errorf("panther: list %s alerts created between %s and %s: %w",
+			listing, in.CreatedAtAfter, in.CreatedAtBefore, err)
 	}
 	return alerts, nil
 }
 
-// listAlerts pages through alerts(input) up to max alerts.
+// alertsPage is one page of alerts(input).
+type alertsPage struct {
+	Edges []struct {
+		Node alertFields `graphql:"node"`
+	} `graphql:"edges"`
+	PageInfo struct {
+		HasNextPage bool    `graphql:"hasNextPage"`
+		EndCursor   *string `graphql:"endCursor"`
+	} `graphql:"pageInfo"`
+}
+
+// alerts converts the page's alerts.
+func (p alertsPage) alerts() []Alert {
+	out := make([]Alert, 0, len(p.Edges))
+	for _, e := range p.Edges {
+		out = append(out, *toAlert(e.Node))
+	}
+	return out
+}
+
+// next returns the cursor of the next page, or nil at the end.
+func (p alertsPage) next(cursor *string) *string {
+	next := p.PageInfo.EndCursor
+	if !p.PageInfo.HasNextPage || next == nil || *next == "" || len(p.Edges) == 0 ||
+		(cursor != nil && *next == *cursor) {
+		return nil
+	}
+	return next
+}
+
+// listAlerts pages through alerts(input) up to max alerts (at most
+// MaxListedAlerts).
 func (c *Client) listAlerts(ctx context.Context, in alertsInput, max int) ([]Alert, error) {
+	max = min(max, MaxListedAlerts)
 	var out []Alert
 	for len(out) < max {
 		var q struct {
-			Alerts struct {
-				Edges []struct {
-					Node alertFields `graphql:"node"`
-				} `graphql:"edges"`
-				PageInfo struct {
-					HasNextPage bool    `graphql:"hasNextPage"`
-					EndCursor   *string `graphql:"endCursor"`
-				} `graphql:"pageInfo"`
-			} `graphql:"alerts(input: $input)"`
+			Alerts alertsPage `graphql:"alerts(input: $input)"`
 		}
 		in.PageSize = min(alertsPageSize, max-len(out))
 		if err := c.query(ctx, "alerts", "PantherTriageAlerts", &q, map[string]any{"input": in}); err != nil {
 			return nil, err
 		}
-		for _, e := range q.Alerts.Edges {
-			out = append(out, *toAlert(e.Node))
-		}
-		next := q.Alerts.PageInfo.EndCursor
-		if !q.Alerts.PageInfo.HasNextPage || next == nil || *next == "" || len(q.Alerts.Edges) == 0 ||
-			(in.Cursor != nil && *next == *in.Cursor) {
+		out = append(out, q.Alerts.alerts()...)
+		next := q.Alerts.next(in.Cursor)
+		if next == nil {
 			break
 		}
 		in.Cursor = next

@@ -23,6 +23,7 @@ import (
 // retries, guided by IsTransient and *RateLimitError.
 type Client struct {
 	gql     *graphql.Client
+	gqlURL  string
 	restURL string
 	token   string
 	http    *http.Client
@@ -106,6 +107,7 @@ func New(graphqlURL, restURL, token string, opts ...Option) *Client {
 		restURL = strings.TrimSuffix(strings.TrimRight(graphqlURL, "/"), graphqlSuffix)
 	}
 	c.restURL = strings.TrimRight(restURL, "/")
+	c.gqlURL = graphqlURL
 	// The library's retries stay off (its default is zero): call retries
 	// reads itself, through the one classifier and the 429 gate.
 	c.gql = graphql.NewClient(graphqlURL, transport{c.http}, graphql.WithRetry(0)).
@@ -180,7 +182,7 @@ func (c *Client) once(ctx context.Context, op string, fn func(ctx context.Contex
 	start := time.Now()
 	err := c.classify(op, x, fn(context.WithValue(ctx, exchangeKey{}, x)))
 	if rl := (*RateLimitError)(nil); errors.As(err, &rl) {
-		c.gate.close(rl.RetryAfter)
+		c.gate.close(rl.Wait)
 	}
 	if c.observe != nil {
 		c.observe(op, x.status, err, time.Since(start))
@@ -191,6 +193,7 @@ func (c *Client) once(ctx context.Context, op string, fn func(ctx context.Contex
 // query runs a GraphQL query built from q.
 func (c *Client) query(ctx context.Context, op, name string, q any, vars map[string]any) error {
 	return c.call(ctx, op, true, func(ctx context.Context) error {
+		markGraphQL(ctx)
 		return c.gql.Query(ctx, q, vars, graphql.OperationName(name))
 	})
 }
@@ -198,8 +201,17 @@ func (c *Client) query(ctx context.Context, op, name string, q any, vars map[str
 // mutate runs a GraphQL mutation built from m.
 func (c *Client) mutate(ctx context.Context, op, name string, m any, vars map[string]any) error {
 	return c.call(ctx, op, false, func(ctx context.Context) error {
+		markGraphQL(ctx)
 		return c.gql.Mutate(ctx, m, vars, graphql.OperationName(name))
 	})
+}
+
+// markGraphQL notes in the call's exchange that it goes to the GraphQL
+// endpoint, whose 404 means a wrong URL rather than a missing entity.
+func markGraphQL(ctx context.Context) {
+	if x, ok := ctx.Value(exchangeKey{}).(*exchange); ok {
+		x.graphql = true
+	}
 }
 
 // maxRESTBody bounds a REST response body.

@@ -366,7 +366,7 @@ func TestDetection(t *testing.T) {
 		{"CORRELATION_RULE", "AWS.S3.Bucket.PublicRead", "policies", nil},
 		{"RULE_ERROR", "Simple.Okta.AdminRole", "simple-rules", nil},
 		{"RULE", "No.Such.Rule", "", nil},
-		{"POLICY", "AWS.Console.RootLogin", "", nil}, // a rule is not a policy
+		{"POLICY", "AWS.Console.RootLogin", "rules", nil}, // by type first, then every other collection
 		{"SOMETHING_NEW", "No.Such.Rule", "", nil},
 	}
 	for _, tt := range tests {
@@ -453,7 +453,7 @@ func TestErrors(t *testing.T) {
 		}},
 		{name: "429", status: 429, retry: 3 * time.Second, transient: true, check: func(t *testing.T, err error) {
 			var rl *panther.RateLimitError
-			if !errors.As(err, &rl) || rl.RetryAfter != 3*time.Second {
+			if !errors.As(err, &rl) || rl.Wait != 3*time.Second {
 				t.Errorf("err = %v, want *RateLimitError with RetryAfter 3s", err)
 			}
 		}},
@@ -465,8 +465,11 @@ func TestErrors(t *testing.T) {
 		}},
 		{name: "503", status: 503, transient: true},
 		{name: "404", status: 404, check: func(t *testing.T, err error) {
-			if !errors.Is(err, panther.ErrNotFound) {
-				t.Errorf("err = %v, want ErrNotFound", err)
+			// A 404 of REST says the entity is missing; a 404 of the
+			// GraphQL endpoint says the URL is wrong, never that the alert
+			// was deleted.
+			if errors.Is(err, panther.ErrNotFound) == errors.Is(err, panther.ErrWrongURL) {
+				t.Errorf("err = %v, want ErrNotFound (REST) or ErrWrongURL (GraphQL)", err)
 			}
 		}},
 		{name: "400", status: 400, check: func(t *testing.T, err error) {
@@ -648,7 +651,8 @@ func TestListAlerts(t *testing.T) {
 	}
 	since := time.Date(2025, 5, 28, 0, 0, 0, 0, time.UTC)
 
-	got, err := c.AlertsByDetection(t.Context(), "Okta.BruteForceLogins", since, 10)
+	until := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	got, err := c.AlertsByDetection(t.Context(), "Okta.BruteForceLogins", since, until, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -658,7 +662,7 @@ func TestListAlerts(t *testing.T) {
 	if got[1].Status != "CLOSED" || got[1].Detection == nil || got[1].Detection.ID != "Okta.BruteForceLogins" {
 		t.Errorf("closed alert = %+v", got[1])
 	}
-	got, _ = c.AlertsByDetection(t.Context(), "Okta.BruteForceLogins", time.Date(2025, 6, 3, 0, 0, 0, 0, time.UTC), 10)
+	got, _ = c.AlertsByDetection(t.Context(), "Okta.BruteForceLogins", time.Date(2025, 6, 3, 0, 0, 0, 0, time.UTC), until, 10)
 	if want := []string{oktaAlert}; !slices.Equal(ids(got), want) {
 		t.Errorf("AlertsByDetection since June 3 = %v, want %v", ids(got), want)
 	}

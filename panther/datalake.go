@@ -22,6 +22,10 @@ type LakeQuery struct {
 	ID      string
 	Status  string // running, succeeded, failed, cancelled
 	Message string
+	// TryAgain is Panther's "If true, caller should try again": the query
+	// succeeded but its results are not readable yet. Rows are then empty,
+	// and mean nothing.
+	TryAgain bool
 	// Rows are the first result rows once the query succeeded; HasMore says
 	// whether more were left unread.
 	Rows         []Event
@@ -32,9 +36,10 @@ type LakeQuery struct {
 
 // executeIndicatorSearchQueryInput is GraphQL's ExecuteIndicatorSearchQueryInput.
 type executeIndicatorSearchQueryInput struct {
-	Indicators []string `json:"indicators"`
-	StartTime  string   `json:"startTime"`
-	EndTime    string   `json:"endTime"`
+	Indicators    []string `json:"indicators"`
+	IndicatorName string   `json:"indicatorName,omitempty"`
+	StartTime     string   `json:"startTime"`
+	EndTime       string   `json:"endTime"`
 }
 
 // GetGraphQLType names the input type for the query's variable declaration.
@@ -43,16 +48,20 @@ func (executeIndicatorSearchQueryInput) GetGraphQLType() string {
 }
 
 // SearchIndicators starts an indicator search (executeIndicatorSearchQuery)
-// over every log type for events whose p_any_* fields hold one of the
-// indicators between start and end, and returns the query's ID to poll with
-// LakeQuery.
-func (c *Client) SearchIndicators(ctx context.Context, indicators []string, start, end time.Time) (string, error) {
+// over every log type for events whose p_any_* field named by field (the
+// IndicatorType, e.g. p_any_usernames) holds one of the indicators between
+// start and end, and returns the query's ID to poll with LakeQuery. An
+// empty field leaves the kind to Panther's auto-detection, which knows
+// only values whose shape names their kind (IPs, emails, domains, hashes,
+// ARNs, account IDs): search one kind at a time and name it.
+func (c *Client) SearchIndicators(ctx context.Context, field string, indicators []string, start, end time.Time) (string, error) {
 	var m struct {
 		Out struct {
 			ID string `graphql:"id"`
 		} `graphql:"executeIndicatorSearchQuery(input: $input)"`
 	}
-	in := executeIndicatorSearchQueryInput{Indicators: indicators, StartTime: formatDateTime(start), EndTime: formatDateTime(end)}
+	in := executeIndicatorSearchQueryInput{Indicators: indicators, IndicatorName: field,
+		StartTime: formatDateTime(start), EndTime: formatDateTime(end)}
 	if err := c.mutate(ctx, "indicator_search", "PantherTriageIndicatorSearch", &m, map[string]any{"input": in}); err != nil {
 		return "", fmt.Errorf("panther: start indicator search: %w", err)
 	}
@@ -86,6 +95,7 @@ func (c *Client) LakeQuery(ctx context.Context, id string, maxRows int) (*LakeQu
 					BytesScanned float64 `graphql:"bytesScanned"`
 					RowCount     float64 `graphql:"rowCount"`
 				} `graphql:"stats"`
+				TryAgain *bool `graphql:"tryAgain"`
 			} `graphql:"results(input: $input)"`
 		} `graphql:"dataLakeQuery(id: $id)"`
 	}
@@ -94,7 +104,9 @@ func (c *Client) LakeQuery(ctx context.Context, id string, maxRows int) (*LakeQu
 		return nil, fmt.Errorf("panther: read data lake query %s: %w", id, err)
 	}
 	out := &LakeQuery{ID: q.Query.ID, Status: q.Query.Status, Message: deref(q.Query.Message)}
-	if r := q.Query.Results; r != nil {
+	if r := q.Query.Results; r != nil && r.TryAgain != nil && *r.TryAgain {
+		out.TryAgain = true
+	} else if r != nil {
 		for i, e := range r.Edges {
 			if i >= maxRows {
 				out.HasMore = true

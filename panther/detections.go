@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
+	"strings"
 )
 
 // restDetection holds the fields of REST's rule, scheduled rule, simple rule
@@ -26,34 +28,110 @@ type restDetection struct {
 	Enabled            bool                `json:"enabled"`
 }
 
-// kindsFor returns the REST collections to try for an alert type: every
-// collection a detection can live in when the type does not say.
-func kindsFor(alertType string) []string {
+// Detection collections of the REST API.
+const (
+	CollectionRules          = "rules"
+	CollectionSimpleRules    = "simple-rules"
+	CollectionScheduledRules = "scheduled-rules"
+	CollectionPolicies       = "policies"
+)
+
+// collections is the order detections are looked for in when the alert's
+// type does not name a collection first.
+var collections = []string{CollectionRules, CollectionSimpleRules, CollectionScheduledRules, CollectionPolicies}
+
+// collectionsFor returns the REST collections to try for an alert type: the
+// one its type names first (a RULE alert may come from a rule or a simple
+// rule, kept apart by Panther), then every other.
+func collectionsFor(alertType string) []string {
+	var first []string
 	switch alertType {
-	case "RULE":
-		return []string{"rules"}
-	case "SCHEDULED_RULE":
-		return []string{"scheduled-rules"}
+	case "RULE", "RULE_ERROR":
+		first = []string{CollectionRules, CollectionSimpleRules}
+	case "SCHEDULED_RULE", "SCHEDULED_RULE_ERROR":
+		first = []string{CollectionScheduledRules}
 	case "POLICY":
-		return []string{"policies"}
+		first = []string{CollectionPolicies}
 	}
-	return []string{"rules", "scheduled-rules", "policies", "simple-rules"}
+	out := slices.Clone(first)
+	for _, c := range collections {
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
-// Detection reads the detection an alert came from through REST:
-// /rules/{id} for a RULE alert, /scheduled-rules/{id} for SCHEDULED_RULE,
-// /policies/{id} for POLICY. For any other alert type it tries rules,
-// scheduled rules, policies and simple rules in turn, a 404 meaning "not
-// that kind". ErrNotFound when none has it. For a policy, LogTypes holds its
-// resource types.
+// Permission names the API token permission, as the Console shows it, that
+// reading a detection collection needs.
+func Permission(collection string) string {
+	if collection == CollectionPolicies {
+		return PermViewPolicies
+	}
+	return PermViewRules
+}
+
+// Permissions as the Console names them.
+const (
+	PermReadAlerts     = "Read Alerts"
+	PermManageAlerts   = "Manage Alerts"
+	PermViewRules      = "View Rules"
+	PermViewPolicies   = "View Policies"
+	PermQueryDataLake  = "Query Data Lake"
+	PermViewLogSources = "View Log Sources"
+	PermReadUserInfo   = "Read User Info"
+	PermReadTokenInfo  = "Read API Token Info"
+)
+
+// DetectionLookupError reports that no collection served the detection.
+// errors.Is matches ErrForbidden when some collection refused the token
+// (Denied), ErrNotFound otherwise.
+type DetectionLookupError struct {
+	ID string
+	// Denied are the collections that answered 403.
+	Denied []string
+}
+
+// Error implements error.
+func (e *DetectionLookupError) Error() string {
+	if len(e.Denied) == 0 {
+		return fmt.Sprintf("panther: get detection %s: %s", e.ID, ErrNotFound)
+	}
+	return fmt.Sprintf("panther: get detection %s: not found where the token may read, and %s refused it (%s)",
+		e.ID, strings.Join(e.Denied, ", "), ErrForbidden)
+}
+
+// Is implements errors.Is for ErrNotFound, ErrForbidden and ErrUnauthorized.
+func (e *DetectionLookupError) Is(target error) bool {
+	switch target {
+	case ErrNotFound:
+		return len(e.Denied) == 0
+	case ErrForbidden, ErrUnauthorized:
+		return len(e.Denied) > 0
+	}
+	return false
+}
+
+// Detection reads the detection an alert came from through REST, trying
+// first the collection the alert's type names (/rules/{id} and then
+// /simple-rules/{id} for RULE, /scheduled-rules/{id} for SCHEDULED_RULE,
+// /policies/{id} for POLICY), then the others. A 404 means "not that
+// kind"; a 403 means the token may not read that collection, and the search
+// goes on. The detection says which collection answered (Kind) and which
+// refused the token (Denied). When none has it, the error is a
+// *DetectionLookupError. For a policy, LogTypes holds its resource types.
 func (c *Client) Detection(ctx context.Context, alertType, id string) (*Detection, error) {
-	for _, kind := range kindsFor(alertType) {
+	var denied []string
+	for _, kind := range collectionsFor(alertType) {
 		var d restDetection
 		err := c.rest(ctx, "detection", "GET", "/"+kind+"/"+url.PathEscape(id), nil, nil, &d)
-		if errors.Is(err, ErrNotFound) {
+		switch {
+		case errors.Is(err, ErrNotFound):
 			continue
-		}
-		if err != nil {
+		case errors.Is(err, ErrForbidden):
+			denied = append(denied, kind)
+			continue
+		case err != nil:
 			return nil, fmt.Errorf("panther: get detection %s from %s: %w", id, kind, err)
 		}
 		logTypes := d.LogTypes
@@ -63,6 +141,7 @@ func (c *Client) Detection(ctx context.Context, alertType, id string) (*Detectio
 		return &Detection{
 			ID:                 cmp.Or(d.ID, id),
 			Kind:               kind,
+			Denied:             denied,
 			DisplayName:        d.DisplayName,
 			Description:        d.Description,
 			Runbook:            d.Runbook,
@@ -75,7 +154,7 @@ func (c *Client) Detection(ctx context.Context, alertType, id string) (*Detectio
 			Enabled:            d.Enabled,
 		}, nil
 	}
-	return nil, fmt.Errorf("panther: get detection %s: %w", id, ErrNotFound)
+	return nil, &DetectionLookupError{ID: id, Denied: denied}
 }
 
 // Version returns the deployed Panther version

@@ -32,7 +32,7 @@ func (g *gate) wait(ctx context.Context, op string) error {
 			return nil
 		}
 		if deadline, ok := ctx.Deadline(); ok && deadline.Before(until) {
-			return &RateLimitError{Op: op, RetryAfter: d}
+			return &RateLimitError{Op: op, Wait: d}
 		}
 		t := time.NewTimer(d)
 		select {

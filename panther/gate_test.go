@@ -21,7 +21,7 @@ func TestRateLimitHoldsEveryCallUntilRetryAfter(t *testing.T) {
 
 	_, err := c.Version(t.Context())
 	var rl *panther.RateLimitError
-	if !errors.As(err, &rl) || rl.RetryAfter != time.Second {
+	if !errors.As(err, &rl) || rl.Wait != time.Second {
 		t.Fatalf("first call: %v; want a RateLimitError asking for 1s", err)
 	}
 	start := time.Now()

@@ -25,8 +25,12 @@ type Alert struct {
 	SystemError *SystemErrorRef
 	// Context is the alert_context the detection returned (REST only).
 	Context map[string]any
-	// EventCount is the number of events Panther holds for the alert (REST only).
+	// EventCount is the number of events Panther holds for the alert (REST
+	// only, or known when every event was read with the alert).
 	EventCount int
+	// RESTError is set when GraphQL served the alert but REST's
+	// GET /alerts/{id} failed: Context and EventCount are then unknown.
+	RESTError error
 }
 
 // User is a Panther user, as an alert's assignee.
@@ -66,8 +70,11 @@ type Comment struct {
 
 // Detection is a rule, scheduled rule or policy as read from the REST API.
 type Detection struct {
-	ID                 string
-	Kind               string // "rules", "scheduled-rules", "policies" or "simple-rules": the REST collection it was found in
+	ID   string
+	Kind string // "rules", "scheduled-rules", "policies" or "simple-rules": the REST collection it was found in
+	// Denied are the collections tried before Kind that refused the token
+	// (HTTP 403); see Permission.
+	Denied             []string
 	DisplayName        string
 	Description        string
 	Runbook            string

@@ -15,12 +15,14 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/logcap"
 	"github.com/panther-triage/panther-triage/panther"
 )
 
-// Lister lists the alerts Panther created in a time range.
+// Lister lists the alerts Panther created in a time range, one listing
+// type (panther.Listings) at a time.
 type Lister interface {
-	AlertsBetween(ctx context.Context, after, before time.Time, max int) ([]panther.Alert, error)
+	ListAlerts(ctx context.Context, listing string, after, before time.Time, max int) ([]panther.Alert, error)
 }
 
 // Enqueuer stores a delivery and its job unless the alert was ever delivered.
@@ -43,8 +45,12 @@ type Config struct {
 	// Grace leaves out alerts younger than this, whose webhook is likely on
 	// its way. Default 5 minutes.
 	Grace time.Duration
-	// Max bounds the alerts listed per run. Default 1000.
+	// Max bounds the alerts listed per run and listing type. Default 1000.
 	Max int
+	// Listings are the listing types read, so that every alert type the
+	// filters accept is covered. Default panther.Listings: rules, scheduled
+	// rules and policies, detection errors, system errors.
+	Listings []string
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 }
@@ -79,6 +85,9 @@ func NewWorker(cfg Config, list Lister, q Enqueuer, f Filter, log zerolog.Logger
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if len(cfg.Listings) == 0 {
+		cfg.Listings = panther.Listings
+	}
 	return &Worker{cfg: cfg, list: list, q: q, filter: f, log: log}
 }
 
@@ -106,9 +115,13 @@ func (w *Worker) Work(ctx context.Context, _ *river.Job[Job]) error {
 // Run reconciles once.
 func (w *Worker) Run(ctx context.Context) (Result, error) {
 	now := w.cfg.Now()
-	alerts, err := w.list.AlertsBetween(ctx, now.Add(-w.cfg.Lookback), now.Add(-w.cfg.Grace), w.cfg.Max)
-	if err != nil {
-		return Result{}, fmt.Errorf("reconcile: %w", err)
+	var alerts []panther.Alert
+	for _, l := range w.cfg.Listings {
+		got, err := w.list.ListAlerts(ctx, l, now.Add(-w.cfg.Lookback), now.Add(-w.cfg.Grace), w.cfg.Max)
+		if err != nil {
+			return Result{}, fmt.Errorf("reconcile: %w", err)
+		}
+		alerts = append(alerts, got...)
 	}
 	res := Result{Listed: len(alerts)}
 	for _, a := range alerts {
@@ -123,7 +136,7 @@ func (w *Worker) Run(ctx context.Context) (Result, error) {
 		}
 		if !got.Duplicate {
 			res.Enqueued++
-			w.log.Info().Str("alert_id", a.ID).Int64("job_id", got.JobID).Msg("reconcile: enqueued an alert whose webhook never arrived")
+			w.log.Info().Str("alert_id", logcap.String(a.ID)).Int64("job_id", got.JobID).Msg("reconcile: enqueued an alert whose webhook never arrived")
 		}
 	}
 	w.log.Info().Int("listed", res.Listed).Int("filtered", res.Filtered).Int("enqueued", res.Enqueued).Msg("reconcile finished")

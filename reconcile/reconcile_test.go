@@ -68,3 +68,46 @@ func TestReconcileEnqueuesOnlyAlertsNeverDelivered(t *testing.T) {
 		t.Fatal("reconciler scheduled while off")
 	}
 }
+
+// TestReconcileCoversEveryAlertType lists every listing type: a system
+// error and a detection error whose webhooks never arrived are enqueued when
+// the filters accept their types, not only rule, scheduled rule and policy
+// alerts.
+func TestReconcileCoversEveryAlertType(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	srv := panthersim.New(panthersim.WithClock(func() time.Time { return now }))
+	srv.Start()
+	t.Cleanup(srv.Close)
+	for _, s := range panthersim.DefaultSeeds() {
+		switch s.Type {
+		case "SYSTEM_ERROR":
+			s.ID, s.CreatedAt = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb1", now.Add(-30*time.Minute)
+			srv.AddAlert(s)
+		case "RULE":
+			s.ID, s.CreatedAt = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2", now.Add(-30*time.Minute)
+			s.Type, s.Events = "RULE_ERROR", nil
+			srv.AddAlert(s)
+		case "POLICY":
+			s.ID, s.CreatedAt = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb3", now.Add(-30*time.Minute)
+			srv.AddAlert(s)
+		}
+	}
+	st, err := store.Open(t.Context(), store.Config{DSN: storetest.SQLite(t), Now: func() time.Time { return now }}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	f, err := filter.New(filter.Config{Types: []string{"POLICY", "RULE_ERROR", "SYSTEM_ERROR"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc := panther.New(srv.GraphQLURL(), "", srv.Token)
+	w := reconcile.NewWorker(reconcile.Config{Every: time.Minute, Now: func() time.Time { return now }}, pc, st, f, zerolog.Nop())
+	res, err := w.Run(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Enqueued != 3 {
+		t.Fatalf("run: %+v; want the policy alert, the detection error and the system error enqueued", res)
+	}
+}

@@ -84,6 +84,7 @@ type Store struct {
 	log zerolog.Logger
 
 	batches *batcher
+	health  writeHealth
 
 	mu     sync.Mutex
 	worker runner
@@ -97,7 +98,7 @@ func Open(ctx context.Context, cfg Config, log zerolog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := be.migrate(ctx, schema); err != nil {
+	if err := be.migrate(ctx, cfg.Now().UnixMilli()); err != nil {
 		be.close()
 		return nil, fmt.Errorf("store: migrate: %w", err)
 	}
@@ -183,12 +184,14 @@ func (s *Store) Close() {
 	s.be.close()
 }
 
-// Ping reports whether the database answers.
+// Ping reports whether the database answers and can write. A database
+// that answers but failed its latest write (or a probe write, see
+// probeEvery) is a *NotWritableError.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.be.ping(ctx); err != nil {
 		return fmt.Errorf("store: ping: %w", err)
 	}
-	return nil
+	return s.health.check(ctx, s.cfg.Now(), s.probeWrite)
 }
 
 // backoff is the retry policy for failed investigations: exponential from

@@ -378,47 +378,6 @@ func TestReplayCommand(t *testing.T) {
 	waitFor(t, "the comment", func() bool { return len(p.Comments(documentedAlert)) == 1 })
 }
 
-func TestCheckCommand(t *testing.T) {
-	tests := []struct {
-		name    string
-		perms   []string
-		wantErr bool
-		want    []string
-	}{
-		{"all permissions", panthersim.AllPermissions(), false, []string{"Read Alerts     ok", "Manage Alerts   ok", "least privilege"}},
-		{"exactly what it needs", []string{"AlertRead", "AlertModify", "RuleRead", "PolicyRead", "DataAnalyticsRead", "LogSourceRead", "UserRead"}, false, []string{"View Rules      ok"}},
-		{"cannot comment", []string{"AlertRead", "RuleRead"}, true, []string{"Manage Alerts   missing (required"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := startPanther(t, panthersim.WithPermissions(tt.perms))
-			var out strings.Builder
-			err := run(t.Context(), []string{"check"}, env(serviceEnv(p, "")), nil, &out, io.Discard)
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("check: err = %v; want error %v\n%s", err, tt.wantErr, out.String())
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(out.String(), w) {
-					t.Errorf("output lacks %q:\n%s", w, out.String())
-				}
-			}
-			if tt.name == "exactly what it needs" && strings.Contains(out.String(), "least privilege") {
-				t.Errorf("warned about permissions it needs:\n%s", out.String())
-			}
-		})
-	}
-	t.Run("bad token", func(t *testing.T) {
-		p := startPanther(t)
-		vars := serviceEnv(p, "")
-		vars["PANTHER_API_TOKEN"] = "not-the-token"
-		var out strings.Builder
-		err := run(t.Context(), []string{"check"}, env(vars), nil, &out, io.Discard)
-		if err == nil || !strings.Contains(out.String(), "few minutes") || strings.Contains(out.String(), "not-the-token") {
-			t.Fatalf("bad token: %v\n%s", err, out.String())
-		}
-	})
-}
-
 func TestDevModePrintsAWorkingCurlLine(t *testing.T) {
 	svc := startServe(t, map[string]string{}, "--dev")
 	var curl string

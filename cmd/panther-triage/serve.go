@@ -102,6 +102,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer st.Close()
+	probeAtStart(ctx, pc, cfg.PantherURL, log)
 	m.WatchQueue(st)
 	m.WatchAgreement(st)
 	flt, err := filter.New(cfg.filterConfig())

@@ -1,7 +1,10 @@
 package panthersim
 
 import (
+	"cmp"
 	"fmt"
+	"net"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -17,6 +20,7 @@ type lakeQuery struct {
 	startedAt  time.Time
 	finishedAt *time.Time
 	pollsLeft  int // polls that still report running; negative: never finishes
+	tryAgain   int // reads of the finished results that still answer tryAgain, with no rows
 	rows       []map[string]any
 }
 
@@ -50,6 +54,15 @@ func (s *Server) SetQueryPolls(n int) {
 	s.queryPolls = n
 }
 
+// SetTryAgain makes the first n reads of every later query's results,
+// once it has succeeded, answer tryAgain: true with no rows, as Panther may
+// while it fetches them (default 0).
+func (s *Server) SetTryAgain(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tryAgain = n
+}
+
 // SetSQLResult sets the rows every later executeDataLakeQuery returns
 // (default none). Indicator searches do not use it: they search the events
 // of the alerts the server holds.
@@ -72,6 +85,7 @@ func (s *Server) startQuery(sql string, indicators []string, rows []map[string]a
 		message:    "Query is running",
 		startedAt:  s.now().UTC(),
 		pollsLeft:  s.queryPolls,
+		tryAgain:   s.tryAgain,
 		rows:       rows,
 	}
 	s.queries[q.id] = q
@@ -103,7 +117,16 @@ func (s *Server) executeIndicatorSearch(in map[string]any) (map[string]any, erro
 		return nil, errorf("startTime and endTime must be DateTimes with startTime before endTime")
 	}
 	field := str(in["indicatorName"])
-	if field == "AutoDetectType" || !strings.HasPrefix(field, "p_any_") {
+	if field == "" || field == "AutoDetectType" {
+		// Like Panther, auto-detection knows a value only by its shape:
+		// an IP, an email, a domain, a hash, an ARN or an account ID. The
+		// kind of the first indicator decides; a value of no such shape
+		// (a username, an actor ID) finds nothing.
+		field = "-"
+		if len(indicators) > 0 {
+			field = cmp.Or(detectKind(indicators[0]), "-")
+		}
+	} else if !strings.HasPrefix(field, "p_any_") {
 		field = ""
 	}
 	var rows []map[string]any
@@ -127,6 +150,38 @@ func (s *Server) executeIndicatorSearch(in map[string]any) (map[string]any, erro
 		strings.Join(indicators, ", "), formatTime(start), formatTime(end))
 	q := s.startQuery(sql, indicators, rows)
 	return map[string]any{"id": q.id}, nil
+}
+
+// Shapes auto-detection knows.
+var (
+	emailShape   = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$`)
+	domainShape  = regexp.MustCompile(`^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,}$`)
+	hexShape     = regexp.MustCompile(`^[0-9a-fA-F]+$`)
+	accountShape = regexp.MustCompile(`^[0-9]{12}$`)
+)
+
+// detectKind is the p_any_* field auto-detection assigns a value by its
+// shape, or "" when the shape names no kind.
+func detectKind(v string) string {
+	switch {
+	case net.ParseIP(v) != nil:
+		return "p_any_ip_addresses"
+	case emailShape.MatchString(v):
+		return "p_any_emails"
+	case strings.HasPrefix(v, "arn:"):
+		return "p_any_aws_arns"
+	case accountShape.MatchString(v):
+		return "p_any_aws_account_ids"
+	case hexShape.MatchString(v) && len(v) == 32:
+		return "p_any_md5_hashes"
+	case hexShape.MatchString(v) && len(v) == 40:
+		return "p_any_sha1_hashes"
+	case hexShape.MatchString(v) && len(v) == 64:
+		return "p_any_sha256_hashes"
+	case domainShape.MatchString(v):
+		return "p_any_domain_names"
+	}
+	return ""
 }
 
 // matchesIndicator reports whether an event's p_any_* field (or any of them
@@ -178,6 +233,11 @@ func (s *Server) dataLakeQuery(id string) (map[string]any, error) {
 	}
 	rows := q.rows
 	status := q.status
+	tryAgain := false
+	if status == "succeeded" && q.tryAgain > 0 {
+		q.tryAgain--
+		tryAgain, rows = true, nil
+	}
 	return map[string]any{
 		"id":          q.id,
 		"sql":         q.sql,
@@ -206,7 +266,7 @@ func (s *Server) dataLakeQuery(id string) (map[string]any, error) {
 				"pageInfo":   pageInfo(str(in["cursor"]), next),
 				"columnInfo": columnInfo(rows),
 				"stats":      map[string]any{"bytesScanned": float64(4096 + 1024*len(rows)), "executionTime": 850.0, "rowCount": float64(len(rows))},
-				"tryAgain":   false,
+				"tryAgain":   tryAgain,
 			}, nil
 		}),
 	}, nil

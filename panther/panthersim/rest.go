@@ -35,7 +35,7 @@ func (s *Server) getAlert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a, ok := s.alerts[r.PathValue("id")]
-	if !ok {
+	if !ok || s.restAlerts404 {
 		writeJSON(w, http.StatusNotFound, message("alert not found"))
 		return
 	}
@@ -227,6 +227,12 @@ func (s *Server) getToken(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.allowed("OrganizationAPITokenRead") {
+		// As in Panther: reading a token's own permissions needs
+		// Read API Token Info.
+		writeJSON(w, http.StatusForbidden, message("forbidden: the token lacks OrganizationAPITokenRead"))
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"id":                tokenID,
 		"name":              "panther-triage",

@@ -64,8 +64,10 @@ type Server struct {
 	limitedTill time.Time // until when it asked clients to wait
 	violations  int
 
-	queryPolls int
-	sqlRows    []map[string]any
+	queryPolls    int
+	tryAgain      int // reads of a finished query's results that answer tryAgain first
+	sqlRows       []map[string]any
+	restAlerts404 bool
 
 	onComment func(panther.Comment)
 }
@@ -244,6 +246,15 @@ func (s *Server) FailNext(n int, status int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failNext, s.failStatus = n, status
+}
+
+// SetRESTAlertsNotFound makes REST's GET /alerts/{id} answer 404 for every
+// alert while GraphQL still serves them, as a wrong REST URL, a proxy
+// prefix or a Panther without REST alerts would.
+func (s *Server) SetRESTAlertsNotFound(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.restAlerts404 = on
 }
 
 // SetLatency delays every later response by d.

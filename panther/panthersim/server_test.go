@@ -386,10 +386,10 @@ func TestREST(t *testing.T) {
 		}
 	}
 
-	var token struct{ Permissions []string }
-	getJSON(t, srv, "/api-tokens/self", &token)
-	if !slices.Equal(token.Permissions, []string{"AlertRead", "RuleRead"}) {
-		t.Errorf("permissions = %v", token.Permissions)
+	// Without Read API Token Info the token may not read its own
+	// permissions, as in Panther.
+	if got := getJSON(t, srv, "/api-tokens/self", nil); got != 403 {
+		t.Errorf("GET /api-tokens/self without OrganizationAPITokenRead = %d, want 403", got)
 	}
 	if calls := srv.Calls(); calls["GET /alerts/{id}/events"] != 2 || calls["GET /rules/{id}"] != 1 {
 		t.Errorf("calls = %v", calls)
