@@ -31,9 +31,14 @@ type Store interface {
 	SaveOutcome(ctx context.Context, r store.VerdictRow, status string, agree bool) error
 }
 
+// DefaultEvery is how often the service reads analysts' verdicts unless
+// configured otherwise.
+const DefaultEvery = time.Hour
+
 // Config says how often and how far back outcomes are read.
 type Config struct {
-	// Every is how often; off when zero.
+	// Every is how often; off when zero. The service runs it every
+	// DefaultEvery.
 	Every time.Duration
 	// Lookback is how old an investigation may be and still be checked.
 	// Default 14 days.

@@ -69,6 +69,13 @@ type LakeSampleRow struct {
 	Time    time.Time `json:"time"`
 }
 
+// The defaults of DatalakeOptions.
+const (
+	DefaultLakeMaxQueries = 3
+	DefaultLakeMaxPerHour = 60
+	DefaultLakeTimeout    = 60 * time.Second
+)
+
 // DatalakeOptions bound the data lake step. Zero values take the defaults.
 type DatalakeOptions struct {
 	// MaxPerInvestigation is how many indicators are searched per alert.
@@ -95,9 +102,9 @@ type DatalakeOptions struct {
 }
 
 func (o *DatalakeOptions) setDefaults() {
-	o.MaxPerInvestigation = cmp.Or(o.MaxPerInvestigation, 3)
-	o.MaxPerHour = cmp.Or(o.MaxPerHour, 60)
-	o.Timeout = cmp.Or(o.Timeout, 60*time.Second)
+	o.MaxPerInvestigation = cmp.Or(o.MaxPerInvestigation, DefaultLakeMaxQueries)
+	o.MaxPerHour = cmp.Or(o.MaxPerHour, DefaultLakeMaxPerHour)
+	o.Timeout = cmp.Or(o.Timeout, DefaultLakeTimeout)
 	o.Before = cmp.Or(o.Before, 24*time.Hour)
 	o.After = cmp.Or(o.After, time.Hour)
 	o.Bucket = cmp.Or(o.Bucket, time.Hour)

@@ -81,6 +81,10 @@ type Options struct {
 	AuthRetryWindow time.Duration
 }
 
+// DefaultStepTimeout bounds each step unless Options.StepTimeout says
+// otherwise.
+const DefaultStepTimeout = 30 * time.Second
+
 // Investigator runs the steps on an alert, decides, and comments.
 type Investigator struct {
 	pc    Panther
@@ -103,7 +107,7 @@ func New(pc Panther, steps []Step, opts Options, log zerolog.Logger) *Investigat
 		opts.Format = panther.FormatPlainText
 	}
 	if opts.StepTimeout <= 0 {
-		opts.StepTimeout = 30 * time.Second
+		opts.StepTimeout = DefaultStepTimeout
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

@@ -49,27 +49,41 @@ type Config struct {
 	Now func() time.Time
 }
 
+// The defaults of Config, and the bounds the service ships with.
+const (
+	DefaultDedupWindow         = 15 * time.Minute
+	DefaultWorkers             = 4
+	DefaultJobTimeout          = 90 * time.Second
+	DefaultRescueMargin        = 30 * time.Second
+	DefaultRescueAfter         = DefaultJobTimeout + DefaultRescueMargin
+	DefaultMaxAttempts         = 12
+	DefaultRetryBackoff        = 2 * time.Second
+	DefaultRetryBackoffMax     = 5 * time.Minute
+	DefaultMaxPerDetectionHour = 30
+	DefaultMaxPerHour          = 500
+)
+
 func (c *Config) setDefaults() {
 	if c.DedupWindow <= 0 {
-		c.DedupWindow = 15 * time.Minute
+		c.DedupWindow = DefaultDedupWindow
 	}
 	if c.Workers <= 0 {
-		c.Workers = 4
+		c.Workers = DefaultWorkers
 	}
 	if c.JobTimeout <= 0 {
-		c.JobTimeout = 90 * time.Second
+		c.JobTimeout = DefaultJobTimeout
 	}
 	if c.RescueAfter <= c.JobTimeout {
-		c.RescueAfter = c.JobTimeout + 30*time.Second
+		c.RescueAfter = c.JobTimeout + DefaultRescueMargin
 	}
 	if c.MaxAttempts <= 0 {
-		c.MaxAttempts = 12
+		c.MaxAttempts = DefaultMaxAttempts
 	}
 	if c.RetryBackoff <= 0 {
-		c.RetryBackoff = 2 * time.Second
+		c.RetryBackoff = DefaultRetryBackoff
 	}
 	if c.RetryBackoffMax <= 0 {
-		c.RetryBackoffMax = 5 * time.Minute
+		c.RetryBackoffMax = DefaultRetryBackoffMax
 	}
 	if c.Now == nil {
 		c.Now = time.Now
