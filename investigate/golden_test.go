@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rs/zerolog"
 
@@ -43,7 +44,8 @@ func TestGoldenComments(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			for _, format := range []string{panther.FormatPlainText, panther.FormatHTML} {
 				inv := investigate.New(pc, steps, investigate.Options{DryRun: true, Format: format, Now: now,
-					Statuses: []string{"OPEN", "TRIAGED", "RESOLVED", "CLOSED"}}, zerolog.Nop())
+					Statuses:  []string{"OPEN", "TRIAGED", "RESOLVED", "CLOSED"},
+					PublicURL: goldenPublicURL, ConsoleURL: goldenConsoleURL}, zerolog.Nop())
 				out, err := inv.Run(t.Context(), seed.ID, 1001, false)
 				if err != nil {
 					t.Fatal(err)
@@ -58,6 +60,12 @@ func TestGoldenComments(t *testing.T) {
 	}
 }
 
+// The service's and Panther's addresses in the golden comments.
+const (
+	goldenPublicURL  = "https://triage.acme.example"
+	goldenConsoleURL = "https://acme.runpanther.net"
+)
+
 // queryIDs are the simulated Panther's data lake query IDs, numbered in the
 // order searches arrive; searches run concurrently, so goldens hide them.
 var queryIDs = regexp.MustCompile(`\bquery d[0-9a-f]{31}\b`)
@@ -65,6 +73,7 @@ var queryIDs = regexp.MustCompile(`\bquery d[0-9a-f]{31}\b`)
 func compareGolden(t *testing.T, path, got string) {
 	t.Helper()
 	got = queryIDs.ReplaceAllString(got, "query <query-id>")
+	checkComment(t, path, got)
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
@@ -81,5 +90,51 @@ func compareGolden(t *testing.T, path, got string) {
 	if string(want) != got {
 		t.Fatalf("comment differs from %s (run `go test ./investigate -update` to accept it, then read the diff)\n--- got\n%s\n--- want\n%s",
 			path, got, strings.TrimSpace(string(want)))
+	}
+}
+
+// commentIDs are what the comments must not repeat: Panther's alert IDs and
+// event p_row_ids (32 hex digits), query IDs, UUIDs and AWS access keys.
+var commentIDs = regexp.MustCompile(`\b[0-9a-f]{32}\b|<query-id>|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`)
+
+// checkComment fails when a comment is longer than the budget or writes an
+// ID more than twice.
+func checkComment(t *testing.T, name, comment string) {
+	t.Helper()
+	if n := utf8.RuneCountInString(comment); n > investigate.MaxCommentChars {
+		t.Errorf("%s: %d characters; the budget is %d", name, n, investigate.MaxCommentChars)
+	}
+	counts := map[string]int{}
+	for _, id := range commentIDs.FindAllString(comment, -1) {
+		counts[id]++
+	}
+	for id, n := range counts {
+		if n > 2 {
+			t.Errorf("%s: %s written %d times; at most twice", name, id, n)
+		}
+	}
+}
+
+// TestGoldenCommentsKeepTheBudget reads every golden comment, of the
+// sample alerts and of the quality set, and checks the length budget and
+// that no ID is written more than twice.
+func TestGoldenCommentsKeepTheBudget(t *testing.T) {
+	n := 0
+	for _, dir := range []string{"TestGoldenComments", "TestQualitySet"} {
+		paths, err := filepath.Glob(filepath.Join("..", "testdata", "golden", dir, "*"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range paths {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkComment(t, p, string(b))
+			n++
+		}
+	}
+	if n < 2*len(panthersim.DefaultSeeds())+30 {
+		t.Fatalf("only %d golden comments found", n)
 	}
 }

@@ -48,7 +48,7 @@ type Options struct {
 	// Statuses are the alert statuses investigated; others are skipped.
 	// Default OPEN, TRIAGED.
 	Statuses []string
-	// Sections are the comment's sections. Default all of Sections.
+	// Sections are the comment's sections. Default DefaultSections.
 	Sections []string
 	// Format is the comment format, PLAIN_TEXT (default) or HTML.
 	Format string
@@ -64,6 +64,10 @@ type Options struct {
 	// ConsoleURL is Panther's console base URL, for links to other alerts
 	// in comments. Default empty: alert IDs without links.
 	ConsoleURL string
+	// PublicURL is this service's external base URL, for the link to the
+	// full report (<PublicURL>/investigations/<alertId>) in comments.
+	// Default empty: no link.
+	PublicURL string
 	// WriteBack changes the alert after the comment, by verdict, through
 	// Writer. Default none.
 	WriteBack WriteBack
@@ -97,7 +101,7 @@ func New(pc Panther, steps []Step, opts Options, log zerolog.Logger) *Investigat
 		opts.Statuses = []string{"OPEN", "TRIAGED"}
 	}
 	if len(opts.Sections) == 0 {
-		opts.Sections = Sections
+		opts.Sections = DefaultSections
 	}
 	if opts.Format == "" {
 		opts.Format = panther.FormatPlainText
@@ -147,6 +151,8 @@ func (o Outcome) Apply(rec *Record) {
 	}
 	rec.Verdict, rec.Confidence, rec.Summary = r.Verdict.Verdict, r.Verdict.Confidence, r.Summary
 	rec.Findings, rec.Cost, rec.Narrative = r.Findings, r.Cost, r.Narrative
+	rec.Story, rec.NextSteps, rec.Tuning, rec.Why = r.Story, r.NextSteps, r.Tuning, r.Why
+	rec.Digest, rec.Precedent = r.Digest, r.Precedent
 	for step, d := range r.Timings {
 		rec.Timings[step] = d.Round(time.Millisecond).String()
 	}
@@ -186,10 +192,11 @@ func (inv *Investigator) Investigate(ctx context.Context, req Request) (Outcome,
 	verdict := Decide(findings, c.Dispositions.Prior())
 	report := Report{
 		AlertID: alertID, JobID: jobID, Alert: alert, Verdict: verdict,
-		Findings: findings, Indicators: c.Indicators, Detection: c.Detection, Digest: c.Digest, Timings: timings, Cost: c.Cost(),
-		ConsoleURL: inv.opts.ConsoleURL,
+		Findings: findings, Indicators: c.Indicators, Detection: c.Detection, Digest: c.Digest, Precedent: c.Precedent,
+		Timings: timings, Cost: c.Cost(), ConsoleURL: inv.opts.ConsoleURL, PublicURL: inv.opts.PublicURL,
 	}
 	report.Summary = Summarize(report, c)
+	Brief(&report, c)
 	if inv.opts.Narrator != nil {
 		inv.narrate(ctx, &report)
 	}

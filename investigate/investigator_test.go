@@ -106,8 +106,8 @@ func TestRunPostsOneCommentWithHeadlineAndMarker(t *testing.T) {
 	if last := lines[len(lines)-1]; last != "panther-triage run 42 · a1" {
 		t.Errorf("last line %q", last)
 	}
-	if !strings.Contains(pc.comments[0].Body, "public ip 185.220.101.4") {
-		t.Errorf("indicator missing from comment (indicators must run after events):\n%s", pc.comments[0].Body)
+	if len(out.Report.Indicators) == 0 || out.Report.Indicators[0].Value != "185.220.101.4" {
+		t.Errorf("indicator missing from the report (indicators must run after events): %+v", out.Report.Indicators)
 	}
 	if out.Report.Timings["events"] == 0 && out.Report.Timings["detection"] == 0 {
 		t.Errorf("no step timings: %v", out.Report.Timings)
@@ -297,4 +297,45 @@ func (l *lossyPanther) AddComment(ctx context.Context, alertID, body, format str
 		return panther.Comment{}, &panther.APIError{Op: "add_comment", Status: 503}
 	}
 	return c, err
+}
+
+func TestRepeatAndNoticeStayOneShortParagraph(t *testing.T) {
+	pc := &fakePanther{}
+	inv := newInvestigator(pc)
+	earlier := Record{AlertID: "e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1", DetectionID: "AWS.Console.RootLogin", Verdict: VerdictMalicious, Confidence: 0.9,
+		Link: "https://acme.runpanther.net/alerts/e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1", UpdatedAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	rep, err := inv.Repeat(t.Context(), "a2", 7, earlier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	note, err := inv.Notice(t.Context(), "a3", 8, "the hourly budget of 500 investigations ran out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{rep.Comment, note.Comment} {
+		lines := strings.Split(strings.TrimSpace(body), "\n")
+		if len(lines) > 4 || len(body) > 600 || !strings.HasPrefix(lines[0], "panther-triage: ") || !strings.HasPrefix(lines[len(lines)-1], "panther-triage run ") {
+			t.Errorf("not one short paragraph (%d lines, %d characters):\n%s", len(lines), len(body), body)
+		}
+		if n := strings.Count(body, earlier.AlertID); n > 2 {
+			t.Errorf("earlier alert ID written %d times:\n%s", n, body)
+		}
+	}
+}
+
+func TestApplyKeepsWhatTheCommentOpensWith(t *testing.T) {
+	pc := &fakePanther{}
+	inv := newInvestigator(pc)
+	out, err := inv.Run(t.Context(), "a1", 42, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec Record
+	out.Apply(&rec)
+	if len(rec.Story) == 0 || len(rec.NextSteps) < 2 || rec.Digest == nil || rec.Comment == "" {
+		t.Fatalf("record lacks the story, next steps or digest: %+v", rec)
+	}
+	if !strings.Contains(rec.Comment, rec.NextSteps[0]) {
+		t.Fatalf("the comment does not carry the record's first next step %q:\n%s", rec.NextSteps[0], rec.Comment)
+	}
 }

@@ -281,7 +281,7 @@ func runQualityScenario(t *testing.T, name string, sc qualityScenario) (qualityR
 	pc := panther.New(srv.GraphQLURL(), "", srv.Token)
 	// The service's pipeline, with the default bounds.
 	steps := investigate.DefaultSteps(investigate.Deps{Panther: pc, Store: st, Lists: lists})
-	inv := investigate.New(pc, steps, investigate.Options{DryRun: true, Now: now}, zerolog.Nop())
+	inv := investigate.New(pc, steps, investigate.Options{DryRun: true, Now: now, PublicURL: goldenPublicURL, ConsoleURL: goldenConsoleURL}, zerolog.Nop())
 	out, err := inv.Run(t.Context(), sc.Alert.ID, 1001, false)
 	if err != nil {
 		t.Fatal(err)

@@ -25,26 +25,38 @@ const (
 // Record is the stored state and outcome of one alert's investigation, as the
 // read API returns it.
 type Record struct {
-	AlertID     string            `json:"alertId"`
-	JobID       int64             `json:"jobId"`
-	DetectionID string            `json:"detectionId,omitempty"`
-	Title       string            `json:"title,omitempty"`
-	Severity    string            `json:"severity,omitempty"`
-	Link        string            `json:"link,omitempty"` // the alert in Panther's console, from the delivery
-	State       string            `json:"state"`
-	Verdict     string            `json:"verdict,omitempty"`
-	Confidence  float64           `json:"confidence"`
-	Summary     string            `json:"summary,omitempty"`
-	Findings    []Finding         `json:"findings"`
-	Comment     string            `json:"comment,omitempty"` // the rendered comment body
-	CommentID   string            `json:"commentId,omitempty"`
-	Attempts    int               `json:"attempts"`
-	Error       string            `json:"error,omitempty"`
-	Timings     map[string]string `json:"timings"` // step name → duration, e.g. "120ms"
-	Cost        Cost              `json:"cost"`
-	Narrative   *Narrative        `json:"narrative,omitempty"` // the model's text and its audit trail
-	CreatedAt   time.Time         `json:"createdAt"`
-	UpdatedAt   time.Time         `json:"updatedAt"`
+	AlertID     string    `json:"alertId"`
+	JobID       int64     `json:"jobId"`
+	DetectionID string    `json:"detectionId,omitempty"`
+	Title       string    `json:"title,omitempty"`
+	Severity    string    `json:"severity,omitempty"`
+	Link        string    `json:"link,omitempty"` // the alert in Panther's console, from the delivery
+	State       string    `json:"state"`
+	Verdict     string    `json:"verdict,omitempty"`
+	Confidence  float64   `json:"confidence"`
+	Summary     string    `json:"summary,omitempty"`
+	Findings    []Finding `json:"findings"`
+	// Story, NextSteps, Tuning and Why are what the comment opens with:
+	// what happened, what to do (with a filter for the detection when
+	// analysts keep closing the same activity), and the strongest findings.
+	Story     []string  `json:"story,omitempty"`
+	NextSteps []string  `json:"nextSteps,omitempty"`
+	Tuning    *Tuning   `json:"tuning,omitempty"`
+	Why       []Finding `json:"why,omitempty"`
+	// Digest is the events read as actions, in time order (the timeline);
+	// Precedent the earlier and nearby alerts read, with the analysts'
+	// reasons.
+	Digest    *Digest           `json:"digest,omitempty"`
+	Precedent *Precedent        `json:"precedent,omitempty"`
+	Comment   string            `json:"comment,omitempty"` // the rendered comment body
+	CommentID string            `json:"commentId,omitempty"`
+	Attempts  int               `json:"attempts"`
+	Error     string            `json:"error,omitempty"`
+	Timings   map[string]string `json:"timings"` // step name → duration, e.g. "120ms"
+	Cost      Cost              `json:"cost"`
+	Narrative *Narrative        `json:"narrative,omitempty"` // the model's text and its audit trail
+	CreatedAt time.Time         `json:"createdAt"`
+	UpdatedAt time.Time         `json:"updatedAt"`
 }
 
 // ListQuery selects investigation records, newest first.

@@ -9,12 +9,27 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/panther-triage/panther-triage/panther"
 )
 
-// Sections of a comment.
+// Sections of a comment. The default comment carries story, next, why and
+// links; the other names are those of earlier versions, kept as aliases
+// (see SectionAliases), since the full report now lives on the service's
+// page and in its API.
 const (
+	// SectionStory is what happened, in at most three lines of words.
+	SectionStory = "story"
+	// SectionNext is two to four next steps, with a tuning suggestion for
+	// a benign alert the analysts keep closing.
+	SectionNext = "next"
+	// SectionWhy is at most five findings, strongest first.
+	SectionWhy = "why"
+	// SectionLinks is the evidence as counts, with links to the full
+	// report and to Panther's console.
+	SectionLinks = "links"
+
 	SectionVerdict    = "verdict"
 	SectionSummary    = "summary"
 	SectionFindings   = "findings"
@@ -24,8 +39,31 @@ const (
 	SectionDetection  = "detection"
 )
 
-// Sections a comment can carry, in the order they appear.
-var Sections = []string{SectionVerdict, SectionSummary, SectionFindings, SectionIndicators, SectionHistory, SectionDatalake, SectionDetection}
+// DefaultSections are the sections of a comment unless configured.
+var DefaultSections = []string{SectionStory, SectionNext, SectionWhy, SectionLinks}
+
+// SectionAliases say which section each earlier name selects: the
+// verdict's reasons and the findings are now Why, the summary is the
+// story, and the indicators, history, data lake and detection are counted
+// under links (the full lists are on the report page).
+var SectionAliases = map[string]string{
+	SectionVerdict:    SectionWhy,
+	SectionFindings:   SectionWhy,
+	SectionSummary:    SectionStory,
+	SectionIndicators: SectionLinks,
+	SectionHistory:    SectionLinks,
+	SectionDatalake:   SectionLinks,
+	SectionDetection:  SectionLinks,
+}
+
+// Sections are every section name a comment accepts: DefaultSections,
+// then the earlier names. Listing them all gives the default comment.
+var Sections = []string{SectionStory, SectionNext, SectionWhy, SectionLinks,
+	SectionVerdict, SectionSummary, SectionFindings, SectionIndicators, SectionHistory, SectionDatalake, SectionDetection}
+
+// MaxCommentChars bounds a comment, marker line included: a longer one is
+// tightened (fewer and shorter reasons, shorter lines) until it fits.
+const MaxCommentChars = 1500
 
 // Report is a finished investigation, ready to render.
 type Report struct {
@@ -39,14 +77,36 @@ type Report struct {
 	Detection  *panther.Detection
 	// Digest is the alert's events read as actions; nil when the events
 	// could not be read.
-	Digest  *Digest
-	Timings map[string]time.Duration
-	Cost    Cost
+	Digest *Digest
+	// Precedent is what other alerts say about this one; nil when the
+	// precedent step did not run.
+	Precedent *Precedent
+	// Story, NextSteps, Tuning and Why are what an analyst reads first
+	// (see Brief).
+	Story     []string
+	NextSteps []string
+	Tuning    *Tuning
+	Why       []Finding
+	Timings   map[string]time.Duration
+	Cost      Cost
 	// Narrative is set when a narrator wrote the summary.
 	Narrative *Narrative
 	// ConsoleURL, when set, turns alert evidence into links to Panther's
 	// console (<ConsoleURL>/alerts/<id>).
 	ConsoleURL string
+	// PublicURL, when set, is this service's external base URL: the
+	// comment links to the full report at <PublicURL>/investigations/<id>.
+	PublicURL string
+}
+
+// ReportURL is the address of the alert's full report on this service, or
+// "" without a public URL.
+func (r Report) ReportURL() string {
+	base := strings.TrimRight(r.PublicURL, "/")
+	if !isWebURL(base) {
+		return ""
+	}
+	return base + "/investigations/" + url.PathEscape(r.AlertID)
 }
 
 // Marker is the last line of every comment this service posts for a job: it
@@ -60,36 +120,90 @@ func Headline(v Verdict) string {
 	return fmt.Sprintf("panther-triage: %s (confidence %.2f)", strings.ToUpper(v.Verdict), v.Confidence)
 }
 
+// fit is how tightly a comment is written: how many reasons, and how long
+// each line of the story, the next steps and the reasons may be.
+type fit struct{ why, whyLen, story, storyLen, steps, stepLen int }
+
+// fits are tried in turn until the comment is at most MaxCommentChars.
+var fits = []fit{
+	{5, 220, 3, 300, 4, 260},
+	{4, 170, 3, 260, 4, 220},
+	{3, 140, 3, 220, 4, 200},
+	{3, 110, 3, 180, 4, 160},
+	{2, 100, 3, 160, 4, 140},
+	{1, 90, 3, 140, 4, 120},
+	{1, 80, 2, 110, 3, 100},
+	{1, 60, 1, 90, 2, 80},
+}
+
 // Render writes the comment for r with the chosen sections, as PLAIN_TEXT
-// (readable as Markdown) or HTML. Every value that came from Panther's data
-// is quoted: newlines and control characters cannot forge lines, and in HTML
-// everything is escaped.
+// (readable as Markdown) or HTML: the headline, what happened, next steps,
+// why, and the evidence as counts and links, then the marker. Every value
+// that came from Panther's data is quoted: newlines and control characters
+// cannot forge lines, and in HTML everything is escaped. The comment is
+// tightened until it is at most MaxCommentChars.
 func Render(r Report, sections []string, format string) string {
+	want := map[string]bool{}
+	for _, s := range sections {
+		want[cmp.Or(SectionAliases[s], s)] = true
+	}
+	var out string
+	for _, f := range fits {
+		out = renderFit(r, want, format, f)
+		if utf8.RuneCountInString(out) <= MaxCommentChars {
+			break
+		}
+	}
+	return out
+}
+
+func renderFit(r Report, want map[string]bool, format string, f fit) string {
 	w := &writer{html: format == panther.FormatHTML, console: strings.TrimRight(r.ConsoleURL, "/")}
 	w.line(Headline(r.Verdict))
-	for _, s := range Sections {
-		if !slices.Contains(sections, s) {
-			continue
+	if want[SectionStory] && len(r.Story) > 0 {
+		// One line, so that the first four lines say what happened and
+		// what to do first.
+		var parts []string
+		for _, l := range r.Story[:min(f.story, len(r.Story))] {
+			parts = append(parts, w.quote(l, f.storyLen))
 		}
-		switch s {
-		case SectionVerdict:
-			w.section("Verdict", verdictLines(w, r))
-		case SectionSummary:
-			w.section("Summary", summaryLines(w, r))
-		case SectionFindings:
-			w.section("Findings", findingLines(w, r.Findings, func(f Finding) bool {
-				// The detection's own description and mapping have their
-				// section; what is missing about it is a finding.
-				return f.Step != StepHistory && f.Step != StepDatalake && (f.Step != StepDetection || f.Kind != "detection" && f.Kind != "mitre")
-			}))
-		case SectionIndicators:
-			w.section("Indicators", indicatorLines(w, r.Indicators))
-		case SectionHistory:
-			w.section("Alert history", findingLines(w, r.Findings, func(f Finding) bool { return f.Step == StepHistory }))
-		case SectionDatalake:
-			w.section("Data lake", findingLines(w, r.Findings, func(f Finding) bool { return f.Step == StepDatalake }))
-		case SectionDetection:
-			w.section("Detection", detectionLines(w, r))
+		w.line(strings.Join(parts, " "))
+	}
+	if want[SectionNext] && len(r.NextSteps) > 0 {
+		w.heading("Next steps", !want[SectionStory] || len(r.Story) == 0)
+		var items []string
+		for _, s := range r.NextSteps[:min(f.steps, len(r.NextSteps))] {
+			items = append(items, w.quote(s, f.stepLen))
+		}
+		w.list(items)
+		if t := r.Tuning; t != nil {
+			if t.YAML != "" {
+				w.code("yaml", t.YAML)
+			} else {
+				w.line(w.q("Add to the detection: " + t.Condition + "."))
+			}
+		}
+	}
+	why := r.Why[:min(len(r.Why), f.why)]
+	if want[SectionWhy] {
+		w.heading("Why", true)
+		if len(why) == 0 {
+			w.line(w.q(noReason(r)))
+		}
+		var items []string
+		for _, x := range why {
+			items = append(items, fmt.Sprintf("[%s] %s", x.Severity, w.quote(x.Title, f.whyLen)))
+		}
+		w.list(items)
+	}
+	if want[SectionLinks] {
+		w.line("")
+		w.line(w.q(evidenceLine(r)))
+		if u := r.ReportURL(); u != "" {
+			w.line("Full report: " + w.link(u, "open on panther-triage"))
+		}
+		if id := consoleAlert(r, why); id != "" && isWebURL(w.console) {
+			w.line("Earlier alert in Panther: " + w.link(w.console+"/alerts/"+url.PathEscape(id), "open in Panther"))
 		}
 	}
 	w.line("")
@@ -97,112 +211,78 @@ func Render(r Report, sections []string, format string) string {
 	return w.String()
 }
 
-func summaryLines(w *writer, r Report) []string {
-	var lines []string
-	if r.Summary != "" {
-		lines = append(lines, w.quote(r.Summary, maxSummary))
+// noReason says why the Why section is empty.
+func noReason(r Report) string {
+	if r.Alert != nil && r.Alert.SystemError != nil {
+		return "A system health alert: nothing to judge as malicious or benign."
 	}
-	if n := r.Narrative; n != nil {
-		lines = append(lines, w.q("Summary written by "+n.Model+" from the findings; the verdict is the rules'."))
-		if len(n.NextSteps) > 0 {
-			lines = append(lines, w.q("Next steps:"))
-			for _, step := range n.NextSteps {
-				lines = append(lines, "- "+w.q(step))
+	return "No finding pointed either way: nothing in the events, enrichment or history says attacker or routine."
+}
+
+// evidenceLine counts what the investigation read.
+func evidenceLine(r Report) string {
+	var parts []string
+	if d := r.Digest; d != nil && len(d.Actions) > 0 {
+		parts = append(parts, plural(len(d.Actions), "event read", "events read"))
+	}
+	if n := len(r.Indicators); n > 0 {
+		parts = append(parts, plural(n, "indicator", "indicators"))
+	}
+	if p := r.Precedent; p != nil {
+		same, fp, other := 0, 0, 0
+		for _, a := range p.Alerts {
+			switch {
+			case a.SameDetection:
+				same++
+				if a.Disposition == DispositionFalsePositive {
+					fp++
+				}
+			default:
+				other++
 			}
 		}
-	}
-	return lines
-}
-
-func verdictLines(w *writer, r Report) []string {
-	switch {
-	case r.Alert != nil && r.Alert.SystemError != nil && len(r.Verdict.Reasons) == 0:
-		return []string{w.q("A system health alert: nothing to judge as malicious or benign; what failed and what may go unseen are under Findings.")}
-	case len(r.Verdict.Reasons) == 0:
-		return []string{w.q("No finding pointed either way: nothing in the events, enrichment or history says attacker or routine, so an analyst must judge.")}
-	}
-	lines := []string{w.q("Because:")}
-	if r.Verdict.Verdict == VerdictInconclusive {
-		lines = []string{w.q(fmt.Sprintf("The evidence is weak or balanced (probability of a true positive %.2f); it weighed:", r.Verdict.Probability))}
-	}
-	for _, f := range r.Verdict.Reasons {
-		lines = append(lines, "- "+findingText(w, f))
-	}
-	if len(r.Verdict.Against) > 0 {
-		lines = append(lines, w.q("Outweighed:"))
-		for _, f := range r.Verdict.Against {
-			lines = append(lines, "- "+findingText(w, f))
+		if same > 0 {
+			s := plural(same, "earlier alert", "earlier alerts") + " of the detection"
+			if fp > 0 {
+				s += " (" + plural(fp, "judged a false positive", "judged false positives") + ")"
+			}
+			parts = append(parts, s)
+		}
+		if other > 0 {
+			parts = append(parts, plural(other, "alert of other detections", "alerts of other detections"))
 		}
 	}
-	return lines
+	if n := r.Cost.LakeSearches + r.Cost.LakeCached; n > 0 {
+		parts = append(parts, plural(n, "data lake search", "data lake searches"))
+	}
+	if len(parts) == 0 {
+		return "Evidence: the alert alone."
+	}
+	return "Evidence: " + strings.Join(parts, ", ") + "."
 }
 
-func findingLines(w *writer, fs []Finding, keep func(Finding) bool) []string {
-	var lines []string
-	for _, f := range fs {
-		if keep(f) {
-			lines = append(lines, "- "+findingText(w, f))
-		}
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
 	}
-	return lines
+	return fmt.Sprintf("%d %s", n, many)
 }
 
-func findingText(w *writer, f Finding) string {
-	s := fmt.Sprintf("[%s] %s", f.Severity, w.q(f.Title))
-	if f.Detail != "" {
-		s += " — " + w.q(f.Detail)
-	}
-	if len(f.Evidence) > 0 {
-		refs := make([]string, 0, len(f.Evidence))
+// consoleAlert is the earlier alert worth opening in Panther: the first
+// one a reason points at, unless its ID is written already.
+func consoleAlert(r Report, why []Finding) string {
+	for _, f := range why {
 		for _, e := range f.Evidence {
-			refs = append(refs, w.evidence(e))
+			if e.Kind != "alert" || e.Ref == r.AlertID {
+				continue
+			}
+			if slices.ContainsFunc(why, func(x Finding) bool { return strings.Contains(x.Title, e.Ref) }) {
+				return ""
+			}
+			return e.Ref
 		}
-		s += " (evidence: " + strings.Join(refs, ", ") + ")"
 	}
-	return s
-}
-
-// maxIndicatorLines bounds the indicators section.
-const maxIndicatorLines = 10
-
-func indicatorLines(w *writer, inds []Indicator) []string {
-	var lines []string
-	for _, ind := range inds[:min(len(inds), maxIndicatorLines)] {
-		kind := ind.Kind
-		if ind.Class != "" {
-			kind = ind.Class + " " + kind
-		}
-		s := fmt.Sprintf("- %s %s: %d event(s)", kind, w.q(ind.Value), ind.Events)
-		if len(ind.Fields) > 0 {
-			s += ", in " + w.q(strings.Join(ind.Fields, ", "))
-		}
-		lines = append(lines, s)
-	}
-	if n := len(inds) - maxIndicatorLines; n > 0 {
-		lines = append(lines, fmt.Sprintf("- and %d more", n))
-	}
-	return lines
-}
-
-func detectionLines(w *writer, r Report) []string {
-	d := r.Detection
-	if d == nil {
-		return nil
-	}
-	lines := []string{w.q(fmt.Sprintf("%s (%s)", cmp.Or(d.DisplayName, d.ID), d.ID))}
-	if d.Description != "" {
-		lines = append(lines, w.q(d.Description))
-	}
-	if d.Runbook != "" {
-		lines = append(lines, "Runbook: "+w.q(d.Runbook))
-	}
-	if len(d.Tags) > 0 {
-		lines = append(lines, "Tags: "+w.q(strings.Join(d.Tags, ", ")))
-	}
-	if m := mitre(d.Reports); len(m) > 0 {
-		lines = append(lines, "MITRE ATT&CK: "+w.q(strings.Join(m, ", ")))
-	}
-	return lines
+	return ""
 }
 
 // writer builds a comment in one of the two formats.
@@ -223,58 +303,61 @@ func (w *writer) line(s string) {
 	w.b.WriteString(s + "\n")
 }
 
-func (w *writer) section(title string, lines []string) {
-	if len(lines) == 0 {
+// heading starts a section, after a blank line when gap is set.
+func (w *writer) heading(title string, gap bool) {
+	if w.html {
+		w.b.WriteString("<h4>" + title + "</h4>\n")
+		return
+	}
+	if gap {
+		w.b.WriteString("\n")
+	}
+	w.b.WriteString("**" + title + "**\n")
+}
+
+// list writes items, already quoted, as a bulleted list.
+func (w *writer) list(items []string) {
+	if len(items) == 0 {
 		return
 	}
 	if !w.html {
-		w.b.WriteString("\n**" + title + "**\n")
-		for _, l := range lines {
-			w.b.WriteString(l + "\n")
+		for _, it := range items {
+			w.b.WriteString("- " + it + "\n")
 		}
 		return
 	}
-	w.b.WriteString("<h4>" + title + "</h4>\n")
-	inList := false
-	for _, l := range lines {
-		item, ok := strings.CutPrefix(l, "- ")
-		switch {
-		case ok && !inList:
-			w.b.WriteString("<ul>\n")
-			inList = true
-		case !ok && inList:
-			w.b.WriteString("</ul>\n")
-			inList = false
-		}
-		if ok {
-			w.b.WriteString("<li>" + item + "</li>\n")
-		} else {
-			w.b.WriteString("<p>" + l + "</p>\n")
-		}
+	w.b.WriteString("<ul>\n")
+	for _, it := range items {
+		w.b.WriteString("<li>" + it + "</li>\n")
 	}
-	if inList {
-		w.b.WriteString("</ul>\n")
-	}
+	w.b.WriteString("</ul>\n")
 }
 
-// evidence writes one reference; an alert links to the console when its
-// URL is known.
-func (w *writer) evidence(e Evidence) string {
-	ref := e.Kind + " " + w.q(e.Ref)
-	switch {
-	case e.Kind == "link" && isWebURL(e.Ref):
-		if w.html {
-			return fmt.Sprintf(`<a href="%s">%s</a>`, html.EscapeString(e.Ref), w.q(e.Ref))
-		}
-		return w.q(e.Ref)
-	case e.Kind != "alert" || !isWebURL(w.console):
-		return ref
+// code writes a block to copy as is; text is built by this service, from
+// values quoted for its language, and escaped in HTML.
+func (w *writer) code(lang, text string) {
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		lines[i] = strings.Map(func(r rune) rune {
+			if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+				return ' '
+			}
+			return r
+		}, l)
 	}
-	u := w.console + "/alerts/" + url.PathEscape(e.Ref)
 	if w.html {
-		return fmt.Sprintf(`alert <a href="%s">%s</a>`, html.EscapeString(u), w.q(e.Ref))
+		w.b.WriteString("<pre><code>" + html.EscapeString(strings.Join(lines, "\n")) + "</code></pre>\n")
+		return
 	}
-	return ref + " " + w.q(u)
+	w.b.WriteString("```" + lang + "\n" + strings.Join(lines, "\n") + "\n```\n")
+}
+
+// link writes a URL built by this service: in HTML as a link named label.
+func (w *writer) link(u, label string) string {
+	if w.html {
+		return fmt.Sprintf(`<a href="%s">%s</a>`, html.EscapeString(u), html.EscapeString(label))
+	}
+	return u
 }
 
 // isWebURL keeps links to http and https: no javascript: or data: URLs.

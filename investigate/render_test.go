@@ -3,27 +3,36 @@ package investigate
 import (
 	"strings"
 	"testing"
+	"time"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/panther-triage/panther-triage/panther"
 )
 
+const evil = "<script>alert(1)</script>\npanther-triage run 1 · forged"
+
 func hostileReport() Report {
-	evil := "<script>alert(1)</script>\npanther-triage run 1 · forged"
+	f := Finding{Step: "x", Kind: "k", Title: evil, Severity: WeightSuspicious, Evidence: []Evidence{{Kind: "event", Ref: evil}}}
 	return Report{
 		AlertID: "a1", JobID: 9,
-		Alert:   &panther.Alert{ID: "a1", Title: evil},
-		Verdict: Verdict{Verdict: VerdictSuspicious, Confidence: 0.55, Reasons: []Finding{{Step: "x", Title: evil, Severity: WeightSuspicious, Evidence: []Evidence{{Kind: "event", Ref: evil}}}}},
-		Summary: evil,
-		Findings: []Finding{
-			{Step: "events", Kind: "k", Title: evil, Detail: evil, Severity: WeightSuspicious},
-		},
+		Alert:      &panther.Alert{ID: "a1", Title: evil},
+		Verdict:    Verdict{Verdict: VerdictSuspicious, Confidence: 0.55, Reasons: []Finding{f}},
+		Summary:    evil,
+		Findings:   []Finding{f},
 		Indicators: []Indicator{{Kind: KindUsername, Value: evil, Events: 1, Fields: []string{evil}}},
 		Detection:  &panther.Detection{ID: "D", DisplayName: evil, Description: evil, Runbook: evil, Tags: []string{evil}},
+		Story:      []string{evil, evil},
+		NextSteps:  []string{"Reset " + evil, "Escalate"},
+		Why:        []Finding{f},
+		Tuning:     &Tuning{Detection: "D", Suppressed: 3, YAML: inlineFilters([]TuningField{{KeyPath: "actor", Value: evil}}), Condition: evil},
+		PublicURL:  "https://triage.example",
 	}
 }
 
 func TestRenderHTMLEscapesEventData(t *testing.T) {
-	got := Render(hostileReport(), Sections, panther.FormatHTML)
+	got := Render(hostileReport(), DefaultSections, panther.FormatHTML)
 	if strings.Contains(got, "<script>") {
 		t.Fatalf("unescaped script tag in HTML comment:\n%s", got)
 	}
@@ -34,10 +43,15 @@ func TestRenderHTMLEscapesEventData(t *testing.T) {
 	if lines[0] != "<p>panther-triage: SUSPICIOUS (confidence 0.55)</p>" || lines[len(lines)-1] != "<p>panther-triage run 9 · a1</p>" {
 		t.Fatalf("first/last lines: %q / %q", lines[0], lines[len(lines)-1])
 	}
+	for _, part := range []string{"<h4>Next steps</h4>", "<h4>Why</h4>", "<pre><code>InlineFilters:", `<a href="https://triage.example/investigations/a1">`} {
+		if !strings.Contains(got, part) {
+			t.Errorf("HTML comment lacks %q:\n%s", part, got)
+		}
+	}
 }
 
 func TestRenderPlainTextCannotForgeLines(t *testing.T) {
-	got := Render(hostileReport(), Sections, panther.FormatPlainText)
+	got := Render(hostileReport(), DefaultSections, panther.FormatPlainText)
 	for i, line := range strings.Split(got, "\n") {
 		if strings.HasPrefix(line, "panther-triage run ") && line != "panther-triage run 9 · a1" {
 			t.Fatalf("line %d forged by event data: %q", i, line)
@@ -50,11 +64,36 @@ func TestRenderPlainTextCannotForgeLines(t *testing.T) {
 
 func TestRenderSections(t *testing.T) {
 	r := hostileReport()
-	got := Render(r, []string{"verdict"}, panther.FormatPlainText)
-	if strings.Contains(got, "**Indicators**") || strings.Contains(got, "**Detection**") || !strings.Contains(got, "**Verdict**") {
-		t.Fatalf("sections not honoured:\n%s", got)
+	r.Story = []string{"alice ran CreateUser bob."}
+	r.NextSteps = []string{"Delete user bob"}
+	r.Tuning = nil
+	cases := []struct {
+		sections  []string
+		want, not []string
+	}{
+		{DefaultSections, []string{"alice ran CreateUser bob.", "**Next steps**", "**Why**", "Full report: https://triage.example/investigations/a1"}, nil},
+		// Every accepted name is the default comment.
+		{Sections, []string{"alice ran CreateUser bob.", "**Next steps**", "**Why**", "Full report: "}, nil},
+		// Earlier names: the verdict's reasons are Why, the summary is the
+		// story, the detail sections are counted under links.
+		{[]string{"verdict"}, []string{"**Why**"}, []string{"alice ran", "**Next steps**", "Full report"}},
+		{[]string{"summary", "indicators"}, []string{"alice ran CreateUser bob.", "Evidence: 1 indicator.", "Full report"}, []string{"**Why**", "**Next steps**"}},
+		{[]string{"next"}, []string{"- Delete user bob"}, []string{"**Why**", "alice ran"}},
 	}
-	got = Render(r, nil, panther.FormatPlainText)
+	for _, c := range cases {
+		got := Render(r, c.sections, panther.FormatPlainText)
+		for _, w := range c.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%v: lacks %q:\n%s", c.sections, w, got)
+			}
+		}
+		for _, n := range c.not {
+			if strings.Contains(got, n) {
+				t.Errorf("%v: has %q:\n%s", c.sections, n, got)
+			}
+		}
+	}
+	got := Render(r, nil, panther.FormatPlainText)
 	if lines := strings.Split(strings.TrimSpace(got), "\n"); len(lines) != 3 {
 		t.Fatalf("no sections: want headline, blank, marker; got:\n%s", got)
 	}
@@ -67,24 +106,143 @@ func TestQuoteBoundsLength(t *testing.T) {
 	}
 }
 
-func TestRenderLinksAlertEvidence(t *testing.T) {
-	r := Report{AlertID: "a1", JobID: 1, Alert: &panther.Alert{ID: "a1"}, ConsoleURL: "https://acme.runpanther.net/",
-		Findings: []Finding{{Step: "history", Title: "same alert before", Evidence: []Evidence{{Kind: "alert", Ref: "b2"}, {Kind: "event", Ref: "row"}}}}}
-	text := Render(r, Sections, panther.FormatPlainText)
-	if !strings.Contains(text, "alert b2 https://acme.runpanther.net/alerts/b2, event row") {
-		t.Fatalf("plain text:\n%s", text)
+func TestRenderLinks(t *testing.T) {
+	r := Report{AlertID: "a1", JobID: 1, Alert: &panther.Alert{ID: "a1"}, ConsoleURL: "https://acme.runpanther.net/", PublicURL: "https://triage.example/",
+		Verdict: Verdict{Verdict: VerdictBenign, Confidence: 0.9},
+		Why:     []Finding{{Step: "precedent", Title: "closed as expected before", Severity: WeightBenign, Evidence: []Evidence{{Kind: "alert", Ref: "b2"}, {Kind: "event", Ref: "row"}}}}}
+	text := Render(r, DefaultSections, panther.FormatPlainText)
+	for _, want := range []string{"Full report: https://triage.example/investigations/a1", "Earlier alert in Panther: https://acme.runpanther.net/alerts/b2"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("plain text lacks %q:\n%s", want, text)
+		}
 	}
-	htmlOut := Render(r, Sections, panther.FormatHTML)
-	if !strings.Contains(htmlOut, `alert <a href="https://acme.runpanther.net/alerts/b2">b2</a>`) {
+	htmlOut := Render(r, DefaultSections, panther.FormatHTML)
+	if !strings.Contains(htmlOut, `<a href="https://acme.runpanther.net/alerts/b2">open in Panther</a>`) {
 		t.Fatalf("html:\n%s", htmlOut)
 	}
-	r.Findings[0].Evidence = append(r.Findings[0].Evidence, Evidence{Kind: "link", Ref: "https://www.virustotal.com/gui/ip-address/1.2.3.4"}, Evidence{Kind: "link", Ref: "javascript:alert(2)"})
-	htmlOut = Render(r, Sections, panther.FormatHTML)
-	if !strings.Contains(htmlOut, `<a href="https://www.virustotal.com/gui/ip-address/1.2.3.4">`) || strings.Contains(htmlOut, `href="javascript`) {
-		t.Fatalf("provider links:\n%s", htmlOut)
+	r.ConsoleURL, r.PublicURL = "javascript:alert(1)", "data:text/html,x"
+	if out := Render(r, DefaultSections, panther.FormatHTML); strings.Contains(out, "<a ") {
+		t.Fatalf("unsafe URL linked:\n%s", out)
 	}
-	r.ConsoleURL = "javascript:alert(1)"
-	if out := Render(r, Sections, panther.FormatHTML); strings.Contains(out, "alert <a ") {
-		t.Fatalf("unsafe console URL linked:\n%s", out)
+	if out := Render(r, DefaultSections, panther.FormatPlainText); strings.Contains(out, "Full report") {
+		t.Fatalf("report linked without a web URL:\n%s", out)
+	}
+}
+
+func TestRenderKeepsTheBudget(t *testing.T) {
+	long := strings.Repeat("word ", 200)
+	r := hostileReport()
+	r.Story = []string{long, long, long}
+	r.NextSteps = []string{long, long, long, long}
+	r.Why = nil
+	for range 5 {
+		r.Why = append(r.Why, Finding{Title: long, Severity: WeightMalicious})
+	}
+	for _, format := range []string{panther.FormatPlainText, panther.FormatHTML} {
+		got := Render(r, DefaultSections, format)
+		if n := utf8.RuneCountInString(got); n > MaxCommentChars {
+			t.Errorf("%s: %d characters, budget %d:\n%s", format, n, MaxCommentChars, got)
+		}
+		if !strings.HasSuffix(strings.TrimSpace(got), "panther-triage run 9 · a1</p>") && !strings.HasSuffix(strings.TrimSpace(got), "panther-triage run 9 · a1") {
+			t.Errorf("%s: marker not last:\n%s", format, got)
+		}
+	}
+}
+
+// tuningCase is a benign login by qa from 198.51.100.7 whose earlier
+// alerts are prior.
+func tuningCase(prior ...PriorAlert) *Case {
+	ev := panther.Event{"p_row_id": "r1", "p_log_type": "AWS.CloudTrail", "eventName": "ConsoleLogin", "sourceIPAddress": "198.51.100.7",
+		"userIdentity": map[string]any{"type": "IAMUser", "userName": "qa", "arn": "arn:aws:iam::1:user/qa"}}
+	return &Case{
+		Alert:     &panther.Alert{ID: "a1", Type: "RULE", Detection: &panther.DetectionRef{ID: "AWS.Console.LoginWithoutMFA"}},
+		Events:    []panther.Event{ev},
+		Digest:    NewDigest([]panther.Event{ev}),
+		Precedent: &Precedent{Entities: Entities{Actors: []string{"arn:aws:iam::1:user/qa"}, IPs: []string{"198.51.100.7"}}, Alerts: prior},
+	}
+}
+
+func closedAsExpected(id string) PriorAlert {
+	return PriorAlert{ID: id, SameDetection: true, SameActor: true, SameIP: true, Disposition: DispositionFalsePositive,
+		Entities: Entities{Actors: []string{"arn:aws:iam::1:user/qa"}, IPs: []string{"198.51.100.7"}}}
+}
+
+func TestSuggestTuning(t *testing.T) {
+	benign := Verdict{Verdict: VerdictBenign}
+	c := tuningCase(closedAsExpected("p1"), closedAsExpected("p2"), closedAsExpected("p3"))
+	tu := SuggestTuning(c, benign)
+	if tu == nil || tu.Suppressed != 3 || tu.Detection != "AWS.Console.LoginWithoutMFA" {
+		t.Fatalf("tuning %+v; want one suppressing 3 alerts", tu)
+	}
+	// The YAML is what Panther reads: InlineFilters, a list of match
+	// expressions; Any of DoesNotEqual skips the actor from that address.
+	type expr struct {
+		KeyPath   string `yaml:"KeyPath"`
+		Condition string `yaml:"Condition"`
+		Value     string `yaml:"Value"`
+	}
+	var doc struct {
+		InlineFilters []struct {
+			Any []expr `yaml:"Any"`
+		} `yaml:"InlineFilters"`
+	}
+	if err := yaml.Unmarshal([]byte(tu.YAML), &doc); err != nil {
+		t.Fatalf("YAML does not parse: %v\n%s", err, tu.YAML)
+	}
+	if len(doc.InlineFilters) != 1 || len(doc.InlineFilters[0].Any) != 2 {
+		t.Fatalf("filters %+v:\n%s", doc, tu.YAML)
+	}
+	got := doc.InlineFilters[0].Any
+	if got[0] != (expr{"userIdentity.userName", "DoesNotEqual", "qa"}) || got[1] != (expr{"sourceIPAddress", "DoesNotEqual", "198.51.100.7"}) {
+		t.Fatalf("filters %+v", got)
+	}
+
+	if tu := SuggestTuning(tuningCase(closedAsExpected("p1"), closedAsExpected("p2")), benign); tu != nil {
+		t.Errorf("two closed alerts gave a suggestion: %+v", tu)
+	}
+	tp := closedAsExpected("p4")
+	tp.Disposition = DispositionTruePositive
+	if tu := SuggestTuning(tuningCase(closedAsExpected("p1"), closedAsExpected("p2"), closedAsExpected("p3"), tp), benign); tu != nil {
+		t.Errorf("suggested a filter that would hide a true positive: %+v", tu)
+	}
+	elsewhere := closedAsExpected("p3")
+	elsewhere.Entities.IPs = []string{"203.0.113.9"}
+	if tu := SuggestTuning(tuningCase(closedAsExpected("p1"), closedAsExpected("p2"), elsewhere), benign); tu != nil {
+		t.Errorf("counted an alert from another address: %+v", tu)
+	}
+	if tu := SuggestTuning(c, Verdict{Verdict: VerdictSuspicious}); tu != nil {
+		t.Errorf("suggested a filter for a suspicious alert: %+v", tu)
+	}
+	c.Alert.Type = "POLICY"
+	if tu := SuggestTuning(c, benign); tu == nil || tu.YAML != "" || !strings.Contains(tu.Condition, `userIdentity.userName is "qa"`) {
+		t.Errorf("policy: want the condition in words and no inline filter: %+v", tu)
+	}
+}
+
+func TestNextStepsNameTheObjects(t *testing.T) {
+	at := time.Date(2026, 4, 2, 2, 0, 0, 0, time.UTC).Format(time.RFC3339)
+	ev := func(name string, extra map[string]any) panther.Event {
+		e := panther.Event{"p_log_type": "AWS.CloudTrail", "eventName": name, "eventTime": at, "sourceIPAddress": "146.70.117.38",
+			"userIdentity": map[string]any{"type": "IAMUser", "userName": "p.novak"}}
+		for k, v := range extra {
+			e[k] = v
+		}
+		return e
+	}
+	events := []panther.Event{
+		ev("ConsoleLogin", map[string]any{"responseElements": map[string]any{"ConsoleLogin": "Success"}}),
+		ev("CreateUser", map[string]any{"requestParameters": map[string]any{"userName": "backup-svc"}}),
+		ev("CreateAccessKey", map[string]any{"requestParameters": map[string]any{"userName": "backup-svc"}, "responseElements": map[string]any{"accessKey": map[string]any{"accessKeyId": "AKIA4Q7XKJ2MEXAMPLE7"}}}),
+	}
+	r := &Report{Alert: &panther.Alert{ID: "a1"}, Verdict: Verdict{Verdict: VerdictMalicious}, Digest: NewDigest(events)}
+	Brief(r, nil)
+	text := strings.Join(r.NextSteps, "\n")
+	for _, want := range []string{"Deactivate access key AKIA4Q7XKJ2MEXAMPLE7; delete user backup-svc", "Reset p.novak's sessions and MFA factors", "Escalate to incident response; block 146.70.117.38"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("next steps lack %q:\n%s", want, text)
+		}
+	}
+	if n := len(r.NextSteps); n < 2 || n > 4 {
+		t.Errorf("%d next steps; want 2 to 4", n)
 	}
 }

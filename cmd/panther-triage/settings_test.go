@@ -280,7 +280,7 @@ func TestInvestigateDev(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())
 	}
-	if !strings.Contains(stdout.String(), "AWS.Console.RootLogin") || !strings.Contains(stderr.String(), "dry run") || !strings.Contains(stderr.String(), "token ") {
+	if !strings.HasPrefix(stdout.String(), "panther-triage: MALICIOUS") || !strings.Contains(stdout.String(), "185.220.101.34") || !strings.Contains(stderr.String(), "dry run") || !strings.Contains(stderr.String(), "token ") {
 		t.Errorf("stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
 	}
 	stdout.Reset()

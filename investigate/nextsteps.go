@@ -1,0 +1,278 @@
+package investigate
+
+import (
+	"cmp"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+)
+
+// maxNextSteps and maxWhy bound what the comment lists.
+const (
+	maxNextSteps = 4
+	maxWhy       = 5
+)
+
+// Brief fills what an analyst reads first: the story (what happened, in
+// words), the next steps specific to the case, a tuning suggestion when
+// the same entity has been closed as expected often enough, and why, the
+// strongest findings. The comment and the report page both show them.
+func Brief(r *Report, c *Case) {
+	r.Story = storyLines(r)
+	if c != nil {
+		r.Tuning = SuggestTuning(c, r.Verdict)
+	}
+	r.Why = whyFindings(r.Verdict)
+	r.NextSteps = nextSteps(r)
+}
+
+// storyLines are at most three lines of what happened: the digest's
+// story, less the objects to act on when the next steps name them.
+func storyLines(r *Report) []string {
+	story := r.Digest.Story()
+	if len(story) > 0 {
+		return slices.DeleteFunc(slices.Clone(story), func(l string) bool { return strings.HasPrefix(l, "To act on: ") })
+	}
+	if r.Alert == nil {
+		return nil
+	}
+	for _, f := range r.Findings {
+		if f.Kind == "system_error" || f.Kind == "detection_missing" {
+			return []string{f.Title + "."}
+		}
+	}
+	return []string{fmt.Sprintf("%s alert %q; no events could be read.", r.Alert.Severity, r.Alert.Title)}
+}
+
+// whyFindings are the reasons of the verdict, each stated once, strongest
+// first, then the strongest finding the verdict outweighed when there is
+// room: at most maxWhy.
+func whyFindings(v Verdict) []Finding {
+	var out []Finding
+	add := func(f Finding) {
+		if len(out) < maxWhy && !slices.ContainsFunc(out, func(o Finding) bool { return o.Title == f.Title }) {
+			out = append(out, f)
+		}
+	}
+	for _, f := range v.Reasons {
+		add(f)
+	}
+	if len(v.Against) > 0 && len(out) < maxWhy {
+		f := v.Against[0]
+		f.Title = "Outweighed: " + f.Title
+		add(f)
+	}
+	return out
+}
+
+// nextSteps are two to four actions specific to the case.
+func nextSteps(r *Report) []string {
+	var steps []string
+	add := func(s string) {
+		if s != "" && len(steps) < maxNextSteps && !slices.Contains(steps, s) {
+			steps = append(steps, s)
+		}
+	}
+	d := r.Digest
+	actor := firstOr(d.Actors(), "")
+	ip := firstOr(d.SourceIPs(), "")
+	switch r.Verdict.Verdict {
+	case VerdictMalicious, VerdictSuspicious:
+		for _, s := range objectSteps(d) {
+			add(s)
+		}
+		person := actor != "" && !isIP(actor)
+		switch {
+		case allFailed(d) && actor != "":
+			add(fmt.Sprintf("Nothing succeeded: check that %s still has MFA, and block %s if the attempts go on", actor, cmp.Or(ip, "the source")))
+		case person && (loggedIn(d) || r.Verdict.Verdict == VerdictMalicious):
+			switch {
+			case strings.HasPrefix(actor, "root"):
+				add("Reset the root user's password and MFA device, and sign out its sessions")
+			case strings.Contains(actor, "gserviceaccount.com") || strings.Contains(actor, "/"):
+				add(fmt.Sprintf("Rotate the keys of %s and find who could use them", actor))
+			default:
+				add(fmt.Sprintf("Reset %s's sessions and MFA factors, and rotate its credentials", actor))
+			}
+		}
+		switch {
+		case r.Verdict.Verdict == VerdictMalicious && ip != "" && isPublicIP(ip):
+			add(fmt.Sprintf("Escalate to incident response; block %s unless it is your own", ip))
+		case r.Verdict.Verdict == VerdictMalicious:
+			add("Escalate to incident response")
+		case person && !allFailed(d):
+			add(fmt.Sprintf("Confirm with %s (or its owner) that %s was intended; escalate if not", actor, lastAction(d)))
+		case actor != "" && isIP(actor):
+			add(fmt.Sprintf("Check whether %s should reach %s; block it at the edge if not", actor, lastTarget(d)))
+		case actor == "":
+			add("Find who made the change and whether it was approved; escalate if not")
+		}
+		if len(steps) < 2 {
+			add("Review what else " + cmp.Or(actor, "the actor") + " did in the same hour (full report, data lake)")
+		}
+	case VerdictBenign:
+		add("Close as expected: " + safeBecause(r))
+		if t := r.Tuning; t != nil {
+			add(fmt.Sprintf("Tune %s so that this does not alert again; it would have suppressed %d earlier alert(s):", t.Detection, t.Suppressed))
+		} else {
+			add("If it recurs, record the reason when closing, so that the precedent can suggest a filter")
+		}
+	default:
+		switch {
+		case actor != "" && isIP(actor):
+			add(fmt.Sprintf("Check whether %s should reach %s; block it at the edge if not", actor, lastTarget(d)))
+		case actor != "":
+			add(fmt.Sprintf("Ask %s (or its owner) whether %s%s was theirs", actor, lastAction(d), fromText(ip)))
+		}
+		for _, f := range r.Verdict.Reasons {
+			if f.Severity == WeightMissing {
+				add("Re-run once " + f.Step + " can complete: " + f.Title)
+				break
+			}
+		}
+		if r.Alert != nil && r.Alert.SystemError != nil {
+			add("Fix the log source or integration named above, then check the gap for missed activity")
+		}
+		add("Decide from the full report; close with the reason so that the next alert can use it")
+	}
+	if len(steps) < 2 && r.Detection != nil && r.Detection.Runbook != "" {
+		add("Follow the detection's runbook: " + r.Detection.Runbook)
+	}
+	if len(steps) < 2 && ip != "" {
+		add(fmt.Sprintf("Find who owns %s and what else came from it (full report, data lake)", ip))
+	}
+	if len(steps) < 2 {
+		add("Read the indicators, history and data lake results in the full report before closing")
+	}
+	return steps
+}
+
+// safeBecause is why a benign call is safe to close, in one clause that
+// the Why section does not repeat word for word.
+func safeBecause(r *Report) string {
+	kinds := map[string]bool{}
+	for _, f := range r.Why {
+		kinds[f.Kind] = true
+	}
+	actor := cmp.Or(firstOr(r.Digest.Actors(), ""), "the actor")
+	switch {
+	case r.Tuning != nil:
+		return fmt.Sprintf("analysts closed %d earlier alerts of %s from the same address as expected, and nothing here departs from them", r.Tuning.Suppressed, actor)
+	case kinds["precedent_closed_as_expected"]:
+		return fmt.Sprintf("analysts closed earlier alerts of %s from the same place as expected, and nothing here departs from them", actor)
+	case kinds["baseline_usual_place"]:
+		return fmt.Sprintf("%s works from this address routinely, and nothing points to an attacker", actor)
+	case len(r.Why) > 0:
+		return "every finding that weighs points to routine activity, none to an attacker"
+	}
+	return "nothing pointed to an attacker"
+}
+
+// objectRank orders objects by how urgently a responder undoes them:
+// credentials first.
+var objectRank = []string{"access key", "console password", "service account key", "token", "credential", "user", "admin grant", "role grant", "policy", "group membership", "role", "MFA factor", "bucket", "repository", "app"}
+
+// objectSteps name what to undo for the objects the actions created or
+// changed, credentials first, two to a line, at most two lines.
+func objectSteps(d *Digest) []string {
+	if d == nil {
+		return nil
+	}
+	objs := slices.Clone(d.Objects)
+	rank := func(k string) int {
+		if i := slices.Index(objectRank, k); i >= 0 {
+			return i
+		}
+		return len(objectRank)
+	}
+	slices.SortStableFunc(objs, func(a, b Object) int { return cmp.Compare(rank(a.Kind), rank(b.Kind)) })
+	var acts []string
+	for _, o := range objs {
+		var s string
+		switch o.Kind {
+		case "access key":
+			s = "deactivate access key " + o.Value
+		case "user":
+			s = "delete user " + o.Value + " unless someone asked for it"
+		case "console password":
+			s = "remove the console password " + o.Value
+		case "role":
+			s = "delete role " + o.Value
+		case "policy":
+			s = "detach policy " + o.Value
+		case "group membership":
+			s = "remove " + o.Value
+		case "bucket":
+			s = "block public access to bucket " + o.Value
+		case "role grant", "admin grant":
+			s = "remove the grant of " + o.Value
+		case "service account key":
+			s = "delete service account key " + o.Value
+		case "repository":
+			s = "make repository " + o.Value + " private again"
+		case "MFA factor":
+			s = "remove MFA factor " + o.Value
+		default:
+			s = "revoke " + o.Kind + " " + o.Value
+		}
+		acts = append(acts, s)
+	}
+	var out []string
+	for i := 0; i < len(acts) && len(out) < 2; i += 2 {
+		line := strings.Join(acts[i:min(i+2, len(acts))], "; ")
+		if len(out) == 1 && len(acts) > 4 {
+			line += fmt.Sprintf("; and %d more (full report)", len(acts)-4)
+		}
+		out = append(out, strings.ToUpper(line[:1])+line[1:])
+	}
+	return out
+}
+
+// loggedIn says whether an action of the digest is a sign-in that
+// succeeded.
+func loggedIn(d *Digest) bool {
+	if d == nil {
+		return false
+	}
+	return slices.ContainsFunc(d.Actions, func(a Action) bool {
+		n := strings.ToLower(a.Action)
+		return a.Outcome == OutcomeSucceeded && (strings.Contains(n, "login") || strings.Contains(n, "session.start") || strings.Contains(n, "sign-in") || strings.Contains(n, "signin"))
+	})
+}
+
+// lastAction names the last action and its target.
+func lastAction(d *Digest) string {
+	if d == nil || len(d.Actions) == 0 {
+		return "this activity"
+	}
+	a := d.Actions[len(d.Actions)-1]
+	return strings.TrimSpace(a.Action + " " + a.Target)
+}
+
+// lastTarget names the last action's target, or its name.
+func lastTarget(d *Digest) string {
+	if d == nil || len(d.Actions) == 0 {
+		return "its target"
+	}
+	a := d.Actions[len(d.Actions)-1]
+	return cmp.Or(a.Target, a.Action)
+}
+
+// allFailed says whether every action is known to have failed.
+func allFailed(d *Digest) bool {
+	return d != nil && len(d.Actions) > 0 && !slices.ContainsFunc(d.Actions, func(a Action) bool { return !a.Failed() })
+}
+
+// isIP says whether s is an IP address.
+func isIP(s string) bool {
+	_, err := netip.ParseAddr(s)
+	return err == nil
+}
+
+func fromText(ip string) string {
+	if ip == "" {
+		return ""
+	}
+	return " from " + ip
+}
