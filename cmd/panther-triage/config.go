@@ -86,6 +86,15 @@ func valueChecks() []valueCheck {
 			}
 			return errs
 		}},
+		{"public-url", func(c Config, _ string) []error {
+			if c.PublicURL == "" {
+				return nil
+			}
+			if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return []error{c.at("public-url", fmt.Errorf("%q is not an http(s) URL such as https://triage.example.com", c.PublicURL))}
+			}
+			return nil
+		}},
 		{"comment-format", func(c Config, _ string) []error {
 			if c.CommentFormat != panther.FormatPlainText && c.CommentFormat != panther.FormatHTML {
 				return []error{c.at("comment-format", fmt.Errorf("unknown comment format %q (want PLAIN_TEXT or HTML)", c.CommentFormat))}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,6 +44,9 @@ func startDev(cfg *Config, getenv func(string) string, stdout io.Writer) (*devPa
 	)
 	srv.Start()
 	cfg.PantherURL, cfg.PantherRESTURL, cfg.PantherToken = srv.GraphQLURL(), srv.RESTURL(), srv.Token
+	if _, port, err := net.SplitHostPort(cfg.Addr); cfg.PublicURL == "" && err == nil && port != "0" {
+		cfg.PublicURL = strings.TrimSuffix(webhookURL(cfg.Addr), "/webhook")
+	}
 	if getenv("PANTHER_TRIAGE_DB") == "" && cfg.DB == "panther-triage.db" {
 		cfg.DB = filepath.Join(dir, "panther-triage.db")
 	}

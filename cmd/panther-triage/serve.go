@@ -247,6 +247,7 @@ func investigateOptions(cfg Config) investigate.Options {
 		DryRun:      cfg.DryRun,
 		StepTimeout: cfg.StepTimeout,
 		ConsoleURL:  cfg.consoleURL(),
+		PublicURL:   cfg.PublicURL,
 	}
 	if cfg.LLMURL != "" {
 		opts.Narrator = narrative.New(cfg.LLMURL, cfg.LLMModel, cfg.LLMAPIKey, nil)

@@ -94,6 +94,7 @@ type Config struct {
 	LLMAPIKey      string        `name:"llm-api-key" envvar:"PANTHER_TRIAGE_LLM_API_KEY" group:"investigation" used:"serve,investigate" secret:"" help:"API key for --llm-url, if it needs one"`
 
 	Sections      []string `name:"comment-sections" envvar:"PANTHER_TRIAGE_COMMENT_SECTIONS" group:"comment" default:"${comment_sections}" used:"serve,investigate" help:"sections the comment carries"`
+	PublicURL     string   `name:"public-url" envvar:"PANTHER_TRIAGE_PUBLIC_URL" group:"comment" used:"serve,investigate" help:"this service's external base URL, e.g. https://triage.example.com; each comment links to <url>/investigations/<alertId> (empty: no link)"`
 	CommentFormat string   `name:"comment-format" envvar:"PANTHER_TRIAGE_COMMENT_FORMAT" group:"comment" default:"${comment_format}" used:"serve,investigate" help:"PLAIN_TEXT or HTML"`
 	DryRun        bool     `name:"dry-run" envvar:"PANTHER_TRIAGE_DRY_RUN" group:"comment" used:"serve,investigate,check" help:"investigate but write nothing to Panther"`
 	SetStatus     string   `name:"set-status" envvar:"PANTHER_TRIAGE_SET_STATUS" group:"comment" used:"serve,investigate" help:"write-back: alert status by verdict, e.g. benign=RESOLVED (empty: off)"`
@@ -131,7 +132,7 @@ func libraryDefaults() map[string]any {
 		"datalake_max_queries":   investigate.DefaultLakeMaxQueries,
 		"datalake_max_per_hour":  investigate.DefaultLakeMaxPerHour,
 		"datalake_timeout":       investigate.DefaultLakeTimeout,
-		"comment_sections":       investigate.Sections,
+		"comment_sections":       investigate.DefaultSections,
 		"comment_format":         panther.FormatPlainText,
 		"identity_header":        handler.DefaultIdentityHeader,
 		"precedent_max_reads":    investigate.DefaultPrecedentReads,
