@@ -125,14 +125,18 @@ func Headline(v Verdict) string {
 type fit struct{ why, whyLen, story, storyLen, steps, stepLen int }
 
 // fits are tried in turn until the comment is at most MaxCommentChars.
+// Whole reasons are dropped before the remaining ones are cut: a reader
+// trusts three complete reasons more than five that stop mid-word.
 var fits = []fit{
-	{5, 220, 3, 300, 4, 260},
-	{4, 170, 3, 260, 4, 220},
-	{3, 140, 3, 220, 4, 200},
-	{3, 110, 3, 180, 4, 160},
-	{2, 100, 3, 160, 4, 140},
-	{1, 90, 3, 140, 4, 120},
-	{1, 80, 2, 110, 3, 100},
+	{5, 300, 3, 400, 4, 260},
+	{4, 300, 3, 400, 4, 260},
+	{3, 300, 3, 400, 4, 240},
+	{3, 260, 3, 360, 4, 220},
+	{2, 260, 3, 320, 4, 200},
+	{2, 200, 3, 260, 4, 180},
+	{1, 200, 3, 220, 4, 160},
+	{1, 160, 2, 180, 3, 140},
+	{1, 120, 2, 140, 3, 120},
 	{1, 60, 1, 90, 2, 80},
 }
 
