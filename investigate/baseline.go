@@ -199,46 +199,10 @@ func (s *baselineStep) observe(b Baseline, cached bool, err error) {
 	}
 }
 
-// search runs one indicator search and polls it with growing intervals,
-// cancelling it at the timeout; it returns the query and how often it
-// polled.
+// search runs the indicator search for the actor and waits for it; it
+// returns the query and how often it polled.
 func (s *baselineStep) search(ctx context.Context, events []panther.Event, actor string, start, end time.Time) (*panther.LakeQuery, int, error) {
-	id, err := s.lake.SearchIndicators(ctx, actorField(events, actor), []string{actor}, start, end)
-	if err != nil {
-		return nil, 0, err
-	}
-	deadline := time.Now().Add(s.opts.Timeout)
-	wait := 250 * time.Millisecond
-	cancel := func() {
-		cctx, done := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer done()
-		_ = s.lake.CancelLakeQuery(cctx, id)
-	}
-	for polls := 1; ; polls++ {
-		q, err := s.lake.LakeQuery(ctx, id, s.opts.MaxRows)
-		if err != nil {
-			return nil, polls, err
-		}
-		switch q.Status {
-		case panther.LakeSucceeded:
-			return q, polls, nil
-		case panther.LakeFailed, panther.LakeCancelled:
-			return nil, polls, fmt.Errorf("data lake query %s %s: %s", id, q.Status, q.Message)
-		}
-		if time.Now().Add(wait).After(deadline) {
-			cancel()
-			return nil, polls, fmt.Errorf("query %s: %w after %s", id, errLakeTimeout, s.opts.Timeout)
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			cancel()
-			return nil, polls, ctx.Err()
-		}
-		wait = min(wait*2, 5*time.Second)
-	}
+	return searchLake(ctx, s.lake, actorField(events, actor), actor, start, end, s.opts.MaxRows, s.opts.Timeout)
 }
 
 // summarizeBaseline counts the days each address, network and country was

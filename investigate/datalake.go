@@ -308,45 +308,59 @@ func IndicatorField(kind string) string {
 	return ""
 }
 
-// run starts one search (one indicator, so one kind per search) and polls
-// it with growing intervals until it succeeded and its results are there:
-// a finished query may still answer tryAgain, which is polled like a
-// running one, within the same timeout.
+// run starts one search (one indicator, so one kind per search) and waits
+// for its results.
 func (s *datalakeStep) run(ctx context.Context, field, indicator string, start, end time.Time) (*LakeSearch, error) {
-	id, err := s.lake.SearchIndicators(ctx, field, []string{indicator}, start, end)
+	q, _, err := searchLake(ctx, s.lake, field, indicator, start, end, s.opts.MaxRows, s.opts.Timeout)
 	if err != nil {
 		return nil, err
 	}
-	deadline := time.Now().Add(s.opts.Timeout)
+	return summarizeLake(q.ID, indicator, start, end, q), nil
+}
+
+// searchLake starts an indicator search for one indicator in field and
+// polls it with growing intervals until it succeeded and its results are
+// there: a finished query may still answer tryAgain, which is polled like a
+// running one, within the same timeout. A search still running at the
+// timeout, or when ctx ends, is cancelled. It returns the query and how
+// often it polled.
+func searchLake(ctx context.Context, lake Lake, field, indicator string, start, end time.Time, maxRows int, timeout time.Duration) (*panther.LakeQuery, int, error) {
+	id, err := lake.SearchIndicators(ctx, field, []string{indicator}, start, end)
+	if err != nil {
+		return nil, 0, err
+	}
+	cancel := func() {
+		cctx, done := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer done()
+		_ = lake.CancelLakeQuery(cctx, id)
+	}
+	deadline := time.Now().Add(timeout)
 	wait := 250 * time.Millisecond
-	for {
-		q, err := s.lake.LakeQuery(ctx, id, s.opts.MaxRows)
+	for polls := 1; ; polls++ {
+		q, err := lake.LakeQuery(ctx, id, maxRows)
 		if err != nil {
-			return nil, err
+			return nil, polls, err
 		}
 		switch q.Status {
 		case panther.LakeSucceeded:
 			if !q.TryAgain {
-				return summarizeLake(id, indicator, start, end, q), nil
+				q.ID = cmp.Or(q.ID, id)
+				return q, polls, nil
 			}
 		case panther.LakeFailed, panther.LakeCancelled:
-			return nil, fmt.Errorf("data lake query %s %s: %s", id, q.Status, q.Message)
+			return nil, polls, fmt.Errorf("data lake query %s %s: %s", id, q.Status, q.Message)
 		}
 		if time.Now().Add(wait).After(deadline) {
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			defer cancel()
-			_ = s.lake.CancelLakeQuery(cctx, id)
-			return nil, fmt.Errorf("query %s: %w after %s", id, errLakeTimeout, s.opts.Timeout)
+			cancel()
+			return nil, polls, fmt.Errorf("query %s: %w after %s", id, errLakeTimeout, timeout)
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			defer cancel()
-			_ = s.lake.CancelLakeQuery(cctx, id)
-			return nil, ctx.Err()
+			cancel()
+			return nil, polls, ctx.Err()
 		}
 		wait = min(wait*2, 5*time.Second)
 	}
