@@ -92,12 +92,14 @@ func nextSteps(r *Report) []string {
 				add("Reset the root user's password and MFA device, and sign out its sessions")
 			case strings.Contains(actor, "gserviceaccount.com") || strings.Contains(actor, "/"):
 				add(fmt.Sprintf("Rotate the keys of %s and find who could use them", actor))
+			case signedInWithoutMFA(d):
+				add(fmt.Sprintf("Reset %s's password and sign out its sessions; it signed in without MFA, so enrol a factor or disable console access", actor))
 			default:
 				add(fmt.Sprintf("Reset %s's sessions and MFA factors, and rotate its credentials", actor))
 			}
 		}
 		switch {
-		case r.Verdict.Verdict == VerdictMalicious && ip != "" && isPublicIP(ip):
+		case r.Verdict.Verdict == VerdictMalicious && ip != "" && isPublicIP(ip) && !cloudNetwork(r, ip):
 			add(fmt.Sprintf("Escalate to incident response; block %s unless it is your own", ip))
 		case r.Verdict.Verdict == VerdictMalicious:
 			add("Escalate to incident response")
@@ -275,4 +277,34 @@ func fromText(ip string) string {
 		return ""
 	}
 	return " from " + ip
+}
+
+// signedInWithoutMFA reports whether a sign-in of the digest succeeded
+// without MFA: resetting "its MFA factors" would then mean nothing.
+func signedInWithoutMFA(d *Digest) bool {
+	if d == nil {
+		return false
+	}
+	for _, a := range d.Actions {
+		if a.MFA == "no" && !a.Failed() {
+			return true
+		}
+	}
+	return false
+}
+
+// cloudNetwork reports whether ip belongs to a large cloud provider's
+// network (as the precedent's enrichment names it): blocking such an
+// address blocks everyone's workloads there, not the attacker.
+func cloudNetwork(r *Report, ip string) bool {
+	if r.Precedent == nil {
+		return false
+	}
+	org := strings.ToLower(r.Precedent.Entities.PlaceOf(ip).Org)
+	for _, p := range []string{"amazon", "google", "microsoft", "cloudflare", "oracle", "digitalocean"} {
+		if strings.Contains(org, p) {
+			return true
+		}
+	}
+	return false
 }
