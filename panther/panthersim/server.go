@@ -63,6 +63,7 @@ type Server struct {
 	limitedFrom time.Time // when the latest 429 was sent
 	limitedTill time.Time // until when it asked clients to wait
 	violations  int
+	unanswered  int
 
 	queryPolls    int
 	tryAgain      int // reads of a finished query's results that answer tryAgain first
@@ -225,6 +226,9 @@ func (s *Server) Close() {
 type Faults struct {
 	Rate500 float64
 	Rate429 float64
+	// RateNoAnswer is the share of requests never answered: the server
+	// holds them until the client gives up.
+	RateNoAnswer float64
 	// RetryAfter is announced in the Retry-After header of every 429
 	// (rounded up to whole seconds; default 1 s).
 	RetryAfter time.Duration
@@ -314,6 +318,10 @@ func (s *Server) guard(pattern string, h http.HandlerFunc) http.Handler {
 			return
 		}
 		if status, retryAfter := s.fault(); status != 0 {
+			if status == noAnswer {
+				<-r.Context().Done()
+				return
+			}
 			if status == http.StatusTooManyRequests {
 				w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
 				writeJSON(w, status, message("Too many requests, please try again later"))
@@ -326,6 +334,16 @@ func (s *Server) guard(pattern string, h http.HandlerFunc) http.Handler {
 	})
 }
 
+// noAnswer is fault's status for a request left unanswered.
+const noAnswer = -1
+
+// Unanswered counts the requests left unanswered by Faults.RateNoAnswer.
+func (s *Server) Unanswered() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.unanswered
+}
+
 // fault decides whether this request fails, and records a 429's Retry-After.
 func (s *Server) fault() (status, retryAfterSecs int) {
 	s.mu.Lock()
@@ -334,12 +352,15 @@ func (s *Server) fault() (status, retryAfterSecs int) {
 	case s.failNext > 0:
 		s.failNext--
 		status = s.failStatus
-	case s.faults.Rate429 > 0 || s.faults.Rate500 > 0:
+	case s.faults.Rate429 > 0 || s.faults.Rate500 > 0 || s.faults.RateNoAnswer > 0:
 		switch p := s.rng.Float64(); {
 		case p < s.faults.Rate429:
 			status = http.StatusTooManyRequests
 		case p < s.faults.Rate429+s.faults.Rate500:
 			status = http.StatusInternalServerError
+		case p < s.faults.Rate429+s.faults.Rate500+s.faults.RateNoAnswer:
+			s.unanswered++
+			return noAnswer, 0
 		}
 	}
 	if status != http.StatusTooManyRequests {

@@ -1,0 +1,140 @@
+package panther
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// DefaultRate is the base pace of a client, in Panther API calls per
+// second, when WithRate is not given. Panther documents no limit; a 429
+// lowers the pace below the base until Panther accepts it (see pace).
+const DefaultRate = 20.0
+
+// How the pace adapts. A 429 cuts the pace to paceCut of what drew it, and
+// remembers that as the ceiling; without a 429 the pace grows back by
+// paceRecover of the ceiling per second up to paceNear of it, then probes
+// beyond by paceProbe per second, so that 429s stay rare once the ceiling
+// is known.
+const (
+	paceCut     = 0.9
+	paceRecover = 0.02
+	paceNear    = 0.97
+	paceProbe   = 0.002
+	paceFloor   = 0.05 // of the base: the pace never falls below
+	// paceCutEvery is how often at most a 429 cuts the pace: the 429s of
+	// calls already in flight report one overload, not several.
+	paceCutEvery = time.Second
+)
+
+// pace spaces a client's calls: a token bucket at the current rate (burst
+// of one second's worth), lowered on a 429 and raised slowly after.
+type pace struct {
+	mu       sync.Mutex
+	lim      *rate.Limiter
+	base     float64
+	cur      float64
+	ceiling  float64 // the rate that last drew a 429; 0 before any
+	lastCut  time.Time
+	lastGrow time.Time
+	now      func() time.Time
+}
+
+// newPace returns a pace of base calls per second; nil (no pacing) for a
+// base below or at zero.
+func newPace(base float64) *pace {
+	if base <= 0 {
+		return nil
+	}
+	p := &pace{base: base, cur: base, now: time.Now}
+	p.lim = rate.NewLimiter(rate.Limit(base), burstOf(base))
+	p.lastGrow = p.now()
+	return p
+}
+
+// burstOf is the bucket size for a rate: one second's calls, at least one.
+
+func burstOf(r float64) int { return max(1, int(r)) }
+
+// wait blocks until the pace admits a call. When ctx would end first it
+// returns a *RateLimitError at once, like the Retry-After gate.
+func (p *pace) wait(ctx context.Context, op string) error {
+	if p == nil {
+		return nil
+	}
+	p.grow()
+	r := p.lim.Reserve()
+	d := r.Delay()
+	if d == 0 {
+		return nil
+	}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d {
+		r.Cancel()
+		return &RateLimitError{Op: op, Wait: d}
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		r.Cancel()
+		return ctx.Err()
+	}
+}
+
+// throttled lowers the pace after a 429.
+func (p *pace) throttled() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	if now.Sub(p.lastCut) < paceCutEvery {
+		return
+	}
+	p.lastCut, p.lastGrow = now, now
+	p.ceiling = p.cur
+	p.cur = max(p.cur*paceCut, p.base*paceFloor)
+	p.lim.SetLimitAt(now, rate.Limit(p.cur))
+	p.lim.SetBurstAt(now, burstOf(p.cur))
+}
+
+// grow raises the pace for the time passed since it last did.
+func (p *pace) grow() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cur >= p.base {
+		return
+	}
+	now := p.now()
+	secs := now.Sub(p.lastGrow).Seconds()
+	if secs < 0.25 {
+		return
+	}
+	p.lastGrow = now
+	ceiling := p.ceiling
+	if ceiling <= 0 {
+		ceiling = p.base
+	}
+	step := paceRecover
+	if p.cur >= ceiling*paceNear {
+		step = paceProbe
+	}
+	p.cur = min(p.base, p.cur+ceiling*step*secs)
+	p.lim.SetLimitAt(now, rate.Limit(p.cur))
+	p.lim.SetBurstAt(now, burstOf(p.cur))
+}
+
+// Rate returns the current pace in calls per second (0 when unpaced).
+func (c *Client) Rate() float64 {
+	if c.pace == nil {
+		return 0
+	}
+	c.pace.mu.Lock()
+	defer c.pace.mu.Unlock()
+	return c.pace.cur
+}
