@@ -258,6 +258,8 @@ func (c *Client) once(ctx context.Context, op string, deadline time.Duration, fn
 		if rl := (*RateLimitError)(nil); errors.As(err, &rl) {
 			c.gate.close(rl.Wait)
 			c.pace.throttled()
+		} else if x.status != 0 {
+			c.pace.ok()
 		}
 		if c.observe != nil {
 			c.observe(op, x.status, err, time.Since(start))

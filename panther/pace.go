@@ -20,10 +20,11 @@ const DefaultRate = 20.0
 // is known.
 const (
 	paceCut     = 0.9
-	paceRecover = 0.02
+	paceRecover = 0.05
 	paceNear    = 0.97
 	paceProbe   = 0.002
 	paceFloor   = 0.05 // of the base: the pace never falls below
+	paceMinCut  = 0.6  // of the current pace: the lowest ceiling one 429 sets
 	// paceCutEvery is how often at most a 429 cuts the pace: the 429s of
 	// calls already in flight report one overload, not several.
 	paceCutEvery = time.Second
@@ -40,6 +41,10 @@ type pace struct {
 	lastCut  time.Time
 	lastGrow time.Time
 	now      func() time.Time
+	// accepted are the times of the latest calls Panther accepted (a
+	// ring), from which the pace Panther allows is estimated on a 429.
+	accepted [256]time.Time
+	next     int
 }
 
 // newPace returns a pace of base calls per second; nil (no pacing) for a
@@ -97,11 +102,51 @@ func (p *pace) throttled() {
 		return
 	}
 	p.lastCut, p.lastGrow = now, now
+	// The ceiling is the pace that drew the 429, or the pace Panther
+	// accepted lately when that is lower: far above the limit, one cut
+	// goes to just below it rather than several, each costing a
+	// Retry-After. A pace that was not used in full says little, so the
+	// ceiling never falls below paceMinCut of the current pace.
 	p.ceiling = p.cur
-	p.cur = max(p.cur*paceCut, p.base*paceFloor)
+	if allowed := p.acceptedRate(now); allowed > 0 && allowed < p.cur {
+		p.ceiling = max(allowed, p.cur*paceMinCut)
+	}
+	p.cur = max(p.ceiling*paceCut, p.base*paceFloor)
 	p.lim.SetLimitAt(now, rate.Limit(p.cur))
 	p.lim.SetBurstAt(now, burstOf(p.cur))
 }
+
+// ok records a call Panther accepted.
+func (p *pace) ok() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.accepted[p.next] = p.now()
+	p.next = (p.next + 1) % len(p.accepted)
+}
+
+// acceptedRate is the pace at which Panther accepted calls over the last
+// paceWindow, or 0 when too few calls tell. Callers hold p.mu.
+func (p *pace) acceptedRate(now time.Time) float64 {
+	n := 0
+	var oldest time.Duration
+	for _, t := range p.accepted {
+		if age := now.Sub(t); !t.IsZero() && age <= paceWindow {
+			n++
+			oldest = max(oldest, age)
+		}
+	}
+	// Only a window the client was busy across tells Panther's pace.
+	if n < 5 || n == len(p.accepted) || oldest < paceWindow*9/10 {
+		return 0
+	}
+	return float64(n) / paceWindow.Seconds()
+}
+
+// paceWindow is how far back accepted calls are counted.
+const paceWindow = 2 * time.Second
 
 // grow raises the pace for the time passed since it last did.
 func (p *pace) grow() {

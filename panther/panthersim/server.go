@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -64,6 +67,8 @@ type Server struct {
 	limitedTill time.Time // until when it asked clients to wait
 	violations  int
 	unanswered  int
+	limiter     *rate.Limiter // per-token rate limit; nil: none
+	limited     int           // requests it refused
 
 	queryPolls    int
 	tryAgain      int // reads of a finished query's results that answer tryAgain first
@@ -261,6 +266,27 @@ func (s *Server) SetRESTAlertsNotFound(on bool) {
 	s.restAlerts404 = on
 }
 
+// SetRateLimit limits requests to perSecond on average with bursts of
+// burst, as a per-token limit would: a request over it is answered 429 with
+// the whole seconds until the next one is allowed (at least 1) as
+// Retry-After. perSecond <= 0 removes the limit.
+func (s *Server) SetRateLimit(perSecond float64, burst int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if perSecond <= 0 {
+		s.limiter = nil
+		return
+	}
+	s.limiter = rate.NewLimiter(rate.Limit(perSecond), max(1, burst))
+}
+
+// RateLimited counts the requests refused by SetRateLimit's limit.
+func (s *Server) RateLimited() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.limited
+}
+
 // SetLatency delays every later response by d.
 func (s *Server) SetLatency(d time.Duration) {
 	s.mu.Lock()
@@ -319,6 +345,9 @@ func (s *Server) guard(pattern string, h http.HandlerFunc) http.Handler {
 		}
 		if status, retryAfter := s.fault(); status != 0 {
 			if status == noAnswer {
+				// Read the body first: only then does the server notice
+				// that the client gave up, and end the request.
+				_, _ = io.Copy(io.Discard, r.Body)
 				<-r.Context().Done()
 				return
 			}
@@ -348,6 +377,19 @@ func (s *Server) Unanswered() int {
 func (s *Server) fault() (status, retryAfterSecs int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.limiter != nil {
+		now := s.now()
+		if r := s.limiter.ReserveN(now, 1); r.DelayFrom(now) > 0 {
+			wait := r.DelayFrom(now)
+			r.CancelAt(now)
+			s.limited++
+			secs := max(1, int((wait+time.Second-1)/time.Second))
+			if till := now.Add(time.Duration(secs) * time.Second); till.After(s.limitedTill) {
+				s.limitedFrom, s.limitedTill = now, till
+			}
+			return http.StatusTooManyRequests, secs
+		}
+	}
 	switch {
 	case s.failNext > 0:
 		s.failNext--
