@@ -33,6 +33,12 @@ func faultEnv(p *panthersim.Server, db string, maxAttempts int) map[string]strin
 // every alert still ends with exactly one comment, and no call reaches
 // Panther while a Retry-After it announced is running.
 //
+// A call whose caller gives up (a step cancelled because another failed)
+// still runs to its own deadline, so that a 429 Panther sends to it holds
+// every other call of the client: abandoned at once, that 429 went unread
+// while the simulated Panther counted its Retry-After, and under load the
+// other workers' calls inside it showed as violations.
+//
 // Reads are retried within a call (panther.WithRetries), writes by the
 // job: at 30% 500 and 10% 429 a read still fails about 1% of the time
 // after its retries, so most attempts succeed and the default 12 attempts
