@@ -33,7 +33,7 @@ type Client struct {
 	retries int
 	// Deadlines of one HTTP request: reads (retried) and writes.
 	readDeadline, writeDeadline time.Duration
-	observe func(op string, status int, err error, d time.Duration)
+	observe                     func(op string, status int, err error, d time.Duration)
 }
 
 // Option configures a Client.
