@@ -11,7 +11,7 @@ import (
 // DefaultRate is the base pace of a client, in Panther API calls per
 // second, when WithRate is not given. Panther documents no limit; a 429
 // lowers the pace below the base until Panther accepts it (see pace).
-const DefaultRate = 20.0
+const DefaultRate = 50.0
 
 // How the pace adapts. A 429 cuts the pace to paceCut of what drew it, and
 // remembers that as the ceiling; without a 429 the pace grows back by
@@ -24,7 +24,7 @@ const (
 	paceNear    = 0.97
 	paceProbe   = 0.002
 	paceFloor   = 0.05 // of the base: the pace never falls below
-	paceMinCut  = 0.6  // of the current pace: the lowest ceiling one 429 sets
+	paceMinCut  = 0.5  // of the current pace: the lowest ceiling one 429 sets
 	// paceCutEvery is how often at most a 429 cuts the pace: the 429s of
 	// calls already in flight report one overload, not several.
 	paceCutEvery = time.Second
