@@ -165,11 +165,12 @@ func (p *pace) grow() {
 	if ceiling <= 0 {
 		ceiling = p.base
 	}
-	step := paceRecover
-	if p.cur >= ceiling*paceNear {
-		step = paceProbe
+	if near := ceiling * paceNear; p.cur < near {
+		p.cur = min(near, p.cur+ceiling*paceRecover*secs)
+	} else {
+		p.cur += ceiling * paceProbe * secs
 	}
-	p.cur = min(p.base, p.cur+ceiling*step*secs)
+	p.cur = min(p.base, p.cur)
 	p.lim.SetLimitAt(now, rate.Limit(p.cur))
 	p.lim.SetBurstAt(now, burstOf(p.cur))
 }
