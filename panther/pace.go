@@ -16,8 +16,8 @@ const DefaultRate = 50.0
 // How the pace adapts. A 429 cuts the pace to paceCut of what drew it, and
 // remembers that as the ceiling; without a 429 the pace grows back by
 // paceRecover of the ceiling per second up to paceNear of it, then probes
-// beyond by paceProbe per second, so that 429s stay rare once the ceiling
-// is known.
+// beyond by paceProbe per second once paceHold has passed, so that 429s
+// stay rare once the ceiling is known.
 const (
 	paceCut     = 0.9
 	paceRecover = 0.05
@@ -25,6 +25,9 @@ const (
 	paceProbe   = 0.002
 	paceFloor   = 0.05 // of the base: the pace never falls below
 	paceMinCut  = 0.5  // of the current pace: the lowest ceiling one 429 sets
+	// paceHold is how long after a 429 the pace stays near its ceiling
+	// before probing beyond it.
+	paceHold = 30 * time.Second
 	// paceCutEvery is how often at most a 429 cuts the pace: the 429s of
 	// calls already in flight report one overload, not several.
 	paceCutEvery = time.Second
@@ -167,7 +170,7 @@ func (p *pace) grow() {
 	}
 	if near := ceiling * paceNear; p.cur < near {
 		p.cur = min(near, p.cur+ceiling*paceRecover*secs)
-	} else {
+	} else if now.Sub(p.lastCut) >= paceHold {
 		p.cur += ceiling * paceProbe * secs
 	}
 	p.cur = min(p.base, p.cur)

@@ -36,9 +36,13 @@ func TestPaceAdapts(t *testing.T) {
 	if p.cur < 19.3 || p.cur > 19.7 {
 		t.Fatalf("3s later: pace %.2f; want back near 19.4 (0.97 of the ceiling)", p.cur)
 	}
-	step(10 * time.Second)
+	step(20 * time.Second)
+	if p.cur > 19.5 {
+		t.Fatalf("23s later: pace %.2f; want it held near the ceiling of 20", p.cur)
+	}
+	step(20 * time.Second)
 	if p.cur > 20.3 {
-		t.Fatalf("13s later: pace %.2f; want only slowly beyond the ceiling of 20", p.cur)
+		t.Fatalf("43s later: pace %.2f; want only slowly beyond the ceiling of 20", p.cur)
 	}
 	step(10 * time.Minute)
 	if p.cur != 40 {
