@@ -63,8 +63,17 @@ func newPace(base float64) *pace {
 }
 
 // burstOf is the bucket size for a rate: one second's calls, at least one.
-
+// Once a 429 has lowered the pace, the bucket holds a fifth of that (see
+// burst), so that no burst leaves when a Retry-After ends.
 func burstOf(r float64) int { return max(1, int(r)) }
+
+// burst is the bucket size at the current pace. Callers hold p.mu.
+func (p *pace) burst() int {
+	if p.ceiling > 0 {
+		return max(1, int(p.cur/5))
+	}
+	return burstOf(p.cur)
+}
 
 // wait blocks until the pace admits a call. When ctx would end first it
 // returns a *RateLimitError at once, like the Retry-After gate.
@@ -116,7 +125,12 @@ func (p *pace) throttled() {
 	}
 	p.cur = max(p.ceiling*paceCut, p.base*paceFloor)
 	p.lim.SetLimitAt(now, rate.Limit(p.cur))
-	p.lim.SetBurstAt(now, burstOf(p.cur))
+	p.lim.SetBurstAt(now, p.burst())
+	// Start from an empty bucket: the calls saved up before the 429 would
+	// otherwise leave at once when the Retry-After ends.
+	if n := int(p.lim.TokensAt(now)); n > 0 {
+		p.lim.AllowN(now, n)
+	}
 }
 
 // ok records a call Panther accepted.
@@ -175,7 +189,7 @@ func (p *pace) grow() {
 	}
 	p.cur = min(p.base, p.cur)
 	p.lim.SetLimitAt(now, rate.Limit(p.cur))
-	p.lim.SetBurstAt(now, burstOf(p.cur))
+	p.lim.SetBurstAt(now, p.burst())
 }
 
 // Rate returns the current pace in calls per second (0 when unpaced).
