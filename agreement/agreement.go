@@ -1,8 +1,8 @@
 // Package agreement measures whether analysts agree with the service: it
 // reads, some time after each investigation, how the alert ended in Panther
-// (RESOLVED, or CLOSED, which the console calls Invalid: a false positive)
-// and records whether that matches the verdict, per detection, so users can
-// see where to trust the service.
+// (RESOLVED, read with the analysts' comment, or CLOSED, which the console
+// calls Invalid: a false positive) and records whether that matches the
+// verdict, per detection, so users can see where to trust the service.
 package agreement
 
 import (
@@ -18,9 +18,11 @@ import (
 	"github.com/panther-triage/panther-triage/store"
 )
 
-// Lister lists the alerts Panther created in a time range, with statuses.
+// Lister lists the alerts Panther created in a time range, with statuses,
+// and the comments on an alert (the reason analysts resolved it).
 type Lister interface {
 	AlertsBetween(ctx context.Context, after, before time.Time, max int) ([]panther.Alert, error)
+	Comments(ctx context.Context, alertID string) ([]panther.Comment, error)
 }
 
 // Store is where verdicts are read and outcomes recorded.
@@ -29,9 +31,14 @@ type Store interface {
 	SaveOutcome(ctx context.Context, r store.VerdictRow, status string, agree bool) error
 }
 
+// DefaultEvery is how often the service reads analysts' verdicts unless
+// configured otherwise.
+const DefaultEvery = time.Hour
+
 // Config says how often and how far back outcomes are read.
 type Config struct {
-	// Every is how often; off when zero.
+	// Every is how often; off when zero. The service runs it every
+	// DefaultEvery.
 	Every time.Duration
 	// Lookback is how old an investigation may be and still be checked.
 	// Default 14 days.
@@ -87,14 +94,22 @@ func (w *Worker) Work(ctx context.Context, _ *river.Job[Job]) error {
 	return err
 }
 
-// Agrees says whether an analyst's final status agrees with a verdict, and
-// whether the status is final at all.
-func Agrees(verdict, status string) (agree, final bool) {
+// Agrees says whether how analysts ended an alert agrees with a verdict,
+// and whether they ended it at all. CLOSED (Invalid) agrees with benign.
+// RESOLVED only means handled: it agrees with malicious or suspicious only
+// when the analysts' comment says true positive, and with benign when it
+// says the activity was expected (investigate.JudgeAlert reads comments).
+func Agrees(verdict, status string, comments []panther.Comment) (agree, final bool) {
 	switch status {
-	case "RESOLVED":
-		return verdict == investigate.VerdictMalicious || verdict == investigate.VerdictSuspicious, true
-	case "CLOSED":
-		return verdict == investigate.VerdictBenign, true
+	case "RESOLVED", "CLOSED":
+		disposition, _ := investigate.JudgeAlert(status, comments)
+		switch disposition {
+		case investigate.DispositionTruePositive:
+			return verdict == investigate.VerdictMalicious || verdict == investigate.VerdictSuspicious, true
+		case investigate.DispositionFalsePositive:
+			return verdict == investigate.VerdictBenign, true
+		}
+		return false, true
 	}
 	return false, false
 }
@@ -118,7 +133,14 @@ func (w *Worker) Run(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, r := range pending {
-		agree, final := Agrees(r.Verdict, status[r.AlertID])
+		st := status[r.AlertID]
+		var comments []panther.Comment
+		if st == "RESOLVED" {
+			if comments, err = w.list.Comments(ctx, r.AlertID); err != nil {
+				return n, fmt.Errorf("agreement: %w", err)
+			}
+		}
+		agree, final := Agrees(r.Verdict, st, comments)
 		if !final {
 			continue
 		}

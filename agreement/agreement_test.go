@@ -16,20 +16,32 @@ import (
 
 func TestAgrees(t *testing.T) {
 	tests := []struct {
-		verdict, status string
-		agree, final    bool
+		verdict, status, comment string
+		agree, final             bool
 	}{
-		{"malicious", "RESOLVED", true, true},
-		{"suspicious", "RESOLVED", true, true},
-		{"benign", "RESOLVED", false, true},
-		{"benign", "CLOSED", true, true},
-		{"malicious", "CLOSED", false, true},
-		{"malicious", "OPEN", false, false},
-		{"benign", "TRIAGED", false, false},
+		{"malicious", "RESOLVED", "Confirmed compromised credentials, escalated to IR.", true, true},
+		{"suspicious", "RESOLVED", "True positive: the key was rotated.", true, true},
+		{"malicious", "RESOLVED", "Expected: approved change ITREQ-1182.", false, true},
+		{"malicious", "RESOLVED", "", false, true}, // handled, no stated verdict
+		{"benign", "RESOLVED", "Legit, the QA account.", true, true},
+		{"benign", "RESOLVED", "Not malicious: the admin's own laptop.", true, true},
+		{"benign", "RESOLVED", "Incident opened.", false, true},
+		{"benign", "CLOSED", "", true, true},
+		{"malicious", "CLOSED", "", false, true},
+		{"malicious", "OPEN", "", false, false},
+		{"benign", "TRIAGED", "", false, false},
 	}
 	for _, tt := range tests {
-		if agree, final := agreement.Agrees(tt.verdict, tt.status); agree != tt.agree || final != tt.final {
-			t.Errorf("Agrees(%s, %s) = %v, %v", tt.verdict, tt.status, agree, final)
+		var comments []panther.Comment
+		if tt.comment != "" {
+			comments = []panther.Comment{
+				{Body: tt.comment, CreatedBy: "sam@acme.io", CreatedAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)},
+				// The service's own comment never counts as the analysts' reason.
+				{Body: "panther-triage: MALICIOUS (confidence 0.90)\nincident", CreatedAt: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)},
+			}
+		}
+		if agree, final := agreement.Agrees(tt.verdict, tt.status, comments); agree != tt.agree || final != tt.final {
+			t.Errorf("Agrees(%s, %s, %q) = %v, %v", tt.verdict, tt.status, tt.comment, agree, final)
 		}
 	}
 }
@@ -50,6 +62,9 @@ func TestAgreementPerDetection(t *testing.T) {
 			a := base
 			a.ID, a.Status, a.CreatedAt = id, status, now.Add(-2*time.Hour)
 			a.Origin.ID = det
+			if status == "RESOLVED" && verdict == "malicious" {
+				a.Comments = []panthersim.SeedComment{{Body: "True positive, escalated.", CreatedBy: "sam@acme.io", CreatedAt: now.Add(-time.Hour)}}
+			}
 			srv.AddAlert(a)
 			rec := investigate.Record{AlertID: id, DetectionID: det, State: investigate.StateDone, Verdict: verdict, CreatedAt: now.Add(-time.Hour)}
 			if err := st.SaveRecord(t.Context(), rec); err != nil {
@@ -76,7 +91,8 @@ func TestAgreementPerDetection(t *testing.T) {
 		if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
 			t.Fatalf("agreements %+v; want %+v", got, want)
 		}
-		// b2 is resolved later and counted on the next run; the others are not read again.
+		// b2 is resolved later, without a comment that says true positive: a
+		// disagreement, counted on the next run; the others are not read again.
 		srv.SetStatus("b2", "RESOLVED")
 		if n, _ := w.Run(t.Context()); n != 1 {
 			t.Fatalf("second run recorded %d; want 1", n)

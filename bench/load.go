@@ -108,6 +108,9 @@ type loader struct {
 	bodies      *payloads
 	// want is the status a request must get to count as accepted.
 	want int
+	// makeBody, when set, makes each body instead of bodies (a peer that
+	// takes another format); no Authorization header is sent then.
+	makeBody func(buf []byte) []byte
 }
 
 func newLoader(base string, concurrency int, bodies *payloads, want int) *loader {
@@ -140,7 +143,11 @@ func (l *loader) run(ctx context.Context, d time.Duration) loadResult {
 			failed := 0
 			buf := make([]byte, 0, 2048)
 			for time.Now().Before(deadline) && ctx.Err() == nil {
-				buf = l.bodies.body(buf)
+				if l.makeBody != nil {
+					buf = l.makeBody(buf)
+				} else {
+					buf = l.bodies.body(buf)
+				}
 				t0 := time.Now()
 				status, err := l.post(ctx, buf)
 				lat = append(lat, time.Since(t0))
@@ -172,7 +179,9 @@ func (l *loader) post(ctx context.Context, body []byte) (int, error) {
 		return 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+benchSecret)
+	if l.makeBody == nil {
+		req.Header.Set("Authorization", "Bearer "+benchSecret)
+	}
 	resp, err := l.client.Do(req)
 	if err != nil {
 		return 0, err

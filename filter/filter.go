@@ -70,7 +70,7 @@ func New(cfg Config) (*Filter, error) {
 		}
 	}
 	if cfg.DetectionRegex != "" {
-		re, err := regexp2.Compile(cfg.DetectionRegex, regexp2.None)
+		re, err := regexp2.Compile(FromPython(cfg.DetectionRegex), regexp2.None)
 		if err != nil {
 			errs = append(errs, regexError(cfg.DetectionRegex, err))
 		} else {
@@ -88,6 +88,51 @@ func New(cfg Config) (*Filter, error) {
 	return f, nil
 }
 
+// FromPython rewrites the Python syntax regexp2 does not read into the
+// .NET syntax it does: the named group (?P<name>…) becomes (?<name>…) and
+// the named backreference (?P=name) becomes \k<name>.
+// Escaped characters and character classes are left alone.
+func FromPython(pattern string) string {
+	var b strings.Builder
+	inClass := false
+	for i := 0; i < len(pattern); i++ {
+		c := pattern[i]
+		switch {
+		case c == '\\' && i+1 < len(pattern):
+			b.WriteString(pattern[i : i+2])
+			i++
+			continue
+		case inClass:
+			inClass = c != ']'
+		case c == '[':
+			inClass = true
+			b.WriteByte(c)
+			// A ] first in a class, after an optional ^, is a literal.
+			if i+1 < len(pattern) && pattern[i+1] == '^' {
+				b.WriteByte('^')
+				i++
+			}
+			if i+1 < len(pattern) && pattern[i+1] == ']' {
+				b.WriteByte(']')
+				i++
+			}
+			continue
+		case strings.HasPrefix(pattern[i:], "(?P<"):
+			b.WriteString("(?<")
+			i += 3
+			continue
+		case strings.HasPrefix(pattern[i:], "(?P="):
+			if end := strings.IndexByte(pattern[i:], ')'); end > 0 {
+				b.WriteString(`\k<` + pattern[i+4:i+end] + `>`)
+				i += end
+				continue
+			}
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
 // regexError says what is wrong with a pattern and where: the first
 // character at which a prefix of the pattern fails the same way.
 func regexError(pattern string, err error) error {
@@ -96,7 +141,7 @@ func regexError(pattern string, err error) error {
 	if errors.As(err, &perr) {
 		reason = perr.Code.String()
 		for i := 1; i <= len(pattern); i++ {
-			_, e := regexp2.Compile(pattern[:i], regexp2.None)
+			_, e := regexp2.Compile(FromPython(pattern[:i]), regexp2.None)
 			var pe *syntax.Error
 			if errors.As(e, &pe) && pe.Code == perr.Code {
 				return fmt.Errorf("invalid detection regex %q: %s at character %d (%q)", pattern, reason, i, pattern[:i])

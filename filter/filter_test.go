@@ -88,3 +88,37 @@ func TestRegexMatchTimeBounded(t *testing.T) {
 		t.Fatalf("Filter = %q; want the timeout reason", got)
 	}
 }
+
+// Python's named backreference (?P=name) works as in Python; in a
+// character class or escaped it stays literal.
+func TestPythonNamedBackreference(t *testing.T) {
+	f, err := New(Config{DetectionRegex: `^(?P<vendor>\w+)\.Rule\.(?P=vendor)$`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]bool{"AWS.Rule.AWS": true, "AWS.Rule.GCP": false} {
+		if got := f.re != nil && match(t, f, id); got != want {
+			t.Errorf("%s: match %v; want %v", id, got, want)
+		}
+	}
+	for in, want := range map[string]string{
+		`(?P<a>x)(?P=a)`:   `(?<a>x)\k<a>`,
+		`\(?P=a)`:          `\(?P=a)`,
+		`[(?P=a)](?P=b)`:   `[(?P=a)]\k<b>`,
+		`[]](?P=b)`:        `[]]\k<b>`,
+		`[^]\]](?P=b)[x]y`: `[^]\]]\k<b>[x]y`,
+	} {
+		if got := FromPython(in); got != want {
+			t.Errorf("FromPython(%q) = %q; want %q", in, got, want)
+		}
+	}
+}
+
+func match(t *testing.T, f *Filter, id string) bool {
+	t.Helper()
+	ok, err := f.re.MatchString(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}

@@ -166,9 +166,7 @@ func TestAPIInvestigations(t *testing.T) {
 				{AlertID: "older", State: investigate.StateDone},
 				{AlertID: "oldest", State: investigate.StateDone},
 			}
-			gotLimit := 0
 			b.store.InvestigationsFunc = func(_ context.Context, limit int) ([]investigate.Record, error) {
-				gotLimit = limit
 				return records[:min(limit, len(records))], nil
 			}
 			req := httptest.NewRequest(http.MethodGet, "/api/v1/investigations"+tc.query, nil)
@@ -177,7 +175,7 @@ func TestAPIInvestigations(t *testing.T) {
 			if rec.Code != tc.wantStatus {
 				t.Fatalf("status = %d, want %d; body %s", rec.Code, tc.wantStatus, rec.Body)
 			}
-			if gotLimit != tc.wantLimit {
+			if gotLimit := b.store.query().Limit; gotLimit != tc.wantLimit {
 				t.Errorf("store asked for limit %d, want %d", gotLimit, tc.wantLimit)
 			}
 			if tc.wantStatus == http.StatusBadRequest {
@@ -299,12 +297,12 @@ func TestAPIInvestigationsFiltersAndCursor(t *testing.T) {
 		t.Run(tc.query, func(t *testing.T) {
 			b := setup(t)
 			var got investigate.ListQuery
-			b.store.ListFunc = func(_ context.Context, q investigate.ListQuery) (investigate.RecordPage, error) {
+			b.store.ListFunc = func(_ context.Context, q investigate.ListQuery) (investigate.SummaryPage, error) {
 				got = q
 				if q.Cursor == "forged" {
-					return investigate.RecordPage{}, fmt.Errorf("store: %w", investigate.ErrBadCursor)
+					return investigate.SummaryPage{}, fmt.Errorf("store: %w", investigate.ErrBadCursor)
 				}
-				return investigate.RecordPage{Records: []investigate.Record{{AlertID: "a"}}, Next: "next-page"}, nil
+				return investigate.SummaryPage{Summaries: []investigate.Summary{{AlertID: "a"}}, Next: "next-page"}, nil
 			}
 			req := httptest.NewRequest(http.MethodGet, "/api/v1/investigations"+tc.query, nil)
 			req.Header.Set("Authorization", "Bearer "+testSecret)
@@ -318,9 +316,9 @@ func TestAPIInvestigationsFiltersAndCursor(t *testing.T) {
 			if got != tc.want {
 				t.Errorf("store asked %+v; want %+v", got, tc.want)
 			}
-			var body investigate.RecordPage
+			var body investigate.SummaryPage
 			decodeInto(t, rec, &body)
-			if body.Next != "next-page" || len(body.Records) != 1 {
+			if body.Next != "next-page" || len(body.Summaries) != 1 {
 				t.Errorf("body %+v", body)
 			}
 		})

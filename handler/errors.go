@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"runtime/debug"
 
 	"github.com/rs/zerolog"
+
+	"github.com/panther-triage/panther-triage/logcap"
 )
 
 // httpError is an error a handler returns to answer with a given status and
@@ -70,15 +73,16 @@ type errorDetail struct {
 	Fields  []fieldError `json:"fields,omitempty"`
 }
 
-// writeError answers err. An *httpError is sent as it is (its cause logged);
-// any other error becomes a 500 "internal error" and is logged once with the
-// request ID. Error text other than an httpError's Message never reaches the
-// client.
+// writeError answers err, as a page on the page's routes (see htmlErrors)
+// and as JSON everywhere else. An *httpError is sent as it is (its cause
+// logged); any other error, a recovered panic included (with its stack),
+// becomes a 500 "internal error" and is logged once with the request ID.
+// Error text other than an httpError's Message never reaches the client.
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	log := zerolog.Ctx(r.Context())
 	var he *httpError
 	if !errors.As(err, &he) {
-		ev := log.Error().Err(err)
+		ev := log.Error().Str("error", logcap.Error(err))
 		var pe *panicError
 		if errors.As(err, &pe) {
 			ev = ev.Bytes("stack", pe.stack)
@@ -88,15 +92,64 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			Status: http.StatusInternalServerError, Code: "internal", Message: "internal error",
 		}
 	} else if he.cause != nil {
-		log.Error().Err(he.cause).Str("code", he.Code).Msg(he.Message)
+		log.Error().Str("error", logcap.Error(he.cause)).Str("code", he.Code).Msg(he.Message)
 	}
 	if d := deliveryFrom(r.Context()); d != nil {
 		d.outcome = he.Code
+	}
+	if wantsHTML(r) {
+		s.writeErrorPage(w, r, he)
+		return
 	}
 	// An errorBody holds only strings: it always encodes.
 	_ = writeJSON(w, he.Status, errorBody{Error: errorDetail{
 		Code: he.Code, Message: he.Message, Fields: he.Fields,
 	}})
+}
+
+// writeErrorPage answers he as the error page.
+func (s *server) writeErrorPage(w http.ResponseWriter, r *http.Request, he *httpError) {
+	p := errorPage{
+		pageHead: s.head(r, http.StatusText(he.Status), 0),
+		Status:   he.Status, Message: he.Message,
+	}
+	if err := s.render(w, he.Status, s.pages.error, p); err != nil {
+		zerolog.Ctx(r.Context()).Error().Str("error", logcap.Error(err)).Msg("internal error")
+		http.Error(w, "internal error", http.StatusInternalServerError)
+	}
+}
+
+// route records, for writeError, how the route that serves a request
+// answers errors. markRoute puts one in every request's context before
+// anything can fail, so that a panic recovered outside the route's own
+// middleware is still answered the route's way.
+type route struct{ html bool }
+
+type routeKey struct{}
+
+// markRoute gives the request a route, answering JSON until htmlErrors
+// says otherwise.
+func markRoute(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), routeKey{}, &route{})))
+	})
+}
+
+// htmlErrors marks the routes below it as pages: their errors are answered
+// as HTML.
+func htmlErrors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rt, ok := r.Context().Value(routeKey{}).(*route); ok {
+			rt.html = true
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// wantsHTML reports whether r is served by a page.
+func wantsHTML(r *http.Request) bool {
+	rt, ok := r.Context().Value(routeKey{}).(*route)
+	return ok && rt.html
 }
 
 // writeJSON answers v as JSON with the given status. When v cannot be

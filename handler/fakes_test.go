@@ -15,12 +15,14 @@ type fakeStore struct {
 	PingFunc           func(ctx context.Context) error
 	InvestigationFunc  func(ctx context.Context, alertID string) (investigate.Record, error)
 	InvestigationsFunc func(ctx context.Context, limit int) ([]investigate.Record, error)
-	// ListFunc, when set, answers Investigations with the whole query;
-	// otherwise InvestigationsFunc answers with the limit alone.
-	ListFunc func(ctx context.Context, q investigate.ListQuery) (investigate.RecordPage, error)
+	// ListFunc, when set, answers Summaries with the whole query;
+	// otherwise the records InvestigationsFunc answers for the limit are
+	// filtered and summarised, as the store does in SQL.
+	ListFunc func(ctx context.Context, q investigate.ListQuery) (investigate.SummaryPage, error)
 
-	mu       sync.Mutex
-	enqueued []investigate.Delivery
+	mu        sync.Mutex
+	enqueued  []investigate.Delivery
+	lastQuery investigate.ListQuery
 }
 
 var (
@@ -42,12 +44,52 @@ func (f *fakeStore) Investigation(ctx context.Context, alertID string) (investig
 	return f.InvestigationFunc(ctx, alertID)
 }
 
-func (f *fakeStore) Investigations(ctx context.Context, q investigate.ListQuery) (investigate.RecordPage, error) {
+func (f *fakeStore) Summaries(ctx context.Context, q investigate.ListQuery) (investigate.SummaryPage, error) {
 	if f.ListFunc != nil {
 		return f.ListFunc(ctx, q)
 	}
+	f.mu.Lock()
+	f.lastQuery = q
+	f.mu.Unlock()
 	recs, err := f.InvestigationsFunc(ctx, q.Limit)
-	return investigate.RecordPage{Records: recs}, err
+	page := investigate.SummaryPage{}
+	for _, r := range recs {
+		if (q.State == "" || r.State == q.State) && (q.Verdict == "" || r.Verdict == q.Verdict) {
+			page.Summaries = append(page.Summaries, summarize(r))
+		}
+	}
+	return page, err
+}
+
+// query is the last query Summaries answered.
+func (f *fakeStore) query() investigate.ListQuery {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lastQuery
+}
+
+func (f *fakeStore) VerdictCounts(ctx context.Context, state string) (map[string]int, error) {
+	recs, err := f.InvestigationsFunc(ctx, 1<<30)
+	counts := map[string]int{}
+	for _, r := range recs {
+		if state == "" || r.State == state {
+			counts[r.Verdict]++
+		}
+	}
+	return counts, err
+}
+
+// summarize is the summary of a record, as the store makes it.
+func summarize(r investigate.Record) investigate.Summary {
+	title, cut := r.Title, false
+	if rs := []rune(title); len(rs) > investigate.SummaryTitleMax {
+		title, cut = string(rs[:investigate.SummaryTitleMax]), true
+	}
+	return investigate.Summary{
+		AlertID: r.AlertID, JobID: r.JobID, DetectionID: r.DetectionID, Title: title, TitleCut: cut,
+		Severity: r.Severity, State: r.State, Verdict: r.Verdict, Confidence: r.Confidence, Attempts: r.Attempts, CommentID: r.CommentID,
+		Reason: r.Error, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
 }
 
 // calls returns the deliveries Enqueue was called with.

@@ -3,6 +3,7 @@ package handler
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -20,20 +21,25 @@ type Enqueuer interface {
 	Enqueue(ctx context.Context, d investigate.Delivery) (investigate.Enqueued, error)
 }
 
-// Pinger reports whether the database answers; /readyz calls it.
+// Pinger reports whether the database answers and can write; /readyz
+// calls it. An error with a method NotWritable() bool that returns true
+// means the database answers but cannot write.
 type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// Records reads stored investigations for the read API.
+// Records reads stored investigations for the read API and the page.
 type Records interface {
-	// Investigation returns the record of one alert, or
+	// Investigation returns the whole record of one alert, or
 	// investigate.ErrNoRecord when there is none.
 	Investigation(ctx context.Context, alertID string) (investigate.Record, error)
-	// Investigations returns one page of records, newest first, filtered
-	// by state and verdict; a cursor it did not write is
-	// investigate.ErrBadCursor.
-	Investigations(ctx context.Context, q investigate.ListQuery) (investigate.RecordPage, error)
+	// Summaries returns one page of summaries, newest first, filtered by
+	// state and verdict; a cursor it did not write is
+	// investigate.ErrBadCursor. Lists never read whole records.
+	Summaries(ctx context.Context, q investigate.ListQuery) (investigate.SummaryPage, error)
+	// VerdictCounts counts the records of each verdict, of one state or,
+	// for "", of all.
+	VerdictCounts(ctx context.Context, state string) (map[string]int, error)
 }
 
 // Filter decides at intake whether a delivery is investigated. It returns ""
@@ -46,12 +52,31 @@ type Filter interface {
 // Config configures the handler returned by New.
 type Config struct {
 	// Secret is the webhook secret. Panther sends it as
-	// "Authorization: Bearer <secret>"; the API also takes it as the password
-	// of HTTP Basic credentials. Required unless InsecureNoAuth is set: with
-	// neither, every authenticated route answers 401.
+	// "Authorization: Bearer <secret>". While none of Viewers, ReadToken
+	// and TrustedProxies is set, the page and the API take it too (as a
+	// bearer token, or as the password of HTTP Basic credentials with any
+	// user name), and say that they should not; once one is set, it opens
+	// /webhook only. Required unless InsecureNoAuth is set: with neither,
+	// every authenticated route answers 401.
 	Secret string
-	// InsecureNoAuth turns the secret check off. Default false.
+	// InsecureNoAuth turns every credential check off. Default false.
 	InsecureNoAuth bool
+	// Viewers are the people who may read the page and the API, with HTTP
+	// Basic credentials (see LoadViewers). Default nil: none.
+	Viewers *Viewers
+	// ReadToken opens the API (not the page) to
+	// "Authorization: Bearer <ReadToken>", for automation. Default empty:
+	// no token.
+	ReadToken string
+	// TrustedProxies are the addresses of authenticating reverse proxies
+	// (oauth2-proxy and the like, see ParseTrustedProxies). A request whose
+	// peer is one of them and that carries IdentityHeader is let in as the
+	// person the header names; from any other address the header is
+	// ignored. Default nil: no proxy is trusted.
+	TrustedProxies []netip.Prefix
+	// IdentityHeader is the header in which a trusted proxy names the
+	// person. Default DefaultIdentityHeader.
+	IdentityHeader string
 	// Filter decides which deliveries are investigated. Default nil: every
 	// delivery is.
 	Filter Filter
@@ -78,7 +103,9 @@ const (
 	enqueueTimeout = 10 * time.Second
 	// pingTimeout bounds the database check of /readyz.
 	pingTimeout = 2 * time.Second
-	// Investigation list limits of the read API.
+	// Page sizes of the lists (the API and the page): a page holds
+	// summaries of at most a few hundred bytes each, so even the largest
+	// stays under a megabyte.
 	defaultListLimit = 50
 	maxListLimit     = 500
 )
@@ -92,6 +119,7 @@ type server struct {
 	validate *validator.Validate
 	now      func() time.Time
 	pages    *pages
+	access   *access
 }
 
 // New returns the router with every route of the service:
@@ -100,11 +128,16 @@ type server struct {
 //	GET  /healthz                          200 while the process runs
 //	GET  /readyz                           200 when the database answers
 //	GET  /metrics                          Prometheus metrics, when cfg.Metrics is set
-//	GET  /api/v1/investigations?limit=N    newest first (secret)
-//	GET  /api/v1/investigations/{alertId}  one record (secret)
-//	GET  /                                 the investigations page (secret)
-//	GET  /investigations/{alertId}         one report as a page (secret)
-//	GET  /static/*                         the page's style sheet (secret)
+//	GET  /api/v1/investigations?limit=N    summaries, newest first (viewer or read token)
+//	GET  /api/v1/investigations/{alertId}  one whole record (viewer or read token)
+//	GET  /                                 the investigations page (viewer)
+//	GET  /investigations/{alertId}         one report as a page (viewer)
+//	GET  /static/*                         the page's style sheet (viewer)
+//
+// A viewer is one of cfg.Viewers, or a person a trusted proxy names; while
+// no viewer, token or proxy is configured, the webhook secret stands in
+// for them, and New logs a warning. Errors of the page's routes are
+// answered as HTML, all others as JSON.
 //
 // q, db and records must not be nil. Every request gets a request ID
 // (response header X-Request-Id, log field request_id) on a copy of log;
@@ -126,11 +159,17 @@ func New(cfg Config, q Enqueuer, db Pinger, records Records, log zerolog.Logger)
 		panic(err) // the templates are embedded: a test catches this
 	}
 	s.pages = pages
+	s.access = newAccess(cfg)
+	if s.access.fallback && !cfg.InsecureNoAuth {
+		log.Warn().Msg("the page and the API open with the webhook secret, which lets anyone who knows it post deliveries: " +
+			"give analysts their own access with PANTHER_TRIAGE_VIEWERS_FILE, PANTHER_TRIAGE_READ_TOKEN or PANTHER_TRIAGE_TRUSTED_PROXIES")
+	}
 
 	r := chi.NewRouter()
 	r.Use(
 		hlog.NewHandler(log),
 		hlog.RequestIDHandler("request_id", "X-Request-Id"),
+		markRoute,
 		s.recoverPanic,
 	)
 	r.NotFound(s.handle(func(http.ResponseWriter, *http.Request) error { return errNotFound }))
@@ -144,26 +183,26 @@ func New(cfg Config, q Enqueuer, db Pinger, records Records, log zerolog.Logger)
 
 	// recoverPanic again inside logDelivery, so a panic still gets its
 	// delivery log line.
-	r.With(s.logDelivery, s.recoverPanic, s.limitBody, s.requireSecret).
+	r.With(s.logDelivery, s.recoverPanic, s.limitBody, s.requireBearer, s.refuseCrossSite).
 		Post("/webhook", s.handle(s.webhook))
 
 	r.Route("/api/v1", func(r chi.Router) {
-		r.Use(s.requireSecret)
+		r.Use(s.requireReader(forAPI))
 		r.Get("/investigations", s.handle(s.listInvestigations))
 		r.Get("/investigations/{alertId}", s.handle(s.getInvestigation))
 	})
 
 	r.Group(func(r chi.Router) {
-		r.Use(s.requireSecret)
-		r.Get("/", s.page(s.listInvestigationsPage))
-		r.Get("/investigations/{alertId}", s.page(s.investigationPage))
+		r.Use(htmlErrors, s.requireReader(forPage))
+		r.Get("/", s.handle(s.listInvestigationsPage))
+		r.Get("/investigations/{alertId}", s.handle(s.investigationPage))
 		r.Get("/static/*", staticHandler().ServeHTTP)
 	})
 	return r
 }
 
 // handle adapts a handler that returns an error to an http.HandlerFunc; the
-// error is answered by writeError.
+// error is answered by writeError, as JSON or as a page by route.
 func (s *server) handle(h func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {

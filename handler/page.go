@@ -14,8 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/panther-triage/panther-triage/investigate"
 )
 
@@ -29,27 +27,11 @@ var (
 )
 
 const (
-	// pageListLimit is how many of the newest records the list page reads
-	// (and filters in memory) when the request names no ?limit.
-	pageListLimit = 200
 	// pageRefreshSeconds is how often the list page reloads itself.
 	pageRefreshSeconds = 10
 	// pageCSP allows the page nothing but its own style sheet and forms.
 	pageCSP = "default-src 'none'; style-src 'self'; form-action 'self'; " +
 		"base-uri 'none'; frame-ancestors 'none'"
-)
-
-// The verdicts and states the list page filters by, in the order its form
-// offers them.
-var (
-	pageVerdicts = []string{
-		investigate.VerdictMalicious, investigate.VerdictSuspicious,
-		investigate.VerdictBenign, investigate.VerdictInconclusive,
-	}
-	pageStates = []string{
-		investigate.StateQueued, investigate.StateRunning, investigate.StateDone,
-		investigate.StateSkipped, investigate.StateFailed,
-	}
 )
 
 // pages holds the parsed templates, one set per page.
@@ -69,6 +51,7 @@ func newPages(s *server) (*pages, error) {
 		"confidence": func(c float64) string { return strconv.FormatFloat(c, 'f', 2, 64) },
 		"tone":       tone,
 		"timings":    sortedTimings,
+		"shortID":    shortID,
 	}
 	parse := func(page string) (*template.Template, error) {
 		return template.New("layout.html").Funcs(funcs).
@@ -100,21 +83,30 @@ func staticHandler() http.Handler {
 // pageHead is what the layout needs from every page.
 type pageHead struct {
 	PageTitle string
-	Refresh   int // seconds; 0: the page does not reload itself
+	Refresh   int    // seconds; 0: the page does not reload itself
+	Viewer    string // who is signed in, "" when not known
+	// SecretWarning says that the page opens with the webhook secret.
+	SecretWarning bool
+}
+
+// head is the pageHead of a page of r.
+func (s *server) head(r *http.Request, title string, refresh int) pageHead {
+	return pageHead{
+		PageTitle: title, Refresh: refresh,
+		Viewer:        viewerFrom(r.Context()),
+		SecretWarning: s.access.fallback && !s.cfg.InsecureNoAuth,
+	}
 }
 
 // listPage is the data of the list page.
 type listPage struct {
 	pageHead
-	Records      []investigate.Record // after filtering, newest first
-	Read         int                  // how many records were read before filtering
-	Limit        int                  // how many records were asked for
-	DefaultLimit int                  // pageListLimit, for the form to keep ?limit
-	Verdict      string               // the verdict filter, "" for all
-	State        string               // the state filter, "" for all
-	Verdicts     []string
-	States       []string
-	Counts       []verdictCount // of the records read, with the state filter applied
+	Summaries []investigate.Summary // one page, newest first, filtered by the store
+	Query     investigate.ListQuery
+	Verdicts  []string
+	States    []string
+	Counts    []verdictCount // of every record of the state filter
+	NextURL   string         // the next (older) page, "" when there is none
 }
 
 // verdictCount is one chip of the list page's verdict summary.
@@ -125,13 +117,13 @@ type verdictCount struct {
 }
 
 // Filtered reports whether a filter is set.
-func (p listPage) Filtered() bool { return p.Verdict != "" || p.State != "" }
+func (p listPage) Filtered() bool { return p.Query.Verdict != "" || p.Query.State != "" }
 
-// detailPage is the data of the report page.
-type detailPage struct {
-	pageHead
-	investigate.Record
-}
+// Paged reports whether the page is not the first.
+func (p listPage) Paged() bool { return p.Query.Cursor != "" }
+
+// DefaultLimit is the page size when the request names none.
+func (listPage) DefaultLimit() int { return defaultListLimit }
 
 // errorPage is the data of the error page.
 type errorPage struct {
@@ -140,71 +132,49 @@ type errorPage struct {
 	Message string
 }
 
-// listInvestigationsPage serves GET /: the newest investigations, filtered
-// by ?verdict= and ?state= in memory over the newest ?limit= records
-// (default pageListLimit).
+// listInvestigationsPage serves GET /: one page of summaries, newest
+// first, filtered and paged by the store (see parseListQuery).
 func (s *server) listInvestigationsPage(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	limit := pageListLimit
-	if v := q.Get("limit"); v != "" {
-		var err error
-		if limit, err = parseLimit(v); err != nil {
-			return err
-		}
-	}
-	verdict, err := pageFilter(q.Get("verdict"), "verdict", pageVerdicts)
+	q, err := parseListQuery(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	state, err := pageFilter(q.Get("state"), "state", pageStates)
+	page, err := s.listSummaries(r, q)
 	if err != nil {
 		return err
 	}
-	page, err := s.records.Investigations(r.Context(), investigate.ListQuery{Limit: limit})
+	counts, err := s.records.VerdictCounts(r.Context(), q.State)
 	if err != nil {
-		return fmt.Errorf("handler: list investigations for the page: %w", err)
+		return fmt.Errorf("handler: count verdicts for the page: %w", err)
 	}
-	recs := page.Records
-
 	p := listPage{
-		pageHead: pageHead{PageTitle: "Investigations", Refresh: pageRefreshSeconds},
-		Read:     len(recs), Limit: limit, DefaultLimit: pageListLimit,
-		Verdict: verdict, State: state,
-		Verdicts: pageVerdicts, States: pageStates,
+		pageHead:  s.head(r, "Investigations", pageRefreshSeconds),
+		Summaries: page.Summaries, Query: q,
+		Verdicts: listVerdicts, States: listStates,
 	}
-	counts := make(map[string]int)
-	for _, rec := range recs {
-		if state != "" && rec.State != state {
-			continue
+	link := func(verdict, cursor string) string {
+		u := url.Values{}
+		if verdict != "" {
+			u.Set("verdict", verdict)
 		}
-		counts[rec.Verdict]++
-		if verdict == "" || rec.Verdict == verdict {
-			p.Records = append(p.Records, rec)
+		if q.State != "" {
+			u.Set("state", q.State)
 		}
+		if q.Limit != defaultListLimit {
+			u.Set("limit", strconv.Itoa(q.Limit))
+		}
+		if cursor != "" {
+			u.Set("cursor", cursor)
+		}
+		return "/?" + u.Encode()
 	}
-	for _, v := range pageVerdicts {
-		u := url.Values{"verdict": {v}}
-		if state != "" {
-			u.Set("state", state)
-		}
-		if limit != pageListLimit {
-			u.Set("limit", strconv.Itoa(limit))
-		}
-		p.Counts = append(p.Counts, verdictCount{Verdict: v, N: counts[v], URL: "/?" + u.Encode()})
+	for _, v := range listVerdicts {
+		p.Counts = append(p.Counts, verdictCount{Verdict: v, N: counts[v], URL: link(v, "")})
+	}
+	if page.Next != "" {
+		p.NextURL = link(q.Verdict, page.Next)
 	}
 	return s.render(w, http.StatusOK, s.pages.list, p)
-}
-
-// pageFilter checks a filter value of the list page and the API: empty, or
-// one of allowed.
-func pageFilter(v, name string, allowed []string) (string, error) {
-	if v == "" || slices.Contains(allowed, v) {
-		return v, nil
-	}
-	return "", &httpError{
-		Status: http.StatusBadRequest, Code: "invalid_request",
-		Message: fmt.Sprintf("%s must be one of %s", name, strings.Join(allowed, ", ")),
-	}
 }
 
 // investigationPage serves GET /investigations/{alertId}: one report.
@@ -220,45 +190,12 @@ func (s *server) investigationPage(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return fmt.Errorf("handler: get investigation %s for the page: %w", alertID, err)
 	}
-	p := detailPage{pageHead: pageHead{PageTitle: "Alert " + alertID}, Record: rec}
+	refresh := 0
 	if rec.State == investigate.StateQueued || rec.State == investigate.StateRunning {
-		p.Refresh = pageRefreshSeconds // until the report is there
+		refresh = pageRefreshSeconds // until the report is there
 	}
+	p := newDetailPage(s.head(r, "Alert "+alertID, refresh), rec)
 	return s.render(w, http.StatusOK, s.pages.detail, p)
-}
-
-// page adapts a page handler that returns an error; the error is answered
-// as an HTML page by writePageError.
-func (s *server) page(h func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
-			s.writePageError(w, r, err)
-		}
-	}
-}
-
-// writePageError answers err as an HTML page, with the same rules as
-// writeError: an *httpError's Message is shown and its cause logged; any
-// other error is logged once and shown as "internal error".
-func (s *server) writePageError(w http.ResponseWriter, r *http.Request, err error) {
-	log := zerolog.Ctx(r.Context())
-	var he *httpError
-	if !errors.As(err, &he) {
-		log.Error().Err(err).Msg("internal error")
-		he = &httpError{
-			Status: http.StatusInternalServerError, Code: "internal", Message: "internal error",
-		}
-	} else if he.cause != nil {
-		log.Error().Err(he.cause).Str("code", he.Code).Msg(he.Message)
-	}
-	p := errorPage{
-		pageHead: pageHead{PageTitle: http.StatusText(he.Status)},
-		Status:   he.Status, Message: he.Message,
-	}
-	if err := s.render(w, he.Status, s.pages.error, p); err != nil {
-		log.Error().Err(err).Msg("internal error")
-		http.Error(w, "internal error", http.StatusInternalServerError)
-	}
 }
 
 // render executes t with data into a buffer and, when that succeeds, answers
@@ -321,7 +258,8 @@ func (s *server) pantherAlertURL(alertID string) string {
 }
 
 // tone maps a verdict, state, finding weight or severity to the colour
-// class of its badge. Finding weights share the verdicts' words.
+// class of its badge. Finding weights share the verdicts' words. A skip is
+// grey: the service chose not to investigate, nothing went wrong.
 func tone(v any) string {
 	switch fmt.Sprint(v) {
 	case investigate.VerdictMalicious, investigate.StateFailed, "CRITICAL", "HIGH":
@@ -335,6 +273,20 @@ func tone(v any) string {
 		return "tone-info"
 	}
 	return "tone-muted" // inconclusive, skipped, missing, INFO, anything else
+}
+
+// idParts is an ID split for the page: Head is shown, Rest is kept in the
+// same element, hidden, so that selecting the ID copies all of it.
+type idParts struct{ Head, Rest string }
+
+// shortID splits an evidence ID after its first 8 characters; IDs of up
+// to 10 characters stay whole.
+func shortID(id string) idParts {
+	r := []rune(id)
+	if len(r) <= 10 {
+		return idParts{Head: id}
+	}
+	return idParts{Head: string(r[:8]), Rest: string(r[8:])}
 }
 
 // timing is one step's duration on the report page.

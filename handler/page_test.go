@@ -3,10 +3,16 @@ package handler
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/netip"
+	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -57,11 +63,25 @@ func pageRecords() []investigate.Record {
 	}
 }
 
-// pageSetup is setup with the store holding records: Investigations answers
-// the newest limit of them, Investigation looks one up by alert ID.
+// pageSetup is setup with the store holding records: the fake store
+// filters them, then answers the newest limit of them, as the store does;
+// Investigation looks one up by alert ID.
 func pageSetup(t *testing.T, records []investigate.Record, opts ...func(*Config)) *bundle {
 	t.Helper()
 	b := setup(t, opts...)
+	b.store.ListFunc = func(_ context.Context, q investigate.ListQuery) (investigate.SummaryPage, error) {
+		var page investigate.SummaryPage
+		for _, r := range records {
+			if (q.State == "" || r.State == q.State) && (q.Verdict == "" || r.Verdict == q.Verdict) {
+				if len(page.Summaries) == q.Limit {
+					page.Next = "after-" + page.Summaries[q.Limit-1].AlertID
+					break
+				}
+				page.Summaries = append(page.Summaries, summarize(r))
+			}
+		}
+		return page, nil
+	}
 	b.store.InvestigationsFunc = func(_ context.Context, limit int) ([]investigate.Record, error) {
 		return records[:min(limit, len(records))], nil
 	}
@@ -113,15 +133,16 @@ func shownAlerts(body string, records []investigate.Record) []string {
 func TestPageList(t *testing.T) {
 	records := pageRecords()
 	b := pageSetup(t, records)
-	gotLimit := 0
-	b.store.InvestigationsFunc = func(_ context.Context, limit int) ([]investigate.Record, error) {
-		gotLimit = limit
-		return records, nil
+	var got investigate.ListQuery
+	list := b.store.ListFunc
+	b.store.ListFunc = func(ctx context.Context, q investigate.ListQuery) (investigate.SummaryPage, error) {
+		got = q
+		return list(ctx, q)
 	}
 	body := getPage(t, b, "/", http.StatusOK)
 
-	if gotLimit != pageListLimit {
-		t.Errorf("store asked for limit %d, want %d", gotLimit, pageListLimit)
+	if got != (investigate.ListQuery{Limit: defaultListLimit}) {
+		t.Errorf("store asked %+v, want the default page", got)
 	}
 	if got := shownAlerts(body, records); len(got) != len(records) {
 		t.Errorf("the list shows %v, want every record", got)
@@ -140,7 +161,8 @@ func TestPageList(t *testing.T) {
 		`>30s</span>`, `>5m</span>`, `>3h</span>`, `>3d</span>`, // ages against testNow
 		`<option value="malicious">malicious</option>`,
 		`<a class="chip tone-bad" href="/?verdict=malicious">malicious <b>1</b></a>`,
-		`4 shown of the 4 newest investigations`,
+		`4 investigations, newest first`,
+		`<div class="reason reason-failed">Failed: panther: get alert: 403 forbidden</div>`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the list lacks %s", want)
@@ -180,7 +202,8 @@ func TestPageListFilters(t *testing.T) {
 		{"?verdict=benign&state=failed", nil, nil},
 		{"?verdict=&state=", ids(0, 1, 2, 3), nil},
 		{"?limit=2", ids(0, 1), []string{`<input type="hidden" name="limit" value="2">`}},
-		{"?limit=2&state=done", ids(1), []string{`href="/?limit=2&amp;state=done&amp;verdict=benign"`}}, // filters the 2 newest only
+		{"?limit=1&state=done", ids(1), []string{`href="/?limit=1&amp;state=done&amp;verdict=benign"`, `<a class="older" href="/?cursor=after-a2000000000000000000000000000002&amp;limit=1&amp;state=done">Older →</a>`}},
+		{"?cursor=after-a2000000000000000000000000000002&limit=1&state=done", ids(1), nil}, // the fake ignores the cursor
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			b := pageSetup(t, records)
@@ -219,9 +242,9 @@ func TestPageListFilters(t *testing.T) {
 	for _, q := range []string{"?verdict=evil", "?state=lost", "?verdict=Benign", "?limit=0", "?limit=501", "?limit=x"} {
 		t.Run("invalid "+q, func(t *testing.T) {
 			b := pageSetup(t, records)
-			b.store.InvestigationsFunc = func(context.Context, int) ([]investigate.Record, error) {
+			b.store.ListFunc = func(context.Context, investigate.ListQuery) (investigate.SummaryPage, error) {
 				t.Error("the store was read for an invalid request")
-				return nil, nil
+				return investigate.SummaryPage{}, nil
 			}
 			body := getPage(t, b, "/"+q, http.StatusBadRequest)
 			if !strings.Contains(body, "must be") {
@@ -253,17 +276,22 @@ func TestPageDetail(t *testing.T) {
 			`<span class="badge big tone-bad">malicious</span>`,
 			`confidence 0.85`,
 			`<h1>AWS root login from 185.220.101.34</h1>`,
-			`<dd class="mono">a2000000000000000000000000000002</dd>`,
-			`<dd class="mono">AWS.Console.RootLogin</dd>`,
-			`<dt>Attempts</dt>` + "\n    " + `<dd>2</dd>`,
+			`<dd class="mono id-full">a2000000000000000000000000000002</dd>`,
+			`<dd class="mono">AWS.Console.RootLogin <span class="sev tone-bad">CRITICAL</span></dd>`,
+			`job <span class="mono">6</span> · 2 attempts`,
 			`posted as <span class="mono">comment-9</span>`,
-			`<p class="summary">Root console login from a Tor exit node.</p>`,
+			"<h2>What happened</h2>\n  <p>Root console login from a Tor exit node.</p>",
+			"<h2>Why</h2>\n  <ul class=\"reasons\">\n    <li><span class=\"badge tone-bad\">malicious</span> 185.220.101.34 is a Tor exit node",
+			"<h2>Timeline</h2>",
+			`<span class="tl-what">Investigation ended: malicious, comment posted</span>`,
+			"<h2>Precedent</h2>\n  <p class=\"empty\">No earlier alerts of this detection were found.</p>",
+			"<h2>Enrichment</h2>",
 			`<div class="ftitle">185.220.101.34 is a Tor exit node</div>`,
 			`<div class="fdetail">listed by the Tor project</div>`,
 			`<span class="badge tone-bad">malicious</span>`,
-			`<span class="ekind">event</span> <code>row-7f3a</code>`,
-			`<span class="ekind">alert</span> <code>a0999999999999999999999999999999</code>`,
-			`<span class="ekind">query</span> <code>query-42</code>`,
+			`<span class="ekind">event</span> <code class="id" title="row-7f3a">row-7f3a</code>`,
+			`<span class="ekind">alert</span> <code class="id" title="a0999999999999999999999999999999">a0999999<span class="rest">999999999999999999999999</span></code>`,
+			`<span class="ekind">query</span> <code class="id" title="query-42">query-42</code>`,
 			"<pre class=\"comment\">panther-triage: MALICIOUS (confidence 0.85)\n\npanther-triage run 6 · a2000000000000000000000000000002</pre>",
 			`<tr><th class="mono">events</th><td class="num">120ms</td></tr>`,
 			`2026-01-02 02:59:05 UTC`,
@@ -282,10 +310,9 @@ func TestPageDetail(t *testing.T) {
 	t.Run("failed", func(t *testing.T) {
 		body := getPage(t, b, "/investigations/a4000000000000000000000000000004", http.StatusOK)
 		for _, want := range []string{
-			"<h2>Error</h2>\n  <pre>panther: get alert: 403 forbidden</pre>",
+			"<h2>Failed</h2>\n  <pre>panther: get alert: 403 forbidden</pre>",
 			`<span class="badge big tone-muted">no verdict</span>`,
 			`<span class="state tone-bad">failed</span>`,
-			`<p class="empty">No findings.</p>`,
 			`not posted`,
 		} {
 			if !strings.Contains(body, want) {
@@ -310,7 +337,7 @@ func TestPageDetail(t *testing.T) {
 			t.Errorf("the list does not link the report with the ID escaped:\n%s", list)
 		}
 		body := getPage(t, b, "/investigations/Test.Alert%2Fwith%20slash", http.StatusOK)
-		if !strings.Contains(body, "<dd class=\"mono\">Test.Alert/with slash</dd>") {
+		if !strings.Contains(body, "<dd class=\"mono id-full\">Test.Alert/with slash</dd>") {
 			t.Errorf("the report is not the record's:\n%s", body)
 		}
 	})
@@ -418,7 +445,7 @@ func TestPagePantherLinks(t *testing.T) {
 			for _, c := range []struct{ page, body, link string }{
 				{"list", list, `<a href="https://example.runpanther.net/alerts/a2000000000000000000000000000002" rel="noreferrer">Panther ↗</a>`},
 				{"report", detail, `<a href="https://example.runpanther.net/alerts/a2000000000000000000000000000002" rel="noreferrer">a2000000000000000000000000000002 ↗</a>`},
-				{"evidence", detail, `<a class="mono" href="https://example.runpanther.net/alerts/a0999999999999999999999999999999" rel="noreferrer">a0999999999999999999999999999999 ↗</a>`},
+				{"evidence", detail, `<a href="https://example.runpanther.net/alerts/a0999999999999999999999999999999" rel="noreferrer"><code class="id" title="a0999999999999999999999999999999">a0999999<span class="rest">999999999999999999999999</span></code> ↗</a>`},
 			} {
 				if got := strings.Contains(c.body, c.link); got != tc.wantLinks {
 					t.Errorf("%s: link to Panther shown = %v, want %v", c.page, got, tc.wantLinks)
@@ -507,9 +534,54 @@ func TestPageStatic(t *testing.T) {
 	}
 }
 
+// update makes TestPageInBrowser rewrite the README's screenshots:
+// go test ./handler -run TestPageInBrowser -update
+var update = flag.Bool("update", false, "rewrite docs/page-list.png and docs/page-report.png from the browser test")
+
+// browserRecords are pageRecords with what a full report holds, and a
+// skipped alert, for the browser test and the README's screenshots.
+func browserRecords() []investigate.Record {
+	records := pageRecords()
+	at := func(ago time.Duration) time.Time { return testNow().Add(-ago) }
+	rec := &records[1]
+	rec.Narrative = &investigate.Narrative{
+		Summary: "Someone signed in to the AWS console as root in account 123456789012 from 185.220.101.34, a Tor exit node, without MFA; the login succeeded.",
+		NextSteps: []string{
+			"Reset the root password and MFA of account 123456789012, and sign out its console sessions.",
+			"Review what root did after 14:00 UTC in CloudTrail.",
+			"Escalate: root logins from Tor are never expected here.",
+		},
+	}
+	ev := func(kind, ref string) investigate.Evidence { return investigate.Evidence{Kind: kind, Ref: ref} }
+	rec.Findings = append(rec.Findings,
+		investigate.Finding{Step: "events", Kind: "time_span", Severity: investigate.WeightInfo,
+			Title:    "2 events of AWS.CloudTrail from 2026-01-02 02:50 to 02:58 UTC",
+			Evidence: []investigate.Evidence{ev("event", "8e3f1a6c2b7d4e9f8a1c3b5d7e9f9a02"), ev("event", "8e3f1a6c2b7d4e9f8a1c3b5d7e9f9a03")}},
+		investigate.Finding{Step: "history", Kind: "first_alert", Severity: investigate.WeightSuspicious,
+			Title:    "First alert of AWS.Console.RootLogin in 7 days; the actor is new to the detection",
+			Evidence: []investigate.Evidence{ev("detection", "AWS.Console.RootLogin")}},
+		investigate.Finding{Step: "indicators", Kind: "indicator_count", Severity: investigate.WeightInfo,
+			Title:    "Indicators: 185.220.101.34 (public IP), root (user), 123456789012 (account)",
+			Evidence: []investigate.Evidence{ev("event", "8e3f1a6c2b7d4e9f8a1c3b5d7e9f9a02")}},
+		investigate.Finding{Step: "datalake", Kind: "indicator_search", Severity: investigate.WeightInfo,
+			Title:    "185.220.101.34 appears only in this alert's events",
+			Evidence: []investigate.Evidence{ev("query", "d0000000000000000000000000000002")}},
+		investigate.Finding{Step: "detection", Kind: "mitre", Severity: investigate.WeightInfo,
+			Title:    "MITRE ATT&CK: TA0001 Initial Access, T1078 Valid Accounts",
+			Evidence: []investigate.Evidence{ev("detection", "AWS.Console.RootLogin")}},
+	)
+	return append(records, investigate.Record{
+		AlertID: "a5000000000000000000000000000005", JobID: 3, State: investigate.StateSkipped,
+		DetectionID: "Okta.MFA.Reset", Severity: "MEDIUM", Title: "Okta MFA factor reset for jdoe",
+		Error:     "alert status is CLOSED; investigating only OPEN, TRIAGED",
+		CreatedAt: at(80 * time.Hour), UpdatedAt: at(80 * time.Hour),
+	})
+}
+
 // TestPageInBrowser loads the list and a report in headless chromium and
-// checks the rendered DOM. It skips when chromium is not installed, except
-// under CI=true, where it fails.
+// checks the rendered DOM; with -update it also writes the screenshots the
+// README shows. It skips when chromium is not installed, except under
+// CI=true, where it fails.
 func TestPageInBrowser(t *testing.T) {
 	chromium := findChromium()
 	if chromium == "" {
@@ -518,38 +590,94 @@ func TestPageInBrowser(t *testing.T) {
 		}
 		t.Skip("chromium is not installed (apt-get install -y chromium); skipping the page's browser test")
 	}
-	records := pageRecords()
-	// Basic auth is covered by TestPageAuth; the browser test reads the
-	// page without it.
-	b := pageSetup(t, records, func(c *Config) { c.InsecureNoAuth = true })
+	b := pageSetup(t, browserRecords(), withAccess(t), func(c *Config) {
+		c.TrustedProxies = append(c.TrustedProxies, netip.MustParsePrefix("127.0.0.0/8"))
+	})
 	srv := httptest.NewServer(b.handler)
 	t.Cleanup(srv.Close)
+	// Chromium takes no Basic credentials on its command line: a trusted
+	// proxy in front of the test server names the viewer, as oauth2-proxy
+	// would.
+	proxy := httptest.NewServer(viewerProxy(t, srv.URL, "alice@example.com"))
+	t.Cleanup(proxy.Close)
 
 	t.Run("list", func(t *testing.T) {
-		dom := dumpDOM(t, chromium, srv.URL+"/?state=done")
+		dom := dumpDOM(t, chromium, proxy.URL+"/")
 		for _, want := range []string{
 			"a2000000000000000000000000000002", `<span class="badge tone-bad">malicious</span>`,
 			"a3000000000000000000000000000003", `<span class="badge tone-good">benign</span>`,
+			`signed in as <b>alice@example.com</b>`,
+			`Not investigated: alert status is CLOSED; investigating only OPEN, TRIAGED`,
+			`<span class="state tone-muted">skipped</span>`,
+			`Failed: panther: get alert: 403 forbidden`,
 		} {
 			if !strings.Contains(dom, want) {
 				t.Errorf("the DOM lacks %s:\n%s", want, dom)
 			}
 		}
+		dom = dumpDOM(t, chromium, proxy.URL+"/?state=done")
 		if strings.Contains(dom, "a1000000000000000000000000000001") {
 			t.Error("the DOM shows a queued investigation under ?state=done")
 		}
+		if *update {
+			screenshot(t, chromium, proxy.URL+"/", "../docs/page-list.png", 1280, 560)
+		}
 	})
 	t.Run("report", func(t *testing.T) {
-		dom := dumpDOM(t, chromium, srv.URL+"/investigations/a2000000000000000000000000000002")
+		dom := dumpDOM(t, chromium, proxy.URL+"/investigations/a2000000000000000000000000000002")
 		for _, want := range []string{
 			"a2000000000000000000000000000002", `<span class="badge big tone-bad">malicious</span>`,
 			"185.220.101.34 is a Tor exit node", "row-7f3a",
+			`<code class="id" title="8e3f1a6c2b7d4e9f8a1c3b5d7e9f9a02">8e3f1a6c<span class="rest">2b7d4e9f8a1c3b5d7e9f9a02</span></code>`,
+			"Reset the root password and MFA",
 		} {
 			if !strings.Contains(dom, want) {
 				t.Errorf("the DOM lacks %s:\n%s", want, dom)
 			}
 		}
+		order := []string{"What happened", "Next steps", "Why", "Timeline", "Precedent", "Events", "Enrichment", "Indicators", "Data lake", "Detection"}
+		last := -1
+		for _, h := range order {
+			i := strings.Index(dom, "<h2>"+h+"</h2>")
+			if i < last {
+				t.Errorf("section %q is out of order (want %v)", h, order)
+			}
+			last = i
+		}
+		if *update {
+			screenshot(t, chromium, proxy.URL+"/investigations/a2000000000000000000000000000002", "../docs/page-report.png", 1280, 1900)
+		}
 	})
+}
+
+// viewerProxy forwards to target as an authenticating proxy would, naming
+// who in X-Forwarded-User. The test server trusts it: it runs on loopback.
+func viewerProxy(t *testing.T, target, who string) http.Handler {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Set("X-Forwarded-User", who)
+		rp.ServeHTTP(w, r)
+	})
+}
+
+// screenshot writes a PNG of url, width × height pixels, to path.
+func screenshot(t *testing.T, chromium, url, path string, width, height int) {
+	t.Helper()
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	runChromium(t, chromium, "--screenshot="+abs, fmt.Sprintf("--window-size=%d,%d", width, height),
+		"--hide-scrollbars", "--force-device-scale-factor=1", url)
+	t.Logf("wrote %s", path)
 }
 
 // findChromium returns the path of a chromium binary, or "".
@@ -565,6 +693,13 @@ func findChromium() string {
 // dumpDOM loads url in headless chromium and returns the serialised DOM.
 func dumpDOM(t *testing.T, chromium, url string) string {
 	t.Helper()
+	return runChromium(t, chromium, "--dump-dom", url)
+}
+
+// runChromium runs headless chromium with args and a throw-away profile,
+// and returns what it printed.
+func runChromium(t *testing.T, chromium string, args ...string) string {
+	t.Helper()
 	// Not t.TempDir: chromium's helpers may still write to the profile as
 	// the test ends, and a failed removal must not fail the test.
 	profile, err := os.MkdirTemp("", "panther-triage-chromium-")
@@ -575,16 +710,16 @@ func dumpDOM(t *testing.T, chromium, url string) string {
 
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, chromium,
+	cmd := exec.CommandContext(ctx, chromium, append([]string{
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
 		"--disable-component-update", "--disable-sync", "--no-first-run",
-		"--user-data-dir="+profile, "--dump-dom", url)
+		"--user-data-dir=" + profile}, args...)...)
 	cmd.WaitDelay = 5 * time.Second
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("chromium --dump-dom %s: %v\n%s", url, err, stderr.String())
+		t.Fatalf("chromium %v: %v\n%s", args, err, stderr.String())
 	}
 	return string(out)
 }

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
 )
@@ -92,4 +95,99 @@ func ruleMessage(fe validator.FieldError) string {
 	default:
 		return "is invalid (" + fe.Tag() + ")"
 	}
+}
+
+// maxIDChars caps alertId and id. Panther's alert IDs are 32 hex
+// characters and its detection IDs are dotted names such as
+// AWS.Console.RootLogin; 128 leaves room for what Panther may send
+// without letting an ID outgrow the database indexes that hold it.
+const maxIDChars = 128
+
+// validateWebhook checks req against what the store can hold on every
+// backend: the validator's rules, then identifiers (alertId and id) that
+// are non-blank, printable, valid UTF-8 and at most maxIDChars, and no NUL
+// in any string. It returns one fieldError per failed field, in the order
+// of the request's fields, or an error when the validator itself failed.
+func (s *server) validateWebhook(req webhookRequest) ([]fieldError, error) {
+	failed := map[string]string{}
+	if err := s.validate.Struct(req); err != nil {
+		fields := fieldErrors(err)
+		if fields == nil {
+			return nil, err
+		}
+		for _, f := range fields {
+			if _, ok := failed[f.Field]; !ok {
+				failed[f.Field] = f.Message
+			}
+		}
+	}
+	check := func(field, msg string) {
+		if _, ok := failed[field]; !ok && msg != "" {
+			failed[field] = msg
+		}
+	}
+	check("alertId", identifierProblem(req.AlertID))
+	check("id", identifierProblem(req.ID))
+	for field, v := range map[string]string{
+		"severity": req.Severity, "createdAt": req.CreatedAt, "type": req.Type,
+		"title": req.Title, "name": req.Name, "link": req.Link,
+	} {
+		if strings.ContainsRune(v, 0) {
+			check(field, nulMessage)
+		}
+	}
+	for _, tag := range req.Tags {
+		if strings.ContainsRune(tag, 0) {
+			check("tags", nulMessage)
+		}
+	}
+	if len(failed) == 0 {
+		return nil, nil
+	}
+	out := make([]fieldError, 0, len(failed))
+	for _, field := range webhookFields {
+		if msg, ok := failed[field]; ok {
+			out = append(out, fieldError{Field: field, Message: msg})
+		}
+	}
+	return out, nil
+}
+
+// nulMessage is the answer for a string holding U+0000, which PostgreSQL
+// cannot store in text.
+const nulMessage = "must not contain NUL (\\u0000)"
+
+// webhookFields are the JSON names of webhookRequest's fields, in order.
+var webhookFields = func() []string {
+	t := reflect.TypeFor[webhookRequest]()
+	out := make([]string, t.NumField())
+	for i := range t.NumField() {
+		out[i], _, _ = strings.Cut(t.Field(i).Tag.Get("json"), ",")
+	}
+	return out
+}()
+
+// identifierProblem says what is wrong with an alertId or id, "" when
+// nothing is (an empty one is the validator's "required").
+func identifierProblem(id string) string {
+	switch {
+	case id == "":
+		return ""
+	case strings.TrimSpace(id) == "":
+		return "must not be blank"
+	case strings.ContainsRune(id, 0):
+		return nulMessage
+	case !utf8.ValidString(id) || strings.ContainsRune(id, utf8.RuneError):
+		// JSON decoding turns invalid UTF-8 and lone surrogate escapes into
+		// U+FFFD: two different IDs would read the same.
+		return "must be valid UTF-8 without U+FFFD"
+	case utf8.RuneCountInString(id) > maxIDChars:
+		return "must be at most " + strconv.Itoa(maxIDChars) + " characters"
+	}
+	for _, r := range id {
+		if !unicode.IsPrint(r) {
+			return "must be printable (no control characters, tabs or line breaks)"
+		}
+	}
+	return ""
 }

@@ -3,20 +3,26 @@ package handler
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"net"
 	"net/http"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/rs/zerolog"
 
 	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/logcap"
 )
 
 // testAlertID is the alertId of Panther's "Send test alert".
@@ -63,13 +69,12 @@ type webhookResponse struct {
 func (s *server) webhook(w http.ResponseWriter, r *http.Request) error {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return errTooLarge
-		}
+		return readError(err)
+	}
+	if !utf8.Valid(body) {
 		return &httpError{
 			Status: http.StatusBadRequest, Code: "invalid_json",
-			Message: "could not read the body",
+			Message: fmt.Sprintf("body is not valid UTF-8 (byte %d)", invalidUTF8At(body)),
 		}
 	}
 
@@ -83,11 +88,9 @@ func (s *server) webhook(w http.ResponseWriter, r *http.Request) error {
 	}
 	info.alertID, info.detectionID, info.alertType = req.AlertID, req.ID, req.Type
 
-	if err := s.validate.Struct(req); err != nil {
-		fields := fieldErrors(err)
-		if fields == nil {
-			return fmt.Errorf("handler: validate webhook: %w", err)
-		}
+	if fields, err := s.validateWebhook(req); err != nil {
+		return fmt.Errorf("handler: validate webhook: %w", err)
+	} else if len(fields) > 0 {
 		return invalidPayload(fields)
 	}
 
@@ -127,7 +130,7 @@ func (s *server) webhook(w http.ResponseWriter, r *http.Request) error {
 		return &httpError{
 			Status: http.StatusServiceUnavailable, Code: "unavailable",
 			Message: "the delivery could not be stored; retry later",
-			cause:   fmt.Errorf("handler: enqueue alert %s: %w", d.AlertID, err),
+			cause:   fmt.Errorf("handler: enqueue: %w", err),
 		}
 	}
 	info.jobID = enq.JobID
@@ -261,13 +264,13 @@ func (s *server) logDelivery(next http.Handler) http.Handler {
 			ev = log.Warn()
 		}
 		if info.alertID != "" {
-			ev = ev.Str("alert_id", truncate(info.alertID))
+			ev = ev.Str("alert_id", logcap.String(info.alertID))
 		}
 		if info.detectionID != "" {
-			ev = ev.Str("detection_id", truncate(info.detectionID))
+			ev = ev.Str("detection_id", logcap.String(info.detectionID))
 		}
 		if info.alertType != "" {
-			ev = ev.Str("alert_type", truncate(info.alertType))
+			ev = ev.Str("alert_type", logcap.String(info.alertType))
 		}
 		if info.unknownType {
 			ev = ev.Bool("unknown_alert_type", true)
@@ -282,11 +285,103 @@ func (s *server) logDelivery(next http.Handler) http.Handler {
 	})
 }
 
-// truncate keeps client-sent strings in logs to a sane length.
-func truncate(s string) string {
-	const max = 200
-	if len(s) <= max {
-		return s
+// readError answers a body that could not be read: 413 past the cap, 408
+// when the client stopped sending before the server's read deadline (the
+// delivery may be retried as it is), 400 otherwise (the client went away or
+// sent a broken chunked encoding).
+func readError(err error) error {
+	var tooLarge *http.MaxBytesError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &tooLarge):
+		return errTooLarge
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return &httpError{
+			Status: http.StatusRequestTimeout, Code: "timeout",
+			Message: "the body did not arrive in time; retry",
+		}
 	}
-	return s[:max] + "…"
+	return &httpError{
+		Status: http.StatusBadRequest, Code: "invalid_json",
+		Message: "could not read the body",
+	}
+}
+
+// invalidUTF8At returns the offset of the first byte of body that is not
+// part of valid UTF-8.
+func invalidUTF8At(body []byte) int {
+	for i := 0; i < len(body); {
+		r, n := utf8.DecodeRune(body[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(body)
+}
+
+// requireBearer lets a webhook through only with "Authorization: Bearer
+// <secret>", what Panther sends. Basic credentials are refused here: a
+// browser that saved them for the page would send them with a form posted
+// from any site.
+func (s *server) requireBearer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.InsecureNoAuth || s.bearerAuthorized(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="panther-triage"`)
+		s.writeError(w, r, errUnauthorized)
+	})
+}
+
+// bearerAuthorized reports whether r carries the configured secret as a
+// bearer token. With no secret configured nothing is authorized.
+func (s *server) bearerAuthorized(r *http.Request) bool {
+	got, ok := bearerToken(r)
+	return ok && s.cfg.Secret != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.Secret)) == 1
+}
+
+// refuseCrossSite refuses what a page on another site can make a browser
+// send without asking first: a request the browser marks
+// "Sec-Fetch-Site: cross-site", and a body declared as one of the three
+// content types a form (or a fetch without CORS preflight) may carry. Any
+// other type needs a preflight, which this service never answers, so JSON
+// (with any parameters) and a body without Content-Type, as Panther may
+// send, pass.
+func (s *server) refuseCrossSite(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.EqualFold(r.Header.Get("Sec-Fetch-Site"), "cross-site") {
+			s.writeError(w, r, &httpError{
+				Status: http.StatusForbidden, Code: "cross_site",
+				Message: "requests from another site are refused",
+			})
+			return
+		}
+		if formContentType(r.Header.Get("Content-Type")) {
+			s.writeError(w, r, &httpError{
+				Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
+				Message: "send the body as application/json",
+			})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// formContentType reports whether a Content-Type header declares one of the
+// CORS-safelisted types: text/plain, application/x-www-form-urlencoded,
+// multipart/form-data. A header that does not parse is read by its media
+// type alone, as browsers do.
+func formContentType(h string) bool {
+	mt, _, err := mime.ParseMediaType(h)
+	if err != nil {
+		mt, _, _ = strings.Cut(h, ";")
+		mt = strings.ToLower(strings.TrimSpace(mt))
+	}
+	switch mt {
+	case "text/plain", "application/x-www-form-urlencoded", "multipart/form-data":
+		return true
+	}
+	return false
 }

@@ -1,11 +1,15 @@
 package handler
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +17,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/panther-triage/panther-triage/investigate"
 )
@@ -23,9 +28,10 @@ type webhookCase struct {
 	Method  string            `json:"method"` // default POST
 	Path    string            `json:"path"`   // default /webhook
 	Headers map[string]string `json:"headers"`
-	Body    json.RawMessage   `json:"body"`   // a JSON string is sent as its text, anything else as written
-	Store   string            `json:"store"`  // queued (default) | duplicate | fail
-	Filter  string            `json:"filter"` // the filter's reason; "" lets everything pass
+	Body    json.RawMessage   `json:"body"`       // a JSON string is sent as its text, anything else as written
+	Body64  string            `json:"bodyBase64"` // bytes no JSON text can hold, such as invalid UTF-8
+	Store   string            `json:"store"`      // queued (default) | duplicate | fail
+	Filter  string            `json:"filter"`     // the filter's reason; "" lets everything pass
 	Want    struct {
 		Status   int             `json:"status"`
 		Body     json.RawMessage `json:"body"`
@@ -37,6 +43,13 @@ type webhookCase struct {
 // requestBody returns the bytes the case sends.
 func (c webhookCase) requestBody(t *testing.T) []byte {
 	t.Helper()
+	if c.Body64 != "" {
+		b, err := base64.StdEncoding.DecodeString(c.Body64)
+		if err != nil {
+			t.Fatalf("bodyBase64: %v", err)
+		}
+		return b
+	}
 	raw := bytes.TrimSpace(c.Body)
 	if len(raw) == 0 {
 		return nil
@@ -51,39 +64,68 @@ func (c webhookCase) requestBody(t *testing.T) []byte {
 	return raw
 }
 
-func TestWebhookCases(t *testing.T) {
+// namedCase is a case file and its name (the file's, without .json).
+type namedCase struct {
+	name string
+	webhookCase
+}
+
+// webhookCases reads every case file under testdata/webhook.
+func webhookCases(t *testing.T) []namedCase {
+	t.Helper()
 	dir := filepath.Join("..", "testdata", "webhook")
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
+	var out []namedCase
 	for _, e := range entries {
 		name, ok := strings.CutSuffix(e.Name(), ".json")
 		if e.IsDir() || !ok {
 			continue
 		}
-		n++
-		t.Run(name, func(t *testing.T) {
-			data, err := os.ReadFile(filepath.Join(dir, e.Name()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var c webhookCase
-			dec := json.NewDecoder(bytes.NewReader(data))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&c); err != nil {
-				t.Fatalf("case file: %v", err)
-			}
-			if c.Want.Status == 0 || len(c.Want.Body) == 0 {
-				t.Fatal("case file: want.status and want.body are required")
-			}
-			runWebhookCase(t, c)
-		})
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c webhookCase
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&c); err != nil {
+			t.Fatalf("case file %s: %v", e.Name(), err)
+		}
+		if c.Want.Status == 0 || len(c.Want.Body) == 0 {
+			t.Fatalf("case file %s: want.status and want.body are required", e.Name())
+		}
+		out = append(out, namedCase{name, c})
 	}
-	if n < 20 {
-		t.Errorf("found %d cases in %s, want at least 20", n, dir)
+	if len(out) < 20 {
+		t.Errorf("found %d cases in %s, want at least 20", len(out), dir)
 	}
+	return out
+}
+
+func TestWebhookCases(t *testing.T) {
+	for _, c := range webhookCases(t) {
+		t.Run(c.name, func(t *testing.T) { runWebhookCase(t, c.webhookCase) })
+	}
+}
+
+// request builds the case's request.
+func (c webhookCase) request(t *testing.T) *http.Request {
+	t.Helper()
+	method, path := c.Method, c.Path
+	if method == "" {
+		method = http.MethodPost
+	}
+	if path == "" {
+		path = "/webhook"
+	}
+	req := httptest.NewRequest(method, path, bytes.NewReader(c.requestBody(t)))
+	for k, v := range c.Headers {
+		req.Header.Set(k, v)
+	}
+	return req
 }
 
 func runWebhookCase(t *testing.T, c webhookCase) {
@@ -105,18 +147,8 @@ func runWebhookCase(t *testing.T, c webhookCase) {
 	default:
 		t.Fatalf("case file: unknown store %q", c.Store)
 	}
-	method, path := c.Method, c.Path
-	if method == "" {
-		method = http.MethodPost
-	}
-	if path == "" {
-		path = "/webhook"
-	}
-	body := c.requestBody(t)
-	req := httptest.NewRequest(method, path, bytes.NewReader(body))
-	for k, v := range c.Headers {
-		req.Header.Set(k, v)
-	}
+	req := c.request(t)
+	method, path, body := req.Method, req.URL.RequestURI(), c.requestBody(t)
 
 	rec := b.serve(req)
 
@@ -136,8 +168,9 @@ func runWebhookCase(t *testing.T, c webhookCase) {
 
 	calls := b.store.calls()
 	switch rec.Code {
-	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusMethodNotAllowed,
-		http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusMethodNotAllowed,
+		http.StatusRequestTimeout, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType,
+		http.StatusUnprocessableEntity:
 		if len(calls) != 0 {
 			t.Errorf("status %d, but the Enqueuer was called %d times", rec.Code, len(calls))
 		}
@@ -166,8 +199,12 @@ func runWebhookCase(t *testing.T, c webhookCase) {
 
 	switch rec.Code {
 	case http.StatusUnauthorized:
-		if got := rec.Header().Get("WWW-Authenticate"); got != `Basic realm="panther-triage"` {
-			t.Errorf("WWW-Authenticate = %q", got)
+		want := `Basic realm="panther-triage"`
+		if path == "/webhook" || strings.HasPrefix(path, "/webhook?") {
+			want = `Bearer realm="panther-triage"`
+		}
+		if got := rec.Header().Get("WWW-Authenticate"); got != want {
+			t.Errorf("WWW-Authenticate = %q, want %q", got, want)
 		}
 	case http.StatusMethodNotAllowed:
 		if got := rec.Header().Get("Allow"); got != http.MethodPost {
@@ -315,8 +352,8 @@ func TestWebhookStoreFailureLogged(t *testing.T) {
 		t.Fatalf("%d error log lines, want 1:\n%s", len(errLines), b.logs)
 	}
 	l := errLines[0]
-	if e, _ := l["error"].(string); !strings.Contains(e, storeErrText) || !strings.Contains(e, "b90c19e66e160e194a5b3b94ec27fb7c") {
-		t.Errorf("logged error = %q, want the store's error and the alert ID", e)
+	if e, _ := l["error"].(string); !strings.Contains(e, storeErrText) {
+		t.Errorf("logged error = %q, want the store's error", e)
 	}
 	if l["request_id"] != rec.Header().Get("X-Request-Id") || l["request_id"] == "" {
 		t.Errorf("logged request_id = %v, want %q", l["request_id"], rec.Header().Get("X-Request-Id"))
@@ -438,3 +475,66 @@ const documentedPayload = `{"id":"AllLogs.IPMonitoring","createdAt":"2020-10-13T
  "alertId":"b90c19e66e160e194a5b3b94ec27fb7c",
  "description":"This rule alerts on any activity outside of our IP address whitelist","runbook":"",
  "tags":["Network Monitoring","Threat Intel"],"version":"CJm9PiaXV0q8U0JhoFmE6L21ou7e5Ek0"}`
+
+// TestWebhookBodyTimeoutIs408 checks that a body which stops arriving
+// before the server's read deadline is answered 408, which Panther may
+// retry, and nothing is enqueued.
+func TestWebhookBodyTimeoutIs408(t *testing.T) {
+	b := setup(t)
+	srv := httptest.NewUnstartedServer(b.handler)
+	srv.Config.ReadTimeout = 300 * time.Millisecond
+	srv.Start()
+	defer srv.Close()
+
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	half := documentedPayload[:len(documentedPayload)/2]
+	fmt.Fprintf(conn, "POST /webhook HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+		testSecret, len(documentedPayload), half)
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer: %v", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestTimeout {
+		body, _ := io.ReadAll(resp.Body)
+		t.Fatalf("status = %d, want 408; body %s", resp.StatusCode, body)
+	}
+	if n := len(b.store.calls()); n != 0 {
+		t.Errorf("Enqueue called %d times", n)
+	}
+}
+
+// TestWebhookLogLinesBounded posts a 500 KB alertId and title (refused,
+// 422), then meets a store failure that quotes 1 MB of input (503), and
+// checks that no log line grows with them.
+func TestWebhookLogLinesBounded(t *testing.T) {
+	b := setup(t)
+	huge := strings.Repeat("A", 500_000)
+	body := strings.Replace(documentedPayload, `"alertId":"b90c19e66e160e194a5b3b94ec27fb7c"`, `"alertId":"`+huge+`"`, 1)
+	body = strings.Replace(body, `"title":"New Alert`, `"title":"`+huge, 1)
+	req := httptest.NewRequest(http.MethodPost, "/webhook", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+testSecret)
+	if rec := b.serve(req); rec.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("status = %d, want 422", rec.Code)
+	}
+	// A store failure whose text quotes what it was given (as PostgreSQL's
+	// errors can) is logged cut too.
+	b.store.EnqueueFunc = func(context.Context, investigate.Delivery) (investigate.Enqueued, error) {
+		return investigate.Enqueued{}, errors.New("store: enqueue: value too long: " + huge + huge)
+	}
+	req = httptest.NewRequest(http.MethodPost, "/webhook", strings.NewReader(documentedPayload))
+	req.Header.Set("Authorization", "Bearer "+testSecret)
+	if rec := b.serve(req); rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("status = %d, want 503", rec.Code)
+	}
+	for _, line := range strings.Split(b.logs.String(), "\n") {
+		if len(line) > 2048 {
+			t.Errorf("a log line of %d bytes: %.200s…", len(line), line)
+		}
+	}
+}

@@ -69,6 +69,13 @@ type LakeSampleRow struct {
 	Time    time.Time `json:"time"`
 }
 
+// The defaults of DatalakeOptions.
+const (
+	DefaultLakeMaxQueries = 3
+	DefaultLakeMaxPerHour = 60
+	DefaultLakeTimeout    = 60 * time.Second
+)
+
 // DatalakeOptions bound the data lake step. Zero values take the defaults.
 type DatalakeOptions struct {
 	// MaxPerInvestigation is how many indicators are searched per alert.
@@ -95,9 +102,9 @@ type DatalakeOptions struct {
 }
 
 func (o *DatalakeOptions) setDefaults() {
-	o.MaxPerInvestigation = cmp.Or(o.MaxPerInvestigation, 3)
-	o.MaxPerHour = cmp.Or(o.MaxPerHour, 60)
-	o.Timeout = cmp.Or(o.Timeout, 60*time.Second)
+	o.MaxPerInvestigation = cmp.Or(o.MaxPerInvestigation, DefaultLakeMaxQueries)
+	o.MaxPerHour = cmp.Or(o.MaxPerHour, DefaultLakeMaxPerHour)
+	o.Timeout = cmp.Or(o.Timeout, DefaultLakeTimeout)
 	o.Before = cmp.Or(o.Before, 24*time.Hour)
 	o.After = cmp.Or(o.After, time.Hour)
 	o.Bucket = cmp.Or(o.Bucket, time.Hour)
@@ -118,8 +125,8 @@ type datalakeStep struct {
 	opts  DatalakeOptions
 }
 
-func (s *datalakeStep) Name() string    { return "datalake" }
-func (s *datalakeStep) After() []string { return []string{"indicators"} }
+func (s *datalakeStep) Name() string    { return StepDatalake }
+func (s *datalakeStep) After() []string { return []string{StepIndicators} }
 
 // Timeout lets the step run past the default step timeout: a search may
 // take up to opts.Timeout, plus a little to cancel it.
@@ -128,7 +135,7 @@ func (s *datalakeStep) Timeout() time.Duration { return s.opts.Timeout + 10*time
 func (s *datalakeStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 	keys := lakeKeys(c.Indicators, s.opts.MaxPerInvestigation)
 	if len(keys) == 0 {
-		return []Finding{{Step: "datalake", Kind: "no_pivot", Severity: WeightInfo, Title: "No public IP, user, email or actor ID to search for"}}, nil
+		return []Finding{{Step: StepDatalake, Kind: "no_pivot", Severity: WeightInfo, Title: "No public IP, user, email or actor ID to search for"}}, nil
 	}
 	start, end := s.window(c)
 	own := map[string]bool{}
@@ -164,14 +171,14 @@ func (s *datalakeStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 	for _, r := range results {
 		switch {
 		case r.budget:
-			out = append(out, Finding{Step: "datalake", Kind: "budget", Severity: WeightMissing,
+			out = append(out, Finding{Step: StepDatalake, Kind: "budget", Severity: WeightMissing,
 				Title: fmt.Sprintf("%s not searched: the data lake budget of %d searches per hour is used up", r.ind.Value, s.opts.MaxPerHour)})
 			continue
 		case r.err != nil:
 			if panther.IsTransient(r.err) && ctx.Err() == nil && !errors.Is(r.err, errLakeTimeout) {
 				return nil, r.err
 			}
-			out = append(out, Finding{Step: "datalake", Kind: "search_failed", Severity: WeightMissing,
+			out = append(out, Finding{Step: StepDatalake, Kind: "search_failed", Severity: WeightMissing,
 				Title: fmt.Sprintf("Search for %s failed: %s", r.ind.Value, stepError(r.err))})
 			continue
 		}
@@ -382,7 +389,7 @@ func summarizeLake(id, indicator string, start, end time.Time, q *panther.LakeQu
 // lakeFinding says where else an indicator was seen. Hits in log types the
 // alert did not come from point at activity beyond the alert.
 func lakeFinding(ind Indicator, r *LakeSearch, own, ownTypes map[string]bool) Finding {
-	f := Finding{Step: "datalake", Kind: "indicator_search", Severity: WeightInfo,
+	f := Finding{Step: StepDatalake, Kind: "indicator_search", Severity: WeightInfo,
 		Evidence: []Evidence{{Kind: "query", Ref: r.QueryID}}}
 	window := fmt.Sprintf("%s to %s", r.Start.Format(time.RFC3339), r.End.Format(time.RFC3339))
 	var others []LakeSampleRow

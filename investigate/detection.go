@@ -23,18 +23,20 @@ func Detection(src DetectionSource) Step { return &detectionStep{src: src} }
 
 type detectionStep struct{ src DetectionSource }
 
-func (s *detectionStep) Name() string { return "detection" }
+func (s *detectionStep) Name() string { return StepDetection }
 
 func (s *detectionStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 	ref := c.Alert.Detection
 	if ref == nil || ref.ID == "" {
-		return []Finding{{Step: "detection", Kind: "no_detection", Title: "The alert has no detection (system error)", Severity: WeightInfo}}, nil
+		return []Finding{systemErrorFinding(c.Alert)}, nil
 	}
 	d, err := s.src.Detection(ctx, ref.Type, ref.ID)
-	if errors.Is(err, panther.ErrNotFound) {
+	if ref.Deleted || errors.Is(err, panther.ErrNotFound) {
 		return []Finding{{
-			Step: "detection", Kind: "detection_missing", Severity: WeightInfo,
-			Title:    fmt.Sprintf("Detection %s no longer exists", ref.ID),
+			Step: StepDetection, Kind: "detection_missing", Severity: WeightInfo,
+			Title: fmt.Sprintf("Detection %s no longer exists", ref.ID),
+			Detail: "Its description, runbook and MITRE ATT&CK mapping could not be read, so this report judges the events alone. " +
+				"Its earlier alerts are still read by its ID, but it will raise no new ones: if it was deleted by mistake, what it detected now goes unseen.",
 			Evidence: []Evidence{{Kind: "detection", Ref: ref.ID}},
 		}}, nil
 	}
@@ -47,7 +49,7 @@ func (s *detectionStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 	c.Detection = d
 	name := cmp.Or(d.DisplayName, ref.Name, d.ID)
 	f := Finding{
-		Step: "detection", Kind: "detection", Severity: WeightInfo,
+		Step: StepDetection, Kind: "detection", Severity: WeightInfo,
 		Title:    fmt.Sprintf("Detection %s (%s, %s)", name, d.ID, strings.TrimSuffix(d.Kind, "s")),
 		Detail:   d.Description,
 		Evidence: []Evidence{{Kind: "detection", Ref: d.ID}},
@@ -58,7 +60,7 @@ func (s *detectionStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 	}
 	if tactics := mitre(d.Reports); len(tactics) > 0 {
 		out = append(out, Finding{
-			Step: "detection", Kind: "mitre", Severity: WeightInfo,
+			Step: StepDetection, Kind: "mitre", Severity: WeightInfo,
 			Title:    "MITRE ATT&CK: " + strings.Join(tactics, ", "),
 			Evidence: []Evidence{{Kind: "detection", Ref: d.ID}},
 		})
@@ -93,4 +95,43 @@ func mitre(reports map[string][]string) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// systemErrors say, per Panther system error type, what failed and what may
+// go undetected because of it.
+var systemErrors = map[string]struct{ failed, unseen string }{
+	"SOURCE_NO_DATA": {"a log source has stopped sending data",
+		"detections on its log types cannot fire until data flows again, so activity in the gap goes unseen; check the source's credentials, permissions and the service it reads from"},
+	"SOURCE_CLASSIFICATION_FAILURES": {"a log source sends events Panther cannot parse",
+		"those events are not stored or matched, so detections on them miss; check the schema the source is attached to"},
+	"SOURCE_PERMISSION_DENIED": {"Panther cannot read a log source",
+		"its logs are not ingested, so detections on them cannot fire; check the IAM role or credentials of the source"},
+	"DESTINATION_DELIVERY_FAILURE": {"Panther could not deliver alerts to a destination",
+		"alerts meant for it (tickets, chat, this service) may not have arrived; check the destination's URL and credentials and replay what was missed"},
+	"RULE_ERROR": {"a detection raised an error while running",
+		"events that made it fail were not judged, so what it should detect may go unseen; read the error and fix the detection"},
+	"POLICY_ERROR": {"a policy raised an error while evaluating resources",
+		"resources it could not evaluate are not checked; read the error and fix the policy"},
+	"SCHEDULED_QUERY_ERROR": {"a scheduled query failed",
+		"scheduled rules on it did not run for that period; read the query's error and rerun it"},
+}
+
+// systemErrorFinding says what a system-error alert reports: what failed,
+// which component, and what may go undetected because of it.
+func systemErrorFinding(a *panther.Alert) Finding {
+	f := Finding{Step: StepDetection, Kind: "system_error", Severity: WeightInfo}
+	se := a.SystemError
+	if se == nil {
+		f.Kind, f.Title = "no_detection", "The alert has no detection and names no system error"
+		return f
+	}
+	what := cmp.Or(text(a.Context["sourceLabel"]), text(a.Context["destinationName"]), text(a.Context["detectionId"]), strings.ToLower(strings.ReplaceAll(se.RelatedComponent, "_", " ")))
+	known, ok := systemErrors[se.Type]
+	if !ok {
+		known.failed = "Panther reported a system error (" + se.Type + ")"
+		known.unseen = "part of the pipeline may not be working, so alerts may be missing; read the error in Panther's System Health page"
+	}
+	f.Title = fmt.Sprintf("System health: %s (%s)", known.failed, what)
+	f.Detail = "What may go undetected: " + known.unseen + "."
+	return f
 }

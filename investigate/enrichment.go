@@ -26,8 +26,8 @@ type enrichmentStep struct {
 	providers []Provider
 }
 
-func (enrichmentStep) Name() string    { return "enrichment" }
-func (enrichmentStep) After() []string { return []string{"indicators"} }
+func (enrichmentStep) Name() string    { return StepEnrichment }
+func (enrichmentStep) After() []string { return []string{StepIndicators} }
 
 // enrichmentHit is one enrichment table's row for one matched field value,
 // gathered over all events.
@@ -122,15 +122,20 @@ func indicatorOf(table, field string, row map[string]any, ev panther.Event) stri
 	return s
 }
 
+// torLogOdds is what a Tor exit address weighs: counted once however many
+// sources say so, and not enough alone to call an alert malicious.
+const torLogOdds = 1.8
+
 // enrichmentFinding turns one enrichment row into a finding.
 func enrichmentFinding(h *enrichmentHit) (Finding, bool) {
 	str := func(k string) string { s, _ := h.row[k].(string); return s }
 	truthy := func(k string) bool { b, _ := h.row[k].(bool); return b }
-	f := Finding{Step: "enrichment", Kind: h.table}
+	f := Finding{Step: StepEnrichment, Kind: h.table}
 	subject := cmp.Or(str("ip"), h.value, h.field)
 	switch {
 	case strings.Contains(h.table, "tor_exit"):
-		f.Severity, f.Title = WeightMalicious, fmt.Sprintf("%s is a Tor exit node (Panther enrichment)", subject)
+		f.Severity, f.Title = WeightSuspicious, fmt.Sprintf("%s is a Tor exit node (Panther enrichment)", subject)
+		f.LogOdds, f.Fact = torLogOdds, "tor "+subject
 	case strings.Contains(h.table, "greynoise") && str("classification") == "malicious":
 		f.Severity, f.Title = WeightMalicious, fmt.Sprintf("GreyNoise classifies %s as malicious", subject)
 	case strings.Contains(h.table, "greynoise") && (truthy("riot") || h.table == "greynoise_riot"):
@@ -147,7 +152,7 @@ func enrichmentFinding(h *enrichmentHit) (Finding, bool) {
 		}
 		switch {
 		case slices.Contains(flags, "tor"):
-			f.Severity = WeightMalicious
+			f.Severity, f.LogOdds, f.Fact = WeightSuspicious, torLogOdds, "tor "+subject
 		case len(flags) > 0:
 			f.Severity = WeightSuspicious
 		case truthy("hosting"):

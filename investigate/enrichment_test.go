@@ -27,7 +27,8 @@ func TestEnrichmentFindings(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]Weight{
-		"tor_exit_nodes": WeightMalicious, "ipinfo_privacy": WeightSuspicious, "ipinfo_location": WeightInfo,
+		// Tor is one fact, counted once (see TestDecide): suspicious alone.
+		"tor_exit_nodes": WeightSuspicious, "ipinfo_privacy": WeightSuspicious, "ipinfo_location": WeightInfo,
 		"ipinfo_privacy_hosting_only": WeightInfo, // cloud and CI addresses: context, not suspicion
 		"greynoise_riot":              WeightBenign, "greynoise_noise": WeightMalicious,
 	}

@@ -24,7 +24,7 @@ type eventsStep struct {
 	max int
 }
 
-func (s *eventsStep) Name() string { return "events" }
+func (s *eventsStep) Name() string { return StepEvents }
 
 func (s *eventsStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 	var events []panther.Event
@@ -38,13 +38,15 @@ func (s *eventsStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 		}
 	}
 	c.Events = events
+	c.Digest = NewDigest(events)
+	c.Digest.Omitted = max(0, c.Alert.EventCount-len(events))
 	return summarizeEvents(events, c.Alert.EventCount, s.max), nil
 }
 
 // summarizeEvents reports the count, log types and time span of events.
 func summarizeEvents(events []panther.Event, total, max int) []Finding {
 	if len(events) == 0 {
-		return []Finding{{Step: "events", Kind: "no_events", Title: "The alert has no events to read", Severity: WeightInfo}}
+		return []Finding{{Step: StepEvents, Kind: "no_events", Title: "The alert has no events to read", Severity: WeightInfo}}
 	}
 	counts := map[string]int{}
 	var first, last time.Time
@@ -78,12 +80,12 @@ func summarizeEvents(events []panther.Event, total, max int) []Finding {
 		title = fmt.Sprintf("%d of %d events read (limit %d)", len(events), total, max)
 	}
 	out := []Finding{{
-		Step: "events", Kind: "event_count", Title: title,
+		Step: StepEvents, Kind: "event_count", Title: title,
 		Detail: "Log types: " + strings.Join(types, ", "), Severity: WeightInfo,
 	}}
 	if !first.IsZero() {
 		f := Finding{
-			Step: "events", Kind: "time_span", Severity: WeightInfo,
+			Step: StepEvents, Kind: "time_span", Severity: WeightInfo,
 			Title: fmt.Sprintf("Events from %s to %s (%s)", first.UTC().Format(time.RFC3339), last.UTC().Format(time.RFC3339), last.Sub(first).Round(time.Second)),
 		}
 		for _, r := range []string{firstRow, lastRow} {

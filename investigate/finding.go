@@ -13,6 +13,14 @@ type Finding struct {
 	Detail string `json:"detail,omitempty"`
 	// Severity says how the finding weighs on the verdict.
 	Severity Weight `json:"weight"`
+	// LogOdds is how much the finding moves the odds that the alert is a
+	// true positive (natural log; positive toward malicious). Zero takes
+	// the default of its Severity (see DefaultLogOdds).
+	LogOdds float64 `json:"logOdds,omitempty"`
+	// Fact names what the finding establishes when other findings may
+	// establish the same (e.g. "tor 185.220.101.34" from IPinfo and from
+	// Panther's Tor list): Decide counts each fact once, at its heaviest.
+	Fact string `json:"fact,omitempty"`
 	// Evidence points at what backs the finding: event p_row_ids, alert IDs,
 	// query IDs.
 	Evidence []Evidence `json:"evidence,omitempty"`

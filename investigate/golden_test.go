@@ -35,8 +35,7 @@ func TestGoldenComments(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
-	steps := []investigate.Step{investigate.Events(pc, 200), investigate.Indicators(), investigate.Detection(pc),
-		investigate.Enrichment(nil), investigate.History(pc), investigate.Datalake(pc, st, investigate.DatalakeOptions{})}
+	steps := investigate.DefaultSteps(investigate.Deps{Panther: pc, Store: st})
 	now := func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) }
 
 	for _, seed := range panthersim.DefaultSeeds() {

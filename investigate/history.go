@@ -18,13 +18,12 @@ type AlertLister interface {
 }
 
 // History returns the step that reads the alert's past: the detection's
-// alerts of the last 7 days and how analysts closed them, the most recent
-// one like this, and the last 24 hours' alerts of other detections that
-// name the same indicators.
-//
-// Panther's alert listing carries no events, so "names the same indicator"
-// means the indicator appears in the other alert's title, where Panther's
-// dedup string (usually the actor or the IP) lands.
+// alerts of the last 7 days and how analysts closed them, and the most
+// recent one like this. It lists them for the precedent step too
+// (Case.DetectionAlerts), with the alerts of every detection within 24 hours
+// either side (Case.NearbyAlerts) when the alert has an indicator worth
+// looking for; that step reads their events and compares actors, addresses
+// and targets.
 func History(src AlertLister) Step { return &historyStep{src: src} }
 
 type historyStep struct{ src AlertLister }
@@ -40,8 +39,8 @@ const (
 	minHistory         = 3
 )
 
-func (s *historyStep) Name() string    { return "history" }
-func (s *historyStep) After() []string { return []string{"indicators"} }
+func (s *historyStep) Name() string    { return StepHistory }
+func (s *historyStep) After() []string { return []string{StepIndicators} }
 
 func (s *historyStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 	a := c.Alert
@@ -58,21 +57,29 @@ func (s *historyStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 				return nil, fmt.Errorf("detection history: %w", err)
 			}
 		}
-		out = append(out, detectionFindings(c, before(earlier, a.ID, at))...)
+		c.DetectionAlerts = before(earlier, a.ID, at)
+		out = append(out, detectionFindings(c, c.DetectionAlerts)...)
 		if len(earlier) >= maxHistory {
-			out = append(out, Finding{Step: "history", Kind: "history_truncated", Severity: WeightInfo,
+			out = append(out, Finding{Step: StepHistory, Kind: "history_truncated", Severity: WeightInfo,
 				Title: fmt.Sprintf("Only the newest %d alerts of %s in 7 days were read; older ones were not", maxHistory, a.Detection.ID)})
 		}
 	}
-	keys := historyKeys(c.Indicators)
-	if len(keys) > 0 {
-		recent, err := s.src.AlertsBetween(ctx, at.Add(-relatedHistory), at, maxHistory)
+	if len(historyKeys(c.Indicators)) > 0 {
+		// Both directions in time: an alert raised after this one (while it
+		// waited to be investigated) may tell as much as one before.
+		until := at.Add(relatedHistory)
+		if c.Now.Before(until) {
+			until = c.Now
+		}
+		if until.Before(at) {
+			until = at
+		}
+		nearby, err := s.src.AlertsBetween(ctx, at.Add(-relatedHistory), until, maxHistory)
 		if err != nil {
 			return nil, fmt.Errorf("related alerts: %w", err)
 		}
-		if f, ok := relatedFinding(c, before(recent, a.ID, at), keys); ok {
-			out = append(out, f)
-		}
+		c.NearbyAlerts = slices.DeleteFunc(nearby, func(o panther.Alert) bool { return o.ID == a.ID })
+		slices.SortFunc(c.NearbyAlerts, func(x, y panther.Alert) int { return y.CreatedAt.Compare(x.CreatedAt) })
 	}
 	return out, nil
 }
@@ -99,13 +106,14 @@ func before(alerts []panther.Alert, id string, at time.Time) []panther.Alert {
 func detectionFindings(c *Case, earlier []panther.Alert) []Finding {
 	det := c.Alert.Detection.ID
 	if len(earlier) == 0 {
-		return []Finding{{Step: "history", Kind: "first_alert", Severity: WeightInfo,
+		return []Finding{{Step: StepHistory, Kind: "first_alert", Severity: WeightInfo,
 			Title: fmt.Sprintf("First alert of %s in 7 days", det)}}
 	}
 	byStatus := map[string]int{}
 	for _, e := range earlier {
 		byStatus[e.Status]++
 	}
+	c.Dispositions = Dispositions{Detection: det, Invalid: byStatus["CLOSED"], Resolved: byStatus["RESOLVED"], Open: byStatus["OPEN"] + byStatus["TRIAGED"]}
 	var parts []string
 	for _, st := range []string{"CLOSED", "RESOLVED", "TRIAGED", "OPEN"} {
 		if n := byStatus[st]; n > 0 {
@@ -117,7 +125,7 @@ func detectionFindings(c *Case, earlier []panther.Alert) []Finding {
 		}
 	}
 	out := []Finding{{
-		Step: "history", Kind: "detection_history", Severity: WeightInfo,
+		Step: StepHistory, Kind: "detection_history", Severity: WeightInfo,
 		Title:    fmt.Sprintf("%s raised %d other alert(s) in 7 days: %s", det, len(earlier), strings.Join(parts, ", ")),
 		Evidence: alertEvidence(earlier),
 	}}
@@ -125,7 +133,7 @@ func detectionFindings(c *Case, earlier []panther.Alert) []Finding {
 	for _, e := range earlier {
 		if NormalizeTitle(e.Title) == title {
 			out = append(out, Finding{
-				Step: "history", Kind: "similar_alert", Severity: WeightInfo,
+				Step: StepHistory, Kind: "similar_alert", Severity: WeightInfo,
 				Title:    fmt.Sprintf("The same alert was raised %s before (%s), now %s", c.Alert.CreatedAt.Sub(e.CreatedAt).Round(time.Minute), e.ID, e.Status),
 				Evidence: []Evidence{{Kind: "alert", Ref: e.ID}},
 			})
@@ -135,65 +143,15 @@ func detectionFindings(c *Case, earlier []panther.Alert) []Finding {
 	if len(earlier) >= minHistory {
 		if share := float64(byStatus["CLOSED"]) / float64(len(earlier)); share >= falsePositiveShare {
 			out = append(out, Finding{
-				Step: "history", Kind: "usually_false_positive", Severity: WeightBenign,
+				// Context only: Decide starts from the detection's prior,
+				// taken from the same dispositions.
+				Step: StepHistory, Kind: "usually_false_positive", Severity: WeightInfo,
 				Title:    fmt.Sprintf("Analysts closed %d of %d earlier alerts of %s as false positives", byStatus["CLOSED"], len(earlier), det),
 				Evidence: alertEvidence(earlier),
 			})
 		}
 	}
-	// Has this actor been seen by this detection before?
-	for _, k := range historyKeys(c.Indicators) {
-		if k.Kind == KindIP {
-			continue // addresses change; users and accounts tell more
-		}
-		seen := slices.ContainsFunc(earlier, func(e panther.Alert) bool { return mentions(e.Title, k.Value) })
-		if !seen && len(earlier) >= minHistory && mentions(c.Alert.Title, k.Value) {
-			out = append(out, Finding{
-				Step: "history", Kind: "new_actor", Severity: WeightSuspicious,
-				Title: fmt.Sprintf("%s %s is new: none of the %d earlier alerts of %s names it", k.Kind, k.Value, len(earlier), det),
-			})
-		}
-		break
-	}
 	return out
-}
-
-func relatedFinding(c *Case, recent []panther.Alert, keys []Indicator) (Finding, bool) {
-	det := ""
-	if c.Alert.Detection != nil {
-		det = c.Alert.Detection.ID
-	}
-	var hits []panther.Alert
-	var named []string
-	for _, r := range recent {
-		if r.Detection != nil && r.Detection.ID == det {
-			continue
-		}
-		for _, k := range keys {
-			if mentions(r.Title, k.Value) {
-				hits = append(hits, r)
-				if !slices.Contains(named, k.Value) {
-					named = append(named, k.Value)
-				}
-				break
-			}
-		}
-	}
-	if len(hits) == 0 {
-		return Finding{}, false
-	}
-	var dets []string
-	for _, h := range hits {
-		if h.Detection != nil && !slices.Contains(dets, h.Detection.ID) {
-			dets = append(dets, h.Detection.ID)
-		}
-	}
-	slices.Sort(dets)
-	return Finding{
-		Step: "history", Kind: "related_alerts", Severity: WeightSuspicious,
-		Title:    fmt.Sprintf("%d alert(s) of other detections in the last 24 h name %s: %s", len(hits), strings.Join(named, ", "), strings.Join(dets, ", ")),
-		Evidence: alertEvidence(hits),
-	}, true
 }
 
 // historyKeys are the indicators worth looking for in other alerts: the

@@ -57,18 +57,20 @@ func TestHistory(t *testing.T) {
 			alert("c", "Okta.BruteForce", "Brute force against [bob@acme.io]", "CLOSED", 3*time.Hour),
 			alert("old", "Okta.BruteForce", "Brute force against [bob@acme.io]", "OPEN", 8*24*time.Hour),
 			alert("later", "Okta.BruteForce", "Brute force against [bob@acme.io]", "OPEN", -time.Hour),
-		}, map[string]Weight{"detection_history": WeightInfo, "similar_alert": WeightInfo, "usually_false_positive": WeightBenign}},
-		{"new actor and related alerts", []panther.Alert{
+		}, map[string]Weight{"detection_history": WeightInfo, "similar_alert": WeightInfo, "usually_false_positive": WeightInfo}},
+		{"lists for the precedent, in both directions", []panther.Alert{
 			alert("a", "Okta.BruteForce", "Brute force against [bob@acme.io]", "RESOLVED", time.Hour),
 			alert("b", "Okta.BruteForce", "Brute force against [eve@acme.io]", "OPEN", 2*time.Hour),
 			alert("c", "Okta.BruteForce", "Brute force against [bob@acme.io]", "CLOSED", 3*time.Hour),
 			alert("x", "Okta.MFAReset", "MFA reset for mallory@acme.io", "OPEN", 5*time.Hour),
 			alert("y", "AWS.Console", "Login from 91.240.118.1", "OPEN", 5*time.Hour),    // another address
 			alert("z", "AWS.Console", "Login from 91.240.118.172", "OPEN", 30*time.Hour), // outside 24 h
-		}, map[string]Weight{"detection_history": WeightInfo, "new_actor": WeightSuspicious, "related_alerts": WeightSuspicious}},
+			alert("w", "AWS.Console", "Login from 91.240.118.172", "OPEN", -time.Hour),   // after this one
+		}, map[string]Weight{"detection_history": WeightInfo}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			c := &Case{Alert: c.Alert, Now: now.Add(2 * time.Hour), Indicators: c.Indicators}
 			fs, err := History(&fakeLister{alerts: tt.others}).Run(t.Context(), c)
 			if err != nil {
 				t.Fatal(err)
@@ -80,9 +82,16 @@ func TestHistory(t *testing.T) {
 			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
 				t.Fatalf("findings %v; want %v\n%+v", got, tt.want, fs)
 			}
-			for _, f := range fs {
-				if f.Kind == "related_alerts" && (!strings.Contains(f.Title, "1 alert(s)") || f.Evidence[0].Ref != "x") {
-					t.Errorf("related: %+v", f)
+			if tt.name == "lists for the precedent, in both directions" {
+				var nearby, earlier []string
+				for _, a := range c.NearbyAlerts {
+					nearby = append(nearby, a.ID)
+				}
+				for _, a := range c.DetectionAlerts {
+					earlier = append(earlier, a.ID)
+				}
+				if strings.Join(nearby, ",") != "w,a,b,c,x,y" || strings.Join(earlier, ",") != "a,b,c" {
+					t.Errorf("nearby %v, want w,a,b,c,x,y (newest first, an hour after included); earlier %v, want a,b,c", nearby, earlier)
 				}
 			}
 		})

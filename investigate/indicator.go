@@ -219,7 +219,7 @@ func classify(path, s string) (kind, value string, ok bool) {
 // are not addresses.
 func mayBeIP(s string) bool {
 	c := s[0]
-	if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' || c == ':') {
+	if (c < '0' || c > '9') && (c < 'a' || c > 'f') && (c < 'A' || c > 'F') && c != ':' {
 		return false
 	}
 	return strings.ContainsAny(s, ".:")

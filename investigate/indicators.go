@@ -13,15 +13,15 @@ func Indicators() Step { return indicatorsStep{} }
 
 type indicatorsStep struct{}
 
-func (indicatorsStep) Name() string    { return "indicators" }
-func (indicatorsStep) After() []string { return []string{"events"} }
+func (indicatorsStep) Name() string    { return StepIndicators }
+func (indicatorsStep) After() []string { return []string{StepEvents} }
 
 func (indicatorsStep) Run(_ context.Context, c *Case) ([]Finding, error) {
 	c.Indicators = ExtractIndicators(c.Events, c.Alert.Context)
 	if len(c.Indicators) == 0 {
-		return []Finding{{Step: "indicators", Kind: "no_indicators", Title: "No indicators found in the events or alert context", Severity: WeightInfo}}, nil
+		return []Finding{{Step: StepIndicators, Kind: "no_indicators", Title: "No indicators found in the events or alert context", Severity: WeightInfo}}, nil
 	}
-	return []Finding{{Step: "indicators", Kind: "indicator_count", Severity: WeightInfo, Title: countIndicators(c.Indicators)}}, nil
+	return []Finding{{Step: StepIndicators, Kind: "indicator_count", Severity: WeightInfo, Title: countIndicators(c.Indicators)}}, nil
 }
 
 // countIndicators says how many indicators of each kind were found, e.g.

@@ -1,6 +1,7 @@
 package investigate
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/panther-triage/panther-triage/logcap"
 	"github.com/panther-triage/panther-triage/panther"
 )
 
@@ -75,6 +77,10 @@ type Options struct {
 	AuthRetryWindow time.Duration
 }
 
+// DefaultStepTimeout bounds each step unless Options.StepTimeout says
+// otherwise.
+const DefaultStepTimeout = 30 * time.Second
+
 // Investigator runs the steps on an alert, decides, and comments.
 type Investigator struct {
 	pc    Panther
@@ -97,7 +103,7 @@ func New(pc Panther, steps []Step, opts Options, log zerolog.Logger) *Investigat
 		opts.Format = panther.FormatPlainText
 	}
 	if opts.StepTimeout <= 0 {
-		opts.StepTimeout = 30 * time.Second
+		opts.StepTimeout = DefaultStepTimeout
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -157,7 +163,7 @@ func (inv *Investigator) Run(ctx context.Context, alertID string, jobID int64, l
 // Investigate is Run with what the delivery said about the alert.
 func (inv *Investigator) Investigate(ctx context.Context, req Request) (Outcome, error) {
 	alertID, jobID, lastAttempt := req.AlertID, req.JobID, req.LastAttempt
-	ctx = inv.log.With().Str("alert_id", alertID).Int64("job_id", jobID).Logger().WithContext(ctx)
+	ctx = inv.log.With().Str("alert_id", logcap.String(alertID)).Int64("job_id", jobID).Logger().WithContext(ctx)
 	read, skip, err := inv.read(ctx, req)
 	if err != nil || skip != nil {
 		return ptrOr(skip), err
@@ -176,10 +182,11 @@ func (inv *Investigator) Investigate(ctx context.Context, req Request) (Outcome,
 		})
 	}
 	SortFindings(findings)
-	verdict := Decide(findings)
+	c.Dispositions.Detection = cmp.Or(c.Dispositions.Detection, detectionID(alert))
+	verdict := Decide(findings, c.Dispositions.Prior())
 	report := Report{
 		AlertID: alertID, JobID: jobID, Alert: alert, Verdict: verdict,
-		Findings: findings, Indicators: c.Indicators, Detection: c.Detection, Timings: timings, Cost: c.Cost(),
+		Findings: findings, Indicators: c.Indicators, Detection: c.Detection, Digest: c.Digest, Timings: timings, Cost: c.Cost(),
 		ConsoleURL: inv.opts.ConsoleURL,
 	}
 	report.Summary = Summarize(report, c)
@@ -207,7 +214,7 @@ func (inv *Investigator) narrate(ctx context.Context, r *Report) {
 	defer cancel()
 	n, err := inv.opts.Narrator.Narrate(ctx, *r)
 	if err != nil {
-		zerolog.Ctx(ctx).Warn().Err(err).Msg("narrative discarded; keeping the summary built from the findings")
+		zerolog.Ctx(ctx).Warn().Str("error", logcap.Error(err)).Msg("narrative discarded; keeping the summary built from the findings")
 		return
 	}
 	r.Summary, r.Narrative = n.Summary, &n
@@ -235,7 +242,7 @@ func (inv *Investigator) Repeat(ctx context.Context, alertID string, jobID int64
 	w.line(Marker(jobID, alertID))
 	out := Outcome{State: StateDone, Comment: w.String(), Report: Report{
 		AlertID: alertID, JobID: jobID, Alert: alert, Verdict: v, Summary: summary,
-		Findings: []Finding{{Step: "storm", Kind: "repeat", Severity: WeightInfo, Title: summary,
+		Findings: []Finding{{Step: StepStorm, Kind: "repeat", Severity: WeightInfo, Title: summary,
 			Evidence: []Evidence{{Kind: "alert", Ref: earlier.AlertID}}}},
 	}}
 	return inv.finish(ctx, alertID, jobID, out)
@@ -280,9 +287,9 @@ func (inv *Investigator) readAlert(ctx context.Context, alertID string) (*panthe
 const (
 	readEvents  = 50
 	readHistory = 50
-	// readSlack widens the history window read with the alert around the
-	// delivery time, which follows the alert's creation.
-	readSlack = time.Hour
+	// historySlack widens the history window read with the alert around
+	// the delivery time, which follows the alert's creation.
+	historySlack = time.Hour
 )
 
 // read reads the alert (with its first events and, when the delivery named
@@ -301,7 +308,7 @@ func (inv *Investigator) read(ctx context.Context, req Request) (*panther.AlertR
 				at = inv.opts.Now()
 			}
 			pr.DetectionID, pr.HistoryMax = req.DetectionID, readHistory
-			pr.HistoryAfter, pr.HistoryBefore = at.Add(-detectionHistory-readSlack), at.Add(readSlack)
+			pr.HistoryAfter, pr.HistoryBefore = at.Add(-detectionHistory-historySlack), at.Add(historySlack)
 		}
 		r, err = ar.ReadAlert(ctx, pr)
 	} else {
@@ -453,7 +460,7 @@ func (inv *Investigator) runSteps(ctx context.Context, c *Case, lastAttempt bool
 					cancel()
 				}
 			default:
-				zerolog.Ctx(ctx).Warn().Err(err).Str("step", s.Name()).Msg("step failed; reported as missing evidence")
+				zerolog.Ctx(ctx).Warn().Str("error", logcap.Error(err)).Str("step", s.Name()).Msg("step failed; reported as missing evidence")
 				findings = append(findings, Finding{
 					Step: s.Name(), Kind: "step_failed", Severity: WeightMissing,
 					Title: fmt.Sprintf("Step %s could not complete: %s", s.Name(), stepError(err)),
@@ -517,4 +524,12 @@ func checkOrder(steps []Step) error {
 		}
 	}
 	return nil
+}
+
+// detectionID is the alert's detection ID, or "".
+func detectionID(a *panther.Alert) string {
+	if a == nil || a.Detection == nil {
+		return ""
+	}
+	return a.Detection.ID
 }

@@ -100,7 +100,7 @@ func TestRunPostsOneCommentWithHeadlineAndMarker(t *testing.T) {
 		t.Fatalf("outcome %+v, %d comments; want one posted", out, len(pc.comments))
 	}
 	lines := strings.Split(strings.TrimSpace(pc.comments[0].Body), "\n")
-	if !strings.HasPrefix(lines[0], "panther-triage: INCONCLUSIVE (confidence 0.30)") {
+	if !strings.HasPrefix(lines[0], "panther-triage: INCONCLUSIVE (confidence 0.50)") {
 		t.Errorf("first line %q", lines[0])
 	}
 	if last := lines[len(lines)-1]; last != "panther-triage run 42 · a1" {

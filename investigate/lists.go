@@ -190,7 +190,7 @@ func lowerAll(ss []string) []string {
 
 // check weighs one indicator against the lists.
 func (l *Lists) check(ind Indicator) (Finding, bool) {
-	f := Finding{Step: "enrichment", Kind: "context_file"}
+	f := Finding{Step: StepEnrichment, Kind: "context_file"}
 	v := strings.ToLower(ind.Value)
 	switch ind.Kind {
 	case KindIP:
@@ -200,7 +200,8 @@ func (l *Lists) check(ind Indicator) (Finding, bool) {
 		}
 		for _, p := range l.bad {
 			if p.Contains(a) {
-				f.Severity, f.Title = WeightMalicious, fmt.Sprintf("%s is on the known-bad list (%s)", ind.Value, p)
+				// The team's own intelligence: heavier than a feed's.
+				f.Severity, f.LogOdds, f.Title = WeightMalicious, 3.0, fmt.Sprintf("%s is on the known-bad list (%s)", ind.Value, p)
 				return f, true
 			}
 		}

@@ -81,7 +81,7 @@ func lookUp(ctx context.Context, providers []Provider, inds []Indicator) (found 
 		case l.err != nil:
 			failed = append(failed, *l)
 		case l.rep.Title != "":
-			f := Finding{Step: "enrichment", Kind: l.p.Name(), Title: l.rep.Title, Severity: l.rep.Weight}
+			f := Finding{Step: StepEnrichment, Kind: l.p.Name(), Title: l.rep.Title, Severity: l.rep.Weight}
 			if f.Severity == "" {
 				f.Severity = WeightInfo
 			}
@@ -141,7 +141,7 @@ func notChecked(failed []providerLookup, learned bool) []Finding {
 	}
 	out := make([]Finding, 0, len(groups))
 	for _, g := range groups {
-		out = append(out, Finding{Step: "enrichment", Kind: "not_checked", Severity: weight, Detail: g.detail,
+		out = append(out, Finding{Step: StepEnrichment, Kind: "not_checked", Severity: weight, Detail: g.detail,
 			Title: fmt.Sprintf("%s: %s not checked: %s", g.provider, strings.Join(g.values, ", "), g.reason)})
 	}
 	return out

@@ -109,7 +109,7 @@ func TestEnrichmentNotCheckedIsMissingOnlyWhenNothingElseWasLearned(t *testing.T
 	if fs[1].Detail != "abuseipdb: check: HTTP 503" {
 		t.Errorf("detail %q; want the error", fs[1].Detail)
 	}
-	if v := Decide(fs); v.Verdict != VerdictInconclusive {
+	if v := Decide(fs, Prior{}); v.Verdict != VerdictInconclusive {
 		t.Errorf("verdict %s; want inconclusive", v.Verdict)
 	}
 
@@ -123,7 +123,7 @@ func TestEnrichmentNotCheckedIsMissingOnlyWhenNothingElseWasLearned(t *testing.T
 	if titles(fs) != want {
 		t.Fatalf("another provider answered:\n%s\nwant:\n%s", titles(fs), want)
 	}
-	if v := Decide(fs); v.Verdict != VerdictBenign {
+	if v := Decide(fs, Prior{}); v.Verdict != VerdictBenign {
 		t.Errorf("verdict %s; want benign: the rate limit hides nothing the rest did not settle", v.Verdict)
 	}
 

@@ -13,8 +13,19 @@ import (
 	"github.com/panther-triage/panther-triage/panther"
 )
 
+// Sections of a comment.
+const (
+	SectionVerdict    = "verdict"
+	SectionSummary    = "summary"
+	SectionFindings   = "findings"
+	SectionIndicators = "indicators"
+	SectionHistory    = "history"
+	SectionDatalake   = "datalake"
+	SectionDetection  = "detection"
+)
+
 // Sections a comment can carry, in the order they appear.
-var Sections = []string{"verdict", "summary", "findings", "indicators", "history", "datalake", "detection"}
+var Sections = []string{SectionVerdict, SectionSummary, SectionFindings, SectionIndicators, SectionHistory, SectionDatalake, SectionDetection}
 
 // Report is a finished investigation, ready to render.
 type Report struct {
@@ -26,8 +37,11 @@ type Report struct {
 	Findings   []Finding
 	Indicators []Indicator
 	Detection  *panther.Detection
-	Timings    map[string]time.Duration
-	Cost       Cost
+	// Digest is the alert's events read as actions; nil when the events
+	// could not be read.
+	Digest  *Digest
+	Timings map[string]time.Duration
+	Cost    Cost
 	// Narrative is set when a narrator wrote the summary.
 	Narrative *Narrative
 	// ConsoleURL, when set, turns alert evidence into links to Panther's
@@ -58,21 +72,23 @@ func Render(r Report, sections []string, format string) string {
 			continue
 		}
 		switch s {
-		case "verdict":
+		case SectionVerdict:
 			w.section("Verdict", verdictLines(w, r))
-		case "summary":
+		case SectionSummary:
 			w.section("Summary", summaryLines(w, r))
-		case "findings":
+		case SectionFindings:
 			w.section("Findings", findingLines(w, r.Findings, func(f Finding) bool {
-				return f.Step != "history" && f.Step != "datalake" && f.Step != "detection"
+				// The detection's own description and mapping have their
+				// section; what is missing about it is a finding.
+				return f.Step != StepHistory && f.Step != StepDatalake && (f.Step != StepDetection || f.Kind != "detection" && f.Kind != "mitre")
 			}))
-		case "indicators":
+		case SectionIndicators:
 			w.section("Indicators", indicatorLines(w, r.Indicators))
-		case "history":
-			w.section("Alert history", findingLines(w, r.Findings, func(f Finding) bool { return f.Step == "history" }))
-		case "datalake":
-			w.section("Data lake", findingLines(w, r.Findings, func(f Finding) bool { return f.Step == "datalake" }))
-		case "detection":
+		case SectionHistory:
+			w.section("Alert history", findingLines(w, r.Findings, func(f Finding) bool { return f.Step == StepHistory }))
+		case SectionDatalake:
+			w.section("Data lake", findingLines(w, r.Findings, func(f Finding) bool { return f.Step == StepDatalake }))
+		case SectionDetection:
 			w.section("Detection", detectionLines(w, r))
 		}
 	}
@@ -99,12 +115,24 @@ func summaryLines(w *writer, r Report) []string {
 }
 
 func verdictLines(w *writer, r Report) []string {
-	if len(r.Verdict.Reasons) == 0 {
-		return []string{w.q("No finding pointed either way.")}
+	switch {
+	case r.Alert != nil && r.Alert.SystemError != nil && len(r.Verdict.Reasons) == 0:
+		return []string{w.q("A system health alert: nothing to judge as malicious or benign; what failed and what may go unseen are under Findings.")}
+	case len(r.Verdict.Reasons) == 0:
+		return []string{w.q("No finding pointed either way: nothing in the events, enrichment or history says attacker or routine, so an analyst must judge.")}
 	}
 	lines := []string{w.q("Because:")}
+	if r.Verdict.Verdict == VerdictInconclusive {
+		lines = []string{w.q(fmt.Sprintf("The evidence is weak or balanced (probability of a true positive %.2f); it weighed:", r.Verdict.Probability))}
+	}
 	for _, f := range r.Verdict.Reasons {
 		lines = append(lines, "- "+findingText(w, f))
+	}
+	if len(r.Verdict.Against) > 0 {
+		lines = append(lines, w.q("Outweighed:"))
+		for _, f := range r.Verdict.Against {
+			lines = append(lines, "- "+findingText(w, f))
+		}
 	}
 	return lines
 }

@@ -34,6 +34,13 @@ type Cost struct {
 	LakeCached   int `json:"lakeCached"`
 	// BytesScanned is what the searches that ran scanned.
 	BytesScanned float64 `json:"bytesScanned"`
+	// LakePolls counts the polls of running data lake queries, where the
+	// step that ran them counts them.
+	LakePolls int `json:"lakePolls,omitempty"`
+	// AlertReads counts other alerts whose events and comments were read
+	// from Panther; AlertReadsCached those answered from the cache.
+	AlertReads       int `json:"alertReads,omitempty"`
+	AlertReadsCached int `json:"alertReadsCached,omitempty"`
 }
 
 // Case is what an investigation knows about one alert. The investigator
@@ -46,11 +53,30 @@ type Case struct {
 
 	// Events are the alert's events, read by the events step.
 	Events []panther.Event
+	// Digest is the events read as actions: who did what to what, from
+	// where, and how it ended. The events step sets it together with
+	// Events; it is never nil once that step has run.
+	Digest *Digest
+	// Dispositions are how analysts closed the detection's earlier alerts,
+	// read by the history step; Decide takes its prior from them.
+	Dispositions Dispositions
 	// Detection is the rule, scheduled rule or policy, read by the detection
 	// step; nil when the alert has none or it could not be read.
 	Detection *panther.Detection
 	// Indicators are ranked by the indicators step, most frequent first.
 	Indicators []Indicator
+	// DetectionAlerts are the detection's alerts of the 7 days before this
+	// one, newest first; NearbyAlerts the alerts of every detection created
+	// within 24 hours either side of it (this one left out), listed when it
+	// has indicators worth looking for. The history step lists both.
+	DetectionAlerts []panther.Alert
+	NearbyAlerts    []panther.Alert
+	// Precedent is what earlier and nearby alerts say about this one, read
+	// by the precedent step; nil when that step did not run.
+	Precedent *Precedent
+	// Baseline is the top actor's last 30 days, read by the baseline step;
+	// nil when that step did not run or had no actor.
+	Baseline *Baseline
 
 	// read is what the investigator read with the alert, for steps to
 	// reuse: the first page of events, the detection's recent alerts.
@@ -67,6 +93,9 @@ func (c *Case) AddCost(d Cost) {
 	c.cost.LakeSearches += d.LakeSearches
 	c.cost.LakeCached += d.LakeCached
 	c.cost.BytesScanned += d.BytesScanned
+	c.cost.LakePolls += d.LakePolls
+	c.cost.AlertReads += d.AlertReads
+	c.cost.AlertReadsCached += d.AlertReadsCached
 }
 
 // Cost returns what the investigation spent so far.

@@ -23,6 +23,14 @@ func Summarize(r Report, c *Case) string {
 		}
 		b.WriteString(".")
 	}
+	for _, f := range r.Findings {
+		if f.Kind == "system_error" || f.Kind == "detection_missing" {
+			fmt.Fprintf(&b, " %s. %s", f.Title, f.Detail)
+		}
+	}
+	if story := c.Digest.Story(); len(story) > 0 {
+		b.WriteString(" What happened: " + strings.Join(story, " "))
+	}
 	if len(c.Indicators) > 0 {
 		var top []string
 		for _, ind := range c.Indicators[:min(3, len(c.Indicators))] {

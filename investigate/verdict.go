@@ -2,6 +2,7 @@ package investigate
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"slices"
 )
@@ -17,58 +18,204 @@ const (
 // Verdict is the conclusion of an investigation: what the alert most likely
 // is, how sure the rules are, and the findings that decided it.
 type Verdict struct {
-	Verdict    string    `json:"verdict"`
-	Confidence float64   `json:"confidence"`
-	Reasons    []Finding `json:"reasons"`
+	Verdict string `json:"verdict"`
+	// Confidence is the probability that the verdict's side is right: that
+	// the alert is a true positive for malicious and suspicious, a false
+	// positive for benign, and the likelier side for inconclusive (never
+	// above the 0.60 that would have made it suspicious, or 0.75 benign).
+	Confidence float64 `json:"confidence"`
+	// Probability is the estimated probability that the alert is a true
+	// positive.
+	Probability float64   `json:"probability"`
+	Reasons     []Finding `json:"reasons"`
+	// Against are the counted findings that pointed the other way and were
+	// outweighed, heaviest first.
+	Against []Finding `json:"against,omitempty"`
+}
+
+// Default log-odds of a finding that names none, by weight.
+var DefaultLogOdds = map[Weight]float64{
+	WeightMalicious:  2.5,
+	WeightSuspicious: 1.0,
+	WeightBenign:     -1.5,
+}
+
+// Verdict thresholds on the probability of a true positive, and the
+// log-odds from which one action alone is high-risk.
+const (
+	MaliciousAbove  = 0.90
+	SuspiciousAbove = 0.60
+	BenignBelow     = 0.25
+	HighRisk        = 2.0
+	// missingShrink is how much each step that could not complete shrinks
+	// the evidence's log-odds toward even: the verdict is less sure.
+	missingShrink = 0.85
+)
+
+// Prior is where the odds start for an alert of a detection before its own
+// evidence is weighed.
+type Prior struct {
+	LogOdds float64 `json:"logOdds"`
+	// Basis says in words where the prior comes from.
+	Basis string `json:"basis,omitempty"`
+}
+
+// Dispositions count how analysts closed a detection's earlier alerts.
+type Dispositions struct {
+	Detection string `json:"detection,omitempty"`
+	// Invalid were closed (CLOSED): judged false positives.
+	Invalid int `json:"invalid"`
+	// Resolved were handled (RESOLVED): a true or a false positive, as the
+	// closing comment says.
+	Resolved int `json:"resolved"`
+	// TruePositive and FalsePositive are the resolved alerts whose closing
+	// comment said which, when known.
+	TruePositive  int `json:"truePositive"`
+	FalsePositive int `json:"falsePositive"`
+	// Open are still OPEN or TRIAGED.
+	Open int `json:"open"`
+}
+
+// maxPrior bounds the prior: a detection's past never outweighs one
+// high-risk action of this alert.
+const maxPrior = 1.5
+
+// priorPseudo is how many true and false positives a detection's history
+// is assumed to start with, so that a few earlier alerts lean rather than
+// decide.
+const priorPseudo = 2
+
+// Prior turns dispositions into starting log-odds: the odds of true to
+// false positives among the decided earlier alerts, each side starting at
+// priorPseudo, bounded by ±1.5. A resolved alert whose comment did not say counts half each way.
+func (d Dispositions) Prior() Prior {
+	unknown := d.Resolved - d.TruePositive - d.FalsePositive
+	tp := float64(d.TruePositive) + 0.5*float64(max(0, unknown))
+	fp := float64(d.Invalid+d.FalsePositive) + 0.5*float64(max(0, unknown))
+	decided := d.Invalid + d.Resolved
+	if decided == 0 {
+		return Prior{}
+	}
+	lo := math.Max(-maxPrior, math.Min(maxPrior, math.Log((tp+priorPseudo)/(fp+priorPseudo))))
+	return Prior{LogOdds: lo, Basis: fmt.Sprintf("of %d decided earlier alerts of %s, %d were closed as false positives and %d resolved: odds start at %.0f%% true positive",
+		decided, cmp.Or(d.Detection, "this detection"), d.Invalid+d.FalsePositive, d.Resolved-d.FalsePositive, 100*sigmoid(lo))}
+}
+
+func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+
+// logOdds is a finding's weight toward a true positive.
+func logOdds(f Finding) float64 {
+	if f.LogOdds != 0 {
+		return f.LogOdds
+	}
+	return DefaultLogOdds[f.Severity]
 }
 
 // Decide weighs findings into a verdict. It is a pure function of its input:
 //
-//	malicious findings            → malicious, 0.75 + 0.05 per further one (≤ 0.95)
-//	more suspicious than benign   → suspicious, 0.55 + 0.05 per margin (≤ 0.85)
-//	more benign than suspicious   → benign, same scale; inconclusive instead
-//	                                when any evidence is missing
-//	otherwise                     → inconclusive, 0.30
+//  1. Each finding moves the log-odds of a true positive by its LogOdds
+//     (or its weight's default: malicious +2.5, suspicious +1.0, benign
+//     −1.5). Findings that establish the same Fact count once, at their
+//     heaviest: IPinfo's Tor flag and Panther's Tor list are one fact.
+//  2. The odds start at the detection's prior (see Dispositions.Prior).
+//  3. Each step that could not complete shrinks the evidence by 15%.
+//  4. With P the resulting probability of a true positive: P ≥ 0.90 is
+//     malicious; P ≥ 0.60 suspicious; P ≤ 0.25 benign; between, or when
+//     no finding weighs either way, inconclusive.
+//  5. Never benign while a high-risk finding (log-odds ≥ 2) stands — that
+//     is suspicious — or while evidence is missing — that is inconclusive.
+//     A high-risk finding also lifts an inconclusive verdict to suspicious.
 //
-// Missing evidence (a step that failed) takes 0.10 off any confidence, so a
-// verdict reached without all the evidence says so. The reasons are the
-// findings that pointed the way of the verdict, in deterministic order.
-func Decide(findings []Finding) Verdict {
-	var mal, sus, ben, missing []Finding
+// The reasons are the counted findings that pointed the way of the verdict,
+// heaviest first, then the missing evidence.
+func Decide(findings []Finding, prior Prior) Verdict {
+	var counted, missing []Finding
 	for _, f := range findings {
-		switch f.Severity {
-		case WeightMalicious:
-			mal = append(mal, f)
-		case WeightSuspicious:
-			sus = append(sus, f)
-		case WeightBenign:
-			ben = append(ben, f)
-		case WeightMissing:
+		switch {
+		case f.Severity == WeightMissing:
 			missing = append(missing, f)
+		case logOdds(f) == 0:
+		case f.Fact == "":
+			counted = append(counted, f)
+		default:
+			i := slices.IndexFunc(counted, func(o Finding) bool { return o.Fact == f.Fact })
+			switch {
+			case i < 0:
+				counted = append(counted, f)
+			case math.Abs(logOdds(f)) > math.Abs(logOdds(counted[i])):
+				counted[i] = f
+			}
 		}
 	}
-	var v Verdict
+	evidence, highRisk := 0.0, false
+	for _, f := range counted {
+		evidence += logOdds(f)
+		highRisk = highRisk || logOdds(f) >= HighRisk
+	}
+	evidence *= math.Pow(missingShrink, float64(len(missing)))
+	// Rules are never certain: P stays within [0.01, 0.99].
+	p := math.Max(0.01, math.Min(0.99, sigmoid(prior.LogOdds+evidence)))
+
+	v := Verdict{Probability: round2(p)}
 	switch {
-	case len(mal) > 0:
-		v = Verdict{VerdictMalicious, 0.75 + 0.05*float64(len(mal)-1+len(sus)), append(mal, sus...)}
-		v.Confidence = math.Min(v.Confidence, 0.95)
-	case len(sus) > len(ben):
-		v = Verdict{VerdictSuspicious, math.Min(0.55+0.05*float64(len(sus)-len(ben)-1), 0.85), sus}
-	case len(ben) > len(sus) && len(missing) == 0:
-		v = Verdict{VerdictBenign, math.Min(0.55+0.05*float64(len(ben)-len(sus)-1), 0.85), ben}
+	case len(counted) == 0:
+		v.Verdict = VerdictInconclusive
+	case p >= MaliciousAbove:
+		v.Verdict = VerdictMalicious
+	case p >= SuspiciousAbove, highRisk:
+		v.Verdict = VerdictSuspicious
+	case p <= BenignBelow && len(missing) == 0:
+		v.Verdict = VerdictBenign
 	default:
-		v = Verdict{VerdictInconclusive, 0.30, append(append(sus, ben...), missing...)}
+		v.Verdict = VerdictInconclusive
 	}
-	if len(missing) > 0 {
-		v.Confidence -= 0.10
-		if v.Verdict != VerdictInconclusive {
-			v.Reasons = append(v.Reasons, missing...)
+	switch v.Verdict {
+	case VerdictMalicious, VerdictSuspicious:
+		v.Confidence = p
+		v.Reasons = keep(counted, func(f Finding) bool { return logOdds(f) > 0 })
+		v.Against = keep(counted, func(f Finding) bool { return logOdds(f) < 0 })
+	case VerdictBenign:
+		v.Confidence = 1 - p
+		v.Reasons = keep(counted, func(f Finding) bool { return logOdds(f) < 0 })
+		v.Against = keep(counted, func(f Finding) bool { return logOdds(f) > 0 })
+	default:
+		v.Confidence = math.Max(p, 1-p)
+		v.Reasons = slices.Clone(counted)
+	}
+	if prior.Basis != "" && math.Abs(prior.LogOdds) >= 0.5 && (prior.LogOdds < 0) == (v.Verdict == VerdictBenign) {
+		v.Reasons = append(v.Reasons, Finding{Step: StepHistory, Kind: "prior", Severity: weightOf(prior.LogOdds), LogOdds: prior.LogOdds,
+			Title: "Detection's track record: " + prior.Basis})
+	}
+	sortByWeight(v.Reasons)
+	sortByWeight(v.Against)
+	v.Reasons = append(v.Reasons, missing...)
+	v.Confidence = round2(v.Confidence)
+	return v
+}
+
+func keep(fs []Finding, ok func(Finding) bool) []Finding {
+	var out []Finding
+	for _, f := range fs {
+		if ok(f) {
+			out = append(out, f)
 		}
 	}
-	v.Confidence = math.Round(v.Confidence*100) / 100
-	v.Reasons = slices.Clone(v.Reasons)
-	SortFindings(v.Reasons)
-	return v
+	return out
+}
+
+func round2(x float64) float64 { return math.Round(x*100) / 100 }
+
+// sortByWeight orders findings heaviest first (by absolute log-odds), then
+// by step, kind and title.
+func sortByWeight(fs []Finding) {
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		return cmp.Or(
+			cmp.Compare(math.Abs(logOdds(b)), math.Abs(logOdds(a))),
+			cmp.Compare(a.Step, b.Step),
+			cmp.Compare(a.Kind, b.Kind),
+			cmp.Compare(a.Title, b.Title),
+		)
+	})
 }
 
 // SortFindings orders findings deterministically: by weight (strongest
@@ -77,6 +224,7 @@ func SortFindings(fs []Finding) {
 	slices.SortStableFunc(fs, func(a, b Finding) int {
 		return cmp.Or(
 			cmp.Compare(weightRank(a.Severity), weightRank(b.Severity)),
+			cmp.Compare(math.Abs(logOdds(b)), math.Abs(logOdds(a))),
 			cmp.Compare(a.Step, b.Step),
 			cmp.Compare(a.Kind, b.Kind),
 			cmp.Compare(a.Title, b.Title),

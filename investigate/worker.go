@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/rs/zerolog"
 
+	"github.com/panther-triage/panther-triage/logcap"
 	"github.com/panther-triage/panther-triage/panther"
 )
 
@@ -109,7 +110,7 @@ func NewWorker(inv *Investigator, rec Recorder, log zerolog.Logger) *Worker {
 func (w *Worker) Work(ctx context.Context, job *river.Job[Job]) error {
 	start := w.now()
 	alertID := job.Args.AlertID
-	log := w.log.With().Str("alert_id", alertID).Int64("job_id", job.ID).Int("attempt", job.Attempt).Logger()
+	log := w.log.With().Str("alert_id", logcap.String(alertID)).Int64("job_id", job.ID).Int("attempt", job.Attempt).Logger()
 
 	var leader *Record
 	if job.Args.Mode == ModeRepeat {
@@ -164,7 +165,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Job]) error {
 		saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		if serr := w.rec.SaveRecord(saveCtx, rec); serr != nil {
-			log.Error().Err(serr).Msg("save investigation record")
+			log.Error().Str("error", logcap.Error(serr)).Msg("save investigation record")
 		}
 		w.observeFailure(kind, rec, rec.UpdatedAt.Sub(start))
 		if d.unreadable != "" {
@@ -175,17 +176,17 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Job]) error {
 		if rec.State == StateFailed {
 			if rl, ok := w.rec.(DeliveryReleaser); ok {
 				if rerr := rl.ReleaseDelivery(saveCtx, alertID, job.ID); rerr != nil {
-					log.Error().Err(rerr).Msg("release the delivery for a redelivery")
+					log.Error().Str("error", logcap.Error(rerr)).Msg("release the delivery for a redelivery")
 				}
 			}
-			ev := log.Error().Err(err)
+			ev := log.Error().Str("error", logcap.Error(err))
 			if d.unreadable != "" {
 				ev = ev.Str("cause", d.unreadable)
 			}
 			ev.Msg("investigation failed")
 			return river.JobCancel(err)
 		}
-		log.Warn().Err(err).Msg("investigation will be retried")
+		log.Warn().Str("error", logcap.Error(err)).Msg("investigation will be retried")
 		if d.snooze >= 0 {
 			// Handed back to the queue without using up an attempt.
 			return river.JobSnooze(d.snooze)
@@ -200,7 +201,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Job]) error {
 	}
 	w.observeOutcome(kind, out, rec.UpdatedAt.Sub(start))
 	log.Info().Str("outcome", rec.State).Str("verdict", rec.Verdict).Bool("posted", out.Posted).
-		Str("comment_id", rec.CommentID).Dur("duration", rec.UpdatedAt.Sub(start)).Str("reason", out.Reason).
+		Str("comment_id", rec.CommentID).Dur("duration", rec.UpdatedAt.Sub(start)).Str("reason", logcap.String(out.Reason)).
 		Msg("investigation finished")
 	return nil
 }

@@ -37,7 +37,8 @@ func TestWriteBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tor := []panther.Event{{"p_row_id": "r1", "p_enrichment": map[string]any{"tor_exit_nodes": map[string]any{"p_any_ip_addresses": map[string]any{"ip": "185.220.101.4"}}}}}
+	// GreyNoise saw the address attacking: malicious on its own.
+	tor := []panther.Event{{"p_row_id": "r1", "p_enrichment": map[string]any{"greynoise_noise": map[string]any{"p_any_ip_addresses": map[string]any{"ip": "185.220.101.4", "classification": "malicious"}}}}}
 	for name, tt := range map[string]struct {
 		events       []panther.Event
 		dryRun       bool

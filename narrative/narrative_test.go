@@ -57,7 +57,8 @@ func (p *pantherFake) Alert(_ context.Context, id string) (*panther.Alert, error
 }
 func (p *pantherFake) AlertEvents(context.Context, string, int) ([]panther.Event, error) {
 	return []panther.Event{{"p_row_id": "r1", "p_log_type": "AWS.CloudTrail", "userAgent": injection,
-		"p_enrichment": map[string]any{"tor_exit_nodes": map[string]any{"p_any_ip_addresses": map[string]any{"ip": "185.220.101.34"}}}}}, nil
+		"eventName": "DeleteTrail", "sourceIPAddress": "185.220.101.34", "userIdentity": map[string]any{"type": "IAMUser", "userName": "mallory"},
+		"p_enrichment": map[string]any{"greynoise_noise": map[string]any{"p_any_ip_addresses": map[string]any{"ip": "185.220.101.34", "classification": "malicious"}}}}}, nil
 }
 func (p *pantherFake) Comments(context.Context, string) ([]panther.Comment, error) {
 	return p.comments, nil
@@ -74,7 +75,7 @@ func run(t *testing.T, model *fakeModel) (investigate.Outcome, *pantherFake) {
 	t.Cleanup(srv.Close)
 	pc := &pantherFake{}
 	// The injected text reaches the findings through the alert title too.
-	steps := []investigate.Step{investigate.Events(pc, 10), investigate.Indicators(), investigate.Enrichment(nil)}
+	steps := []investigate.Step{investigate.Events(pc, 10), investigate.Actions(investigate.ActionOptions{}), investigate.Indicators(), investigate.Enrichment(nil)}
 	inv := investigate.New(pc, steps, investigate.Options{Narrator: narrative.New(srv.URL+"/v1", "test-model", "sk-test", nil)}, zerolog.Nop())
 	out, err := inv.Run(t.Context(), "a1", 5, false)
 	if err != nil {
@@ -90,7 +91,7 @@ func TestInjectionInEventsCannotChangeTheVerdict(t *testing.T) {
 		t.Fatalf("verdict %s; want the rules' malicious", out.Report.Verdict.Verdict)
 	}
 	first := strings.SplitN(pc.comments[0].Body, "\n", 2)[0]
-	if first != "panther-triage: MALICIOUS (confidence 0.75)" {
+	if !strings.HasPrefix(first, "panther-triage: MALICIOUS") {
 		t.Fatalf("first line %q", first)
 	}
 	n := out.Report.Narrative
@@ -100,7 +101,7 @@ func TestInjectionInEventsCannotChangeTheVerdict(t *testing.T) {
 	// The prompt carried the event's text only inside the data block, quoted.
 	prompt := model.userMessage()
 	open, closing := strings.Index(prompt, "<<<DATA"), strings.Index(prompt, "DATA>>>")
-	at := strings.Index(prompt, "tor")
+	at := strings.Index(prompt, "185.220.101.34")
 	if open < 0 || closing < open || at < open || at > closing || n.Prompt != prompt {
 		t.Fatalf("prompt:\n%s", prompt)
 	}
@@ -142,5 +143,20 @@ func TestRepliesOfAnotherShapeAreDiscarded(t *testing.T) {
 				t.Fatalf("comment %q", pc.comments[0].Body)
 			}
 		})
+	}
+}
+
+func TestPromptCarriesTheDigestAndThePrecedent(t *testing.T) {
+	model := &fakeModel{reply: `{"summary":"mallory deleted a trail.","next_steps":["Restore the trail"]}`}
+	out, _ := run(t, model)
+	r := out.Report
+	r.Findings = append(r.Findings, investigate.Finding{Step: investigate.StepHistory, Kind: "detection_history", Title: "analysts closed 4 earlier alerts"})
+	p := narrative.Prompt(r)
+	open, closing := strings.Index(p, "<<<DATA"), strings.Index(p, "DATA>>>")
+	for _, want := range []string{`what happened: "mallory from 185.220.101.34: DeleteTrail.`, `actions in order: "DeleteTrail"`, `precedent [history/detection_history`, "analysts closed 4 earlier alerts"} {
+		at := strings.Index(p, want)
+		if at < open || at > closing {
+			t.Errorf("prompt lacks %q inside the data block:\n%s", want, p)
+		}
 	}
 }

@@ -129,7 +129,10 @@ func (c *Client) WriteBudget() time.Duration { return c.writeDeadline }
 
 // defaultConcurrency is the number of concurrent calls when WithConcurrency
 // is not given.
-const defaultConcurrency = 8
+const defaultConcurrency = DefaultConcurrency
+
+// DefaultConcurrency is the default bound on concurrent API calls.
+const DefaultConcurrency = 8
 
 // graphqlSuffix is the path of the GraphQL endpoint below the API host.
 const graphqlSuffix = "/public/graphql"

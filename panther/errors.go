@@ -2,16 +2,20 @@ package panther
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	graphql "github.com/hasura/go-graphql-client"
@@ -414,10 +418,11 @@ func bodyMessage(body []byte) string {
 }
 
 // scrub shortens a message from Panther and removes the token from it, in
-// case a proxy or a misbehaving server echoes request headers.
+// case a proxy or a misbehaving server echoes request headers: as sent, and
+// in the encodings an echo may carry it in (URL-encoded, base64).
 func (c *Client) scrub(s string) string {
-	if c.token != "" {
-		s = strings.ReplaceAll(s, c.token, "[redacted]")
+	for _, form := range tokenForms(c.token) {
+		s = strings.ReplaceAll(s, form, "[redacted]")
 	}
 	if len(s) > maxMessage {
 		cut := maxMessage
@@ -448,4 +453,51 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		}
 	}
 	return 0
+}
+
+// tokenForms returns the token and its encoded forms: URL query and path
+// escaping (upper- and lower-case hex), and base64 in the standard and URL
+// alphabets, padded or not. None for an empty token.
+func tokenForms(token string) []string {
+	if token == "" {
+		return nil
+	}
+	forms := []string{token}
+	add := func(f string) {
+		if f != "" && !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
+	for _, esc := range []string{url.QueryEscape(token), url.PathEscape(token)} {
+		add(esc)
+		add(lowerHexEscapes(esc))
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+		add(enc.EncodeToString([]byte(token)))
+		// Inside a longer base64 text (Basic credentials "user:token"), the
+		// token starts at a byte offset of 0, 1 or 2 modulo 3: keep the
+		// characters made of its bits alone, the same in every such text.
+		for k := range 3 {
+			e := enc.WithPadding(base64.NoPadding).EncodeToString(append(make([]byte, k), token...))
+			from, to := (8*k+5)/6, 8*(k+len(token))/6
+			if to-from >= 8 {
+				add(e[from:to])
+			}
+		}
+	}
+	// Longest first, so that a form is not cut by a shorter one inside it.
+	slices.SortStableFunc(forms, func(a, b string) int { return len(b) - len(a) })
+	return forms
+}
+
+// lowerHexEscapes writes the hex digits of %XX escapes in lower case, as
+// some encoders do.
+func lowerHexEscapes(s string) string {
+	b := []byte(s)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] == '%' {
+			b[i+1], b[i+2] = byte(unicode.ToLower(rune(b[i+1]))), byte(unicode.ToLower(rune(b[i+2])))
+		}
+	}
+	return string(b)
 }

@@ -1,8 +1,11 @@
 package panther
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -61,5 +64,39 @@ func TestTruncatedBodyIsTransient(t *testing.T) {
 	}
 	if _, err := c.Comments(t.Context(), "a"); err == nil || !IsTransient(err) {
 		t.Errorf("REST: err = %v, want a transient error", err)
+	}
+}
+
+// TestScrubRemovesEncodedTokens checks that the token is removed in the
+// forms an echo of the request may carry it in: URL-encoded (query or
+// path, upper- or lower-case hex) and base64, alone or inside Basic
+// credentials.
+func TestScrubRemovesEncodedTokens(t *testing.T) {
+	token := "pat/h3r+t0k=n?&x y" // lower case, so that ToLower below touches only the hex
+	c := &Client{token: token}
+	basic := base64.StdEncoding.EncodeToString([]byte("user:" + token))
+	for _, echo := range []string{
+		token,
+		url.QueryEscape(token),
+		url.PathEscape(token),
+		strings.ToLower(url.QueryEscape(token)),
+		base64.StdEncoding.EncodeToString([]byte(token)),
+		base64.URLEncoding.EncodeToString([]byte(token)),
+		base64.RawStdEncoding.EncodeToString([]byte(token)),
+		base64.RawURLEncoding.EncodeToString([]byte(token)),
+		basic,
+		base64.StdEncoding.EncodeToString([]byte("x:" + token)),
+		base64.StdEncoding.EncodeToString([]byte("ab:" + token + "!")),
+	} {
+		got := c.scrub("upstream said: Authorization: " + echo + " end")
+		if !strings.Contains(got, "[redacted]") {
+			t.Errorf("scrub(%q) = %q: the token's form stayed", echo, got)
+		}
+		if strings.Contains(got, token) || strings.Contains(got, url.QueryEscape(token)) {
+			t.Errorf("scrub left the token in %q", got)
+		}
+	}
+	if got := c.scrub("nothing to hide"); got != "nothing to hide" {
+		t.Errorf("scrub changed a message without the token: %q", got)
 	}
 }

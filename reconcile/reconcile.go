@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/logcap"
 	"github.com/panther-triage/panther-triage/panther"
 )
 
@@ -135,7 +136,7 @@ func (w *Worker) Run(ctx context.Context) (Result, error) {
 		}
 		if !got.Duplicate {
 			res.Enqueued++
-			w.log.Info().Str("alert_id", a.ID).Int64("job_id", got.JobID).Msg("reconcile: enqueued an alert whose webhook never arrived")
+			w.log.Info().Str("alert_id", logcap.String(a.ID)).Int64("job_id", got.JobID).Msg("reconcile: enqueued an alert whose webhook never arrived")
 		}
 	}
 	w.log.Info().Int("listed", res.Listed).Int("filtered", res.Filtered).Int("enqueued", res.Enqueued).Msg("reconcile finished")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,7 +29,8 @@ type insertFunc func(ctx context.Context, jobs []river.InsertManyParams) ([]*riv
 type backend interface {
 	db() querier
 	inTx(ctx context.Context, fn func(q querier, insert insertFunc) error) error
-	migrate(ctx context.Context, ddl []string) error
+	// migrate brings river's tables and the store's own up to date.
+	migrate(ctx context.Context, nowMs int64) error
 	newClient(cfg *river.Config) (runner, error)
 	// writers is how many transactions that write are worth running at
 	// once.
@@ -46,6 +48,7 @@ type runner interface {
 
 // riverBackend implements backend for one river driver.
 type riverBackend[TTx any] struct {
+	dialect  string // "sqlite" or "postgres": which migration files apply
 	driver   riverdriver.Driver[TTx]
 	inserter *river.Client[TTx]
 	pool     querier
@@ -90,7 +93,7 @@ func (b *riverBackend[TTx]) inTx(ctx context.Context, fn func(q querier, insert 
 	return nil
 }
 
-func (b *riverBackend[TTx]) migrate(ctx context.Context, ddl []string) error {
+func (b *riverBackend[TTx]) migrate(ctx context.Context, nowMs int64) error {
 	if b.lock != nil {
 		unlock, err := b.lock(ctx)
 		if err != nil {
@@ -107,12 +110,11 @@ func (b *riverBackend[TTx]) migrate(ctx context.Context, ddl []string) error {
 	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("river migrations: %w", err)
 	}
-	for _, stmt := range ddl {
-		if err := b.pool.exec(ctx, stmt); err != nil {
-			return fmt.Errorf("schema: %w", err)
-		}
+	ms, err := loadMigrations(b.dialect)
+	if err != nil {
+		return err
 	}
-	return nil
+	return applyMigrations(ctx, b, ms, nowMs)
 }
 
 func (b *riverBackend[TTx]) newClient(cfg *river.Config) (runner, error) {
@@ -130,8 +132,10 @@ func openBackend(ctx context.Context, dsn string) (backend, error) {
 
 func openSQLite(ctx context.Context, path string) (backend, error) {
 	// WAL with synchronous=FULL: a committed transaction is on disk, which is
-	// what a 2xx to Panther promises.
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_txlock=immediate"
+	// what a 2xx to Panther promises. journal_size_limit truncates the WAL
+	// file back to walSizeLimit after each checkpoint, so one burst does not
+	// leave it large.
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=journal_size_limit(" + strconv.Itoa(walSizeLimit) + ")&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -151,6 +155,7 @@ func openSQLite(ctx context.Context, path string) (backend, error) {
 	}
 	stmts := newStmtCache(db)
 	return &riverBackend[*sql.Tx]{
+		dialect:  "sqlite",
 		driver:   driver,
 		inserter: inserter,
 		pool:     sqlDB{db},
@@ -189,6 +194,7 @@ func openPostgres(ctx context.Context, url string) (backend, error) {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
 	return &riverBackend[pgx.Tx]{
+		dialect:  "postgres",
 		driver:   driver,
 		inserter: inserter,
 		pool:     pgDB{pool},
@@ -222,6 +228,9 @@ func openPostgres(ctx context.Context, url string) (backend, error) {
 		nWriter: 4,
 	}, nil
 }
+
+// walSizeLimit is SQLite's journal_size_limit, in bytes (64 MiB).
+const walSizeLimit = 64 << 20
 
 // insertNotifyCooldown is how often, at most, the inserting client tells
 // the workers that a queue has new jobs (LISTEN/NOTIFY on PostgreSQL, a

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -76,7 +78,8 @@ var errRaced = errors.New("store: another replica took a delivery or a storm mea
 type arrival struct {
 	d  investigate.Delivery
 	at time.Time
-	// title is the normalised title, which tells storms apart.
+	// title is the storm key of the title (see stormTitleKey), which tells
+	// storms apart.
 	title string
 	job   investigate.Job
 }
@@ -108,7 +111,7 @@ func (s *Store) enqueueAll(ctx context.Context, as []arrival, claim claimRule) (
 		if as[i].d.ReceivedAt.IsZero() {
 			as[i].d.ReceivedAt = as[i].at
 		}
-		as[i].title = investigate.NormalizeTitle(as[i].d.Title)
+		as[i].title = stormTitleKey(as[i].d.Title)
 	}
 	// Rows are written in one order (storm, then alert), so that concurrent
 	// transactions on PostgreSQL wait for each other rather than deadlock.
@@ -199,6 +202,7 @@ func (s *Store) enqueueAll(ctx context.Context, as []arrival, claim claimRule) (
 		}
 		return nil
 	})
+	s.health.note(s.cfg.Now(), err)
 	if err != nil {
 		return nil, err
 	}
@@ -300,6 +304,20 @@ func marks(first, n int) string {
 		fmt.Fprintf(&b, "$%d", first+k)
 	}
 	return b.String()
+}
+
+// stormTitleKey is the key of a title in the storm table: the SHA-256 of
+// the normalised title, in hex, "" for a title that normalises to nothing.
+// A hash keeps the key small whatever the title's length (an index row
+// holds at most about 2.7 KB on PostgreSQL) and still tells apart titles
+// that share a long prefix.
+func stormTitleKey(title string) string {
+	norm := investigate.NormalizeTitle(title)
+	if norm == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(norm))
+	return hex.EncodeToString(sum[:])
 }
 
 // stormKey names a storm: alerts of one detection with one normalised

@@ -42,3 +42,22 @@ func (s *Store) JobModes(t *testing.T) map[string]string {
 	}
 	return out
 }
+
+// Exec (tests only) runs a statement on the store's own connection pool:
+// on SQLite, its one connection.
+func (s *Store) Exec(t *testing.T, q string) {
+	t.Helper()
+	if err := s.be.db().exec(t.Context(), q); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Pragma (tests only) reads a SQLite pragma on the store's connection.
+func (s *Store) Pragma(t *testing.T, name string) string {
+	t.Helper()
+	var v string
+	if err := s.be.db().queryRow(t.Context(), "PRAGMA "+name).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/panther-triage/panther-triage/investigate"
 )
@@ -20,10 +22,33 @@ func (s *Store) SaveRecord(ctx context.Context, rec investigate.Record) error {
 	if rec.CreatedAt.IsZero() {
 		rec.CreatedAt = rec.UpdatedAt
 	}
-	if err := putRecord(ctx, s.be.db(), rec); err != nil {
+	err := putRecord(ctx, s.be.db(), rec)
+	s.health.note(s.cfg.Now(), err)
+	if err != nil {
 		return fmt.Errorf("store: save record %s: %w", rec.AlertID, err)
 	}
 	return nil
+}
+
+// MaxTitleBytes caps the title a record stores; a longer one is cut and
+// ends with CutMarker. The whole title stays in the delivery's payload and
+// in Panther.
+const MaxTitleBytes = 1024
+
+// CutMarker ends free text that was cut to fit.
+const CutMarker = "… [cut]"
+
+// capText returns s cut to at most max bytes on a rune boundary, CutMarker
+// included, when it is longer.
+func capText(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max - len(CutMarker)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + CutMarker
 }
 
 func putRecord(ctx context.Context, q querier, rec investigate.Record) error {
@@ -35,6 +60,7 @@ func putRecords(ctx context.Context, q querier, recs []investigate.Record) error
 	args := make([]any, 0, 8*len(recs))
 	var values strings.Builder
 	for i, rec := range recs {
+		rec.Title = capText(rec.Title, MaxTitleBytes)
 		body, err := json.Marshal(rec)
 		if err != nil {
 			return fmt.Errorf("encode record: %w", err)
@@ -74,10 +100,125 @@ func (s *Store) Investigation(ctx context.Context, alertID string) (investigate.
 	return rec, nil
 }
 
-// Investigations returns one page of records, newest first, filtered by
-// state and verdict. Pages are cut by a keyset cursor, so records added
-// while a client pages do not shift the pages it has not read yet.
+// Investigations returns one page of whole records, newest first, filtered
+// by state and verdict. Pages are cut by a keyset cursor, so records added
+// while a client pages do not shift the pages it has not read yet. A page
+// holds every record whole, however large: lists served over HTTP read
+// Summaries instead.
 func (s *Store) Investigations(ctx context.Context, q investigate.ListQuery) (investigate.RecordPage, error) {
+	page := investigate.RecordPage{Records: []investigate.Record{}}
+	next, err := s.list(ctx, q, "t.record", func(r rows) (string, error) {
+		var body string
+		var created int64
+		if err := r.Scan(&body, &created); err != nil {
+			return "", err
+		}
+		var rec investigate.Record
+		if err := json.Unmarshal([]byte(body), &rec); err != nil {
+			return "", fmt.Errorf("decode record: %w", err)
+		}
+		page.Records = append(page.Records, rec)
+		return encodeCursor(created, rec.AlertID), nil
+	})
+	if err != nil {
+		return investigate.RecordPage{}, err
+	}
+	page.Next = next
+	return page, nil
+}
+
+// Summaries returns one page of summaries, newest first, filtered and cut
+// like Investigations. Only the page's own records are read, one at a
+// time, each decoded into the few fields a summary holds and dropped
+// before the next is read, so a page of summaries costs about
+// investigate.SummaryTitleMax characters a row whatever the records' size.
+// (The databases' JSON functions were slower: SQLite's parse several times
+// slower than Go, and PostgreSQL's json operators re-read the text for
+// each field.)
+func (s *Store) Summaries(ctx context.Context, q investigate.ListQuery) (investigate.SummaryPage, error) {
+	const cols = `t.alert_id, t.job_id, t.detection_id, t.state, t.verdict, t.updated_at, t.record`
+	page := investigate.SummaryPage{Summaries: []investigate.Summary{}}
+	next, err := s.list(ctx, q, cols, func(r rows) (string, error) {
+		var sum investigate.Summary
+		var updated, created int64
+		var body []byte
+		if err := r.Scan(&sum.AlertID, &sum.JobID, &sum.DetectionID, &sum.State, &sum.Verdict, &updated,
+			&body, &created); err != nil {
+			return "", err
+		}
+		if err := decodeSummaryFields(body, &sum); err != nil {
+			return "", err
+		}
+		sum.Title, sum.TitleCut = cutText(sum.Title, investigate.SummaryTitleMax)
+		sum.Reason, _ = cutText(sum.Reason, investigate.SummaryTitleMax)
+		sum.Severity, _ = cutText(sum.Severity, 32)
+		sum.CreatedAt, sum.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
+		page.Summaries = append(page.Summaries, sum)
+		return encodeCursor(created, sum.AlertID), nil
+	})
+	if err != nil {
+		return investigate.SummaryPage{}, err
+	}
+	page.Next = next
+	return page, nil
+}
+
+// decodeSummaryFields fills the fields of sum that only the record's JSON
+// holds, skipping the rest of it.
+func decodeSummaryFields(body []byte, sum *investigate.Summary) error {
+	var f struct {
+		Title      string  `json:"title"`
+		Severity   string  `json:"severity"`
+		Confidence float64 `json:"confidence"`
+		Attempts   int     `json:"attempts"`
+		CommentID  string  `json:"commentId"`
+		Error      string  `json:"error"`
+	}
+	if err := json.Unmarshal(body, &f); err != nil {
+		return fmt.Errorf("decode record %s: %w", sum.AlertID, err)
+	}
+	sum.Title, sum.Severity, sum.Confidence, sum.Attempts, sum.Reason = f.Title, f.Severity, f.Confidence, f.Attempts, f.Error
+	sum.CommentID, _ = cutText(f.CommentID, investigate.SummaryTitleMax)
+	return nil
+}
+
+// VerdictCounts counts the records of each verdict ("" for none yet),
+// of one state or, for "", of all.
+func (s *Store) VerdictCounts(ctx context.Context, state string) (map[string]int, error) {
+	query, args := `SELECT verdict, count(*) FROM triage_investigation GROUP BY verdict`, []any{}
+	if state != "" {
+		query, args = `SELECT verdict, count(*) FROM triage_investigation WHERE state = $1 GROUP BY verdict`, []any{state}
+	}
+	rs, err := s.be.db().query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: count verdicts: %w", err)
+	}
+	defer rs.Close()
+	counts := map[string]int{}
+	for rs.Next() {
+		var verdict string
+		var n int
+		if err := rs.Scan(&verdict, &n); err != nil {
+			return nil, fmt.Errorf("store: count verdicts: %w", err)
+		}
+		counts[verdict] = n
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("store: count verdicts: %w", err)
+	}
+	return counts, nil
+}
+
+// list runs one page of a listing: cols of the records q selects (columns
+// of the table as t), then created_at, newest first, each row handed to
+// scan, which returns the cursor that continues after it. It returns the
+// cursor of the next page, "" when this one is the last.
+//
+// The page's alert IDs are chosen first, from the columns before the
+// record and the created_at index, so that only the page's own records
+// are read, whatever their size and however many rows the filters pass
+// over.
+func (s *Store) list(ctx context.Context, q investigate.ListQuery, cols string, scan func(rows) (string, error)) (string, error) {
 	where, args := []string{"1 = 1"}, []any{}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	if q.State != "" {
@@ -89,43 +230,47 @@ func (s *Store) Investigations(ctx context.Context, q investigate.ListQuery) (in
 	if q.Cursor != "" {
 		created, alertID, err := decodeCursor(q.Cursor)
 		if err != nil {
-			return investigate.RecordPage{}, err
+			return "", err
 		}
 		c1, c2, c3 := arg(created), arg(created), arg(alertID)
 		where = append(where, fmt.Sprintf("(created_at < %s OR (created_at = %s AND alert_id < %s))", c1, c2, c3))
 	}
 	limit := max(q.Limit, 1)
-	query := `SELECT record, created_at FROM triage_investigation WHERE ` + strings.Join(where, " AND ") +
-		` ORDER BY created_at DESC, alert_id DESC LIMIT ` + arg(limit+1)
-	rows, err := s.be.db().query(ctx, query, args...)
+	query := `SELECT ` + cols + `, p.created_at
+		FROM (SELECT alert_id, created_at FROM triage_investigation WHERE ` + strings.Join(where, " AND ") + `
+		      ORDER BY created_at DESC, alert_id DESC LIMIT ` + arg(limit+1) + `) AS p
+		JOIN triage_investigation t ON t.alert_id = p.alert_id
+		ORDER BY p.created_at DESC, p.alert_id DESC`
+	rs, err := s.be.db().query(ctx, query, args...)
 	if err != nil {
-		return investigate.RecordPage{}, fmt.Errorf("store: list records: %w", err)
+		return "", fmt.Errorf("store: list records: %w", err)
 	}
-	defer rows.Close()
-	page := investigate.RecordPage{Records: []investigate.Record{}}
-	var lastCreated int64
-	for rows.Next() {
-		var body string
-		var created int64
-		if err := rows.Scan(&body, &created); err != nil {
-			return investigate.RecordPage{}, fmt.Errorf("store: list records: %w", err)
-		}
-		if len(page.Records) == limit {
-			last := page.Records[limit-1]
-			page.Next = encodeCursor(lastCreated, last.AlertID)
+	defer rs.Close()
+	var n int
+	var last, next string
+	for rs.Next() {
+		if n == limit {
+			next = last // a row beyond the page: there is a next one
 			break
 		}
-		var rec investigate.Record
-		if err := json.Unmarshal([]byte(body), &rec); err != nil {
-			return investigate.RecordPage{}, fmt.Errorf("store: decode record: %w", err)
+		if last, err = scan(rs); err != nil {
+			return "", fmt.Errorf("store: list records: %w", err)
 		}
-		page.Records = append(page.Records, rec)
-		lastCreated = created
+		n++
 	}
-	if err := rows.Err(); err != nil {
-		return investigate.RecordPage{}, fmt.Errorf("store: list records: %w", err)
+	if err := rs.Err(); err != nil {
+		return "", fmt.Errorf("store: list records: %w", err)
 	}
-	return page, nil
+	return next, nil
+}
+
+// cutText returns s cut to at most n characters, and whether it was cut.
+func cutText(s string, n int) (string, bool) {
+	if utf8.RuneCountInString(s) <= n {
+		return s, false
+	}
+	r := []rune(s)
+	return string(r[:n]), true
 }
 
 func encodeCursor(created int64, alertID string) string {

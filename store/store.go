@@ -49,27 +49,41 @@ type Config struct {
 	Now func() time.Time
 }
 
+// The defaults of Config, and the bounds the service ships with.
+const (
+	DefaultDedupWindow         = 15 * time.Minute
+	DefaultWorkers             = 4
+	DefaultJobTimeout          = 90 * time.Second
+	DefaultRescueMargin        = 30 * time.Second
+	DefaultRescueAfter         = DefaultJobTimeout + DefaultRescueMargin
+	DefaultMaxAttempts         = 12
+	DefaultRetryBackoff        = 2 * time.Second
+	DefaultRetryBackoffMax     = 5 * time.Minute
+	DefaultMaxPerDetectionHour = 30
+	DefaultMaxPerHour          = 500
+)
+
 func (c *Config) setDefaults() {
 	if c.DedupWindow <= 0 {
-		c.DedupWindow = 15 * time.Minute
+		c.DedupWindow = DefaultDedupWindow
 	}
 	if c.Workers <= 0 {
-		c.Workers = 4
+		c.Workers = DefaultWorkers
 	}
 	if c.JobTimeout <= 0 {
-		c.JobTimeout = 90 * time.Second
+		c.JobTimeout = DefaultJobTimeout
 	}
 	if c.RescueAfter <= c.JobTimeout {
-		c.RescueAfter = c.JobTimeout + 30*time.Second
+		c.RescueAfter = c.JobTimeout + DefaultRescueMargin
 	}
 	if c.MaxAttempts <= 0 {
-		c.MaxAttempts = 12
+		c.MaxAttempts = DefaultMaxAttempts
 	}
 	if c.RetryBackoff <= 0 {
-		c.RetryBackoff = 2 * time.Second
+		c.RetryBackoff = DefaultRetryBackoff
 	}
 	if c.RetryBackoffMax <= 0 {
-		c.RetryBackoffMax = 5 * time.Minute
+		c.RetryBackoffMax = DefaultRetryBackoffMax
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -84,6 +98,7 @@ type Store struct {
 	log zerolog.Logger
 
 	batches *batcher
+	health  writeHealth
 
 	mu     sync.Mutex
 	worker runner
@@ -97,7 +112,7 @@ func Open(ctx context.Context, cfg Config, log zerolog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := be.migrate(ctx, schema); err != nil {
+	if err := be.migrate(ctx, cfg.Now().UnixMilli()); err != nil {
 		be.close()
 		return nil, fmt.Errorf("store: migrate: %w", err)
 	}
@@ -183,12 +198,14 @@ func (s *Store) Close() {
 	s.be.close()
 }
 
-// Ping reports whether the database answers.
+// Ping reports whether the database answers and can write. A database
+// that answers but failed its latest write (or a probe write, see
+// probeEvery) is a *NotWritableError.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.be.ping(ctx); err != nil {
 		return fmt.Errorf("store: ping: %w", err)
 	}
-	return nil
+	return s.health.check(ctx, s.cfg.Now(), s.probeWrite)
 }
 
 // backoff is the retry policy for failed investigations: exponential from

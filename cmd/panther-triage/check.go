@@ -84,15 +84,8 @@ func permissions() []permission {
 
 // check is Panther's "Test & Save" for this service: it reaches the API
 // with the token and reports each permission the service uses.
-func check(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, _, err := parseConfig("check", args, getenv, stderr, nil)
-	if err != nil {
-		return err
-	}
-	cfg.InsecureNoAuth = true // the webhook secret is not the concern here
-	if err := cfg.Validate(true); err != nil {
-		return err
-	}
+// cfg is validated for check.
+func check(ctx context.Context, cfg Config, stdout io.Writer) error {
 	if _, err := filter.New(cfg.filterConfig()); err == nil {
 		fmt.Fprintln(stdout, "filters         ok")
 	}

@@ -45,7 +45,7 @@ func TestCheckCommand(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := startPanther(t, panthersim.WithPermissions(tt.perms))
-			vars := serviceEnv(p, "")
+			vars := testEnv(p, "")
 			for k, v := range tt.vars {
 				vars[k] = v
 			}
@@ -93,7 +93,7 @@ func TestCheckNamesTheCause(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			vars := serviceEnv(p, "")
+			vars := testEnv(p, "")
 			vars["PANTHER_API_URL"] = tt.url
 			if tt.token != "" {
 				vars["PANTHER_API_TOKEN"] = tt.token

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -19,23 +18,25 @@ import (
 )
 
 // investigateCmd runs one investigation now, outside the queue, and prints
-// the report.
-func investigateCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	var format string
-	cfg, rest, err := parseConfig("investigate", args, getenv, stderr, func(fs *flag.FlagSet) {
-		fs.StringVar(&format, "format", "text", "output: text (the comment) or json (the record)")
-	})
-	if err != nil {
-		return err
+// the report. With cfg.Dev it runs against the simulated Panther, and
+// without an alert ID lists the simulated Panther's alerts.
+func investigateCmd(ctx context.Context, cfg Config, alertID, format string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if cfg.Dev {
+		dev, err := startDev(&cfg, getenv, io.Discard)
+		if err != nil {
+			return err
+		}
+		defer dev.Close()
+		fmt.Fprintf(stderr, "simulated Panther at %s, token %s\n", dev.srv.GraphQLURL(), dev.srv.Token)
+		if alertID == "" {
+			dev.PrintAlerts(stdout)
+			return nil
+		}
 	}
-	if len(rest) != 1 {
-		return errors.New("usage: panther-triage investigate [flags] ALERT_ID")
+	if alertID == "" {
+		return errors.New("usage: panther-triage investigate [--dev] [--format text|json] ALERT_ID [SETTINGS]")
 	}
-	if format != "text" && format != "json" {
-		return fmt.Errorf("--format: %q is not text or json", format)
-	}
-	cfg.InsecureNoAuth = true // no server: the webhook secret is not needed
-	if err := cfg.Validate(true); err != nil {
+	if err := cfg.Validate("investigate"); err != nil {
 		return err
 	}
 	log := newLogger(cfg, stderr)
@@ -47,14 +48,14 @@ func investigateCmd(ctx context.Context, args []string, getenv func(string) stri
 	defer st.Close()
 	// A manual run gets its own run ID, so its marker is its own.
 	runID := time.Now().UnixMilli()
-	out, err := inv.Run(ctx, rest[0], runID, true)
+	out, err := inv.Run(ctx, alertID, runID, true)
 	if err != nil {
 		return err
 	}
 	if format == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(outcomeRecord(rest[0], runID, out))
+		return enc.Encode(outcomeRecord(alertID, runID, out))
 	}
 	if out.State == investigate.StateSkipped {
 		fmt.Fprintf(stdout, "skipped: %s\n", out.Reason)
@@ -77,24 +78,21 @@ func outcomeRecord(alertID string, runID int64, out investigate.Outcome) investi
 	return rec
 }
 
-// replay posts a saved webhook payload to a running server with the
-// configured secret, as Panther would.
-func replay(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	var target string
-	cfg, rest, err := parseConfig("replay", args, getenv, stderr, func(fs *flag.FlagSet) {
-		fs.StringVar(&target, "url", "", "webhook URL (default: http://127.0.0.1<port of --addr>/webhook)")
-	})
-	if err != nil {
+// replay posts a saved webhook payload (file, or - for stdin) to a running
+// server with the configured secret, as Panther would.
+func replay(ctx context.Context, cfg Config, target, file string, stdin io.Reader, stdout io.Writer) error {
+	if file == "" {
+		return errors.New("usage: panther-triage replay [--url URL] FILE|- [SETTINGS]")
+	}
+	if err := cfg.Validate("replay"); err != nil {
 		return err
 	}
-	if len(rest) != 1 {
-		return errors.New("usage: panther-triage replay [flags] FILE|-")
-	}
+	var err error
 	var body []byte
-	if rest[0] == "-" {
+	if file == "-" {
 		body, err = io.ReadAll(io.LimitReader(stdin, 2<<20))
 	} else {
-		body, err = os.ReadFile(rest[0])
+		body, err = os.ReadFile(file)
 	}
 	if err != nil {
 		return fmt.Errorf("replay: read payload: %w", err)

@@ -2,8 +2,8 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,43 +12,57 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/agnivade/levenshtein"
 	"gopkg.in/yaml.v3"
 
 	"github.com/panther-triage/panther-triage/filter"
 )
 
 // The configuration file (--config, PANTHER_TRIAGE_CONFIG) is a YAML
-// mapping with a key for any setting, named as its flag:
+// mapping with a key for any setting, named as its flag, written at the
+// top level or in its section (the group of its declaration in Config):
 //
-//	panther-url: https://api.acme.runpanther.net/public/graphql
+//	panther:
+//	  panther-url: https://api.acme.runpanther.net/public/graphql
 //	webhook-secret: 5f2c…
-//	severities: [HIGH, CRITICAL]   # a list, or "HIGH,CRITICAL"
+//	filter:
+//	  severities: [HIGH, CRITICAL]   # a list, or "HIGH,CRITICAL"
 //	settle: 30s
-//	max-events: 500
 //	dry-run: true
 //
 // A flag wins over the environment, which wins over the file, which wins
-// over the default. Unknown keys, nested sections and values of the wrong
-// shape are errors naming the file, line and key. The one nested section is
-// context: the known networks, service accounts, VIP users and known-bad
-// indicators, as in a context file (investigate.Lists):
+// over the default. Every problem (syntax, unknown key, wrong shape or type,
+// bad value) is one line naming the file, line and key. The section context
+// holds the known networks, service accounts, VIP users and known-bad
+// indicators, as in a context file (investigate.Lists), with keys spelled
+// like every other key:
 //
 //	context:
-//	  known_networks:
+//	  known-networks:
 //	    - {name: Office VPN, cidrs: [198.51.100.0/24]}
-//	  service_accounts: [svc-deploy@acme.io]
-
-// listSettings take a YAML list as well as comma-separated text.
-var listSettings = []string{"severities", "statuses", "types", "tags-include", "tags-exclude", "comment-sections"}
+//	  service-accounts: [svc-deploy@acme.io]
 
 // fileValue is one setting read from the configuration file: its value as
 // the text a flag would carry, and where it was written.
 type fileValue struct {
 	value string
 	where string // "path:line"
-	// node is the section's YAML, for the one section that is not a
-	// setting: context (the lists of investigate.Lists).
+	// node is the context section's YAML (the lists of investigate.Lists).
 	node *yaml.Node
+}
+
+// configFile is what the configuration file holds.
+type configFile struct {
+	values   map[string]fileValue // by flag name
+	context  *fileValue
+	warnings []string
+}
+
+// contextKeys are the context section's keys, and their spelling in a
+// context file, which the section accepts for one release with a warning.
+var contextKeys = map[string]string{
+	"known-networks": "known_networks", "service-accounts": "service_accounts",
+	"vip-users": "vip_users", "known-bad": "known_bad",
 }
 
 // yamlLine finds the line in yaml.v3's error messages ("yaml: line 3: …").
@@ -65,37 +79,27 @@ var yamlParserProblems = []string{
 	"found undefined tag handle",
 }
 
-// readConfigFile reads the settings in the YAML file at path, keyed by
-// flag name. known says which keys are settings. Every problem is
-// reported, one line each, as "path:line: key: problem"; the settings
+// readConfigFile reads the settings in the YAML file at path. Every problem
+// is reported, one line each, as "path:line: key: problem"; the settings
 // without a problem are returned all the same, so that the caller can
 // report the problems of their values too.
-func readConfigFile(path string, known func(key string) bool) (map[string]fileValue, error) {
+func readConfigFile(path string) (configFile, error) {
+	out := configFile{values: map[string]fileValue{}}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("config file: %w", err)
+		return out, fmt.Errorf("config file: %w", err)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return map[string]fileValue{}, nil // an empty file sets nothing
+			return out, nil // an empty file sets nothing
 		}
-		msg := err.Error()
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			line, _ := strconv.Atoi(m[1])
-			if slices.Contains(yamlParserProblems, m[2]) {
-				// yaml.v3 counts lines from 0 for parser errors (and
-				// points at where the unclosed construct began).
-				line++
-			}
-			return nil, fmt.Errorf("%s:%d: %s", path, line, m[2])
-		}
-		return nil, fmt.Errorf("%s: %s", path, strings.TrimPrefix(msg, "yaml: "))
+		return out, yamlError(path, data, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s:%d: one YAML document expected, found another", path, max(extra.Line, 1))
+		return out, fmt.Errorf("%s:%d: one YAML document expected, found another", path, max(extra.Line, 1))
 	}
 	at := func(n *yaml.Node) string { return fmt.Sprintf("%s:%d", path, n.Line) }
 
@@ -104,63 +108,135 @@ func readConfigFile(path string, known func(key string) bool) (map[string]fileVa
 		root = root.Content[0]
 	}
 	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
-		return map[string]fileValue{}, nil // only comments
+		return out, nil // only comments
 	}
 	if root.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s: want a mapping of settings (key: value), found %s", at(root), kindName(root))
+		return out, fmt.Errorf("%s: want a mapping of settings (key: value), found %s", at(root), kindName(root))
 	}
 
-	out := map[string]fileValue{}
 	seen := map[string]int{}
 	var errs []error
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := root.Content[i], root.Content[i+1]
-		key := k.Value
-		if k.Kind != yaml.ScalarNode {
-			errs = append(errs, fmt.Errorf("%s: a key must be a setting name, found %s", at(k), kindName(k)))
-			continue
-		}
-		if line, dup := seen[key]; dup {
-			errs = append(errs, fmt.Errorf("%s: %s: set twice (first on line %d)", at(k), key, line))
-			continue
-		}
-		seen[key] = k.Line
-		switch {
-		case key == "config":
-			errs = append(errs, fmt.Errorf("%s: config: a configuration file cannot name another; use --config or PANTHER_TRIAGE_CONFIG", at(k)))
-			continue
-		case key == "context":
-			if v.Kind != yaml.MappingNode {
-				errs = append(errs, fmt.Errorf("%s: context: takes a mapping of lists (known_networks, service_accounts, vip_users, known_bad), found %s", at(v), kindName(v)))
-			} else {
-				out[key] = fileValue{where: at(k), node: v}
+	var read func(m *yaml.Node, section string)
+	read = func(m *yaml.Node, section string) {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			k, v := m.Content[i], m.Content[i+1]
+			key := k.Value
+			if k.Kind != yaml.ScalarNode {
+				errs = append(errs, fmt.Errorf("%s: a key must be a setting name, found %s", at(k), kindName(k)))
+				continue
 			}
-			continue
-		case !known(key):
-			errs = append(errs, fmt.Errorf("%s: unknown key %q%s", at(k), key, suggest(key, known)))
-			continue
+			if line, dup := seen[key]; dup {
+				errs = append(errs, fmt.Errorf("%s: %s: set twice (first on line %d)", at(k), key, line))
+				continue
+			}
+			seen[key] = k.Line
+			s, known := settingByFlag(key)
+			switch {
+			case key == "config":
+				errs = append(errs, fmt.Errorf("%s: config: a configuration file cannot name another; use --config or PANTHER_TRIAGE_CONFIG", at(k)))
+			case key == "context" && section == "":
+				if v.Kind != yaml.MappingNode {
+					errs = append(errs, fmt.Errorf("%s: context: takes a mapping of lists (%s), found %s", at(v), "known-networks, service-accounts, vip-users, known-bad", kindName(v)))
+					continue
+				}
+				out.warnings = append(out.warnings, respellContext(v, at)...)
+				out.context = &fileValue{where: at(k), node: v}
+			case section == "" && slices.Contains(sections(), key):
+				if v.Kind != yaml.MappingNode {
+					errs = append(errs, fmt.Errorf("%s: %s: a section takes a mapping of its settings, found %s", at(v), key, kindName(v)))
+					continue
+				}
+				read(v, key)
+			case !known:
+				errs = append(errs, fmt.Errorf("%s: unknown key %q%s", at(k), key, suggest(key)))
+			case section != "" && s.group != section:
+				errs = append(errs, fmt.Errorf("%s: %s: belongs in section %s or at the top level, not in %s", at(k), key, cmp.Or(s.group, "(none)"), section))
+			default:
+				val, err := scalarOrList(s, v, at)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+					continue // "key:" with no value leaves the setting alone
+				}
+				out.values[key] = fileValue{value: val, where: at(k)}
+			}
 		}
-		val, err := scalarOrList(key, v, at)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
-			continue // "key:" with no value leaves the setting alone
-		}
-		out[key] = fileValue{value: val, where: at(k)}
 	}
+	read(root, "")
 	return out, errors.Join(errs...)
+}
+
+// yamlError turns yaml.v3's parse error into "path:line: problem".
+func yamlError(path string, data []byte, err error) error {
+	msg := err.Error()
+	m := yamlLine.FindStringSubmatch(msg)
+	if m == nil {
+		return fmt.Errorf("%s: %s", path, strings.TrimPrefix(msg, "yaml: "))
+	}
+	line, _ := strconv.Atoi(m[1])
+	if slices.Contains(yamlParserProblems, m[2]) {
+		// yaml.v3 counts lines from 0 for parser errors (and points at
+		// where the unclosed construct began).
+		line++
+	}
+	// A tab where YAML wants spaces gives a parser message that does not
+	// say so.
+	for i, l := range strings.Split(string(data), "\n") {
+		indent := l[:len(l)-len(strings.TrimLeft(l, " \t"))]
+		if strings.Contains(indent, "\t") {
+			return fmt.Errorf("%s:%d: a tab indents this line; YAML indents with spaces only", path, i+1)
+		}
+	}
+	return fmt.Errorf("%s:%d: %s", path, line, m[2])
+}
+
+// respellContext renames the context section's keys spelled as in a
+// context file (vip_users) to that spelling, which investigate.ListsFromYAML
+// reads, and warns about them; the documented spelling (vip-users) is
+// renamed silently.
+func respellContext(section *yaml.Node, at func(*yaml.Node) string) []string {
+	var warnings []string
+	for i := 0; i+1 < len(section.Content); i += 2 {
+		k := section.Content[i]
+		if old, ok := contextKeys[k.Value]; ok {
+			k.Value = old
+			continue
+		}
+		for key, old := range contextKeys {
+			if k.Value == old {
+				warnings = append(warnings, fmt.Sprintf("%s: context: %s is the old spelling of %s; it is read for one more release", at(k), old, key))
+			}
+		}
+	}
+	return warnings
+}
+
+// contextError reports a problem of the context section as
+// "path:line: context: problem", with keys in the file's spelling.
+func contextError(err error, file string) error {
+	prefix := regexp.MustCompile(`^context section of (.*), line (\d+): `)
+	lines := strings.Split(err.Error(), "\n")
+	for i, l := range lines {
+		l = prefix.ReplaceAllString(l, "$1:$2: context: ")
+		for key, old := range contextKeys {
+			l = strings.ReplaceAll(l, old, key)
+		}
+		lines[i] = l
+	}
+	return errors.New(strings.Join(lines, "\n"))
 }
 
 // scalarOrList turns a setting's node into the text its flag would carry:
 // a scalar as written, a list (for list settings) joined with commas.
-func scalarOrList(key string, v *yaml.Node, at func(*yaml.Node) string) (string, error) {
+func scalarOrList(s setting, v *yaml.Node, at func(*yaml.Node) string) (string, error) {
+	key := s.flag
 	switch v.Kind {
 	case yaml.ScalarNode:
 		return v.Value, nil
 	case yaml.SequenceNode:
-		if !slices.Contains(listSettings, key) {
+		if s.typeName() != "list" {
 			return "", fmt.Errorf("%s: %s: takes one value, found a list", at(v), key)
 		}
 		items := make([]string, 0, len(v.Content))
@@ -196,36 +272,49 @@ func kindName(n *yaml.Node) string {
 	return "a YAML document"
 }
 
-// suggest names the setting an unknown key was probably meant to be: the
-// flag of an environment variable, or the key with dashes for underscores.
-func suggest(key string, known func(string) bool) string {
+// suggest names the key an unknown key was probably meant to be: the flag
+// of an environment variable, or the nearest key or section name.
+func suggest(key string) string {
+	var names []string
 	for _, s := range settings() {
 		if strings.EqualFold(key, s.env) {
 			return fmt.Sprintf(" (the file takes flag names: %s)", s.flag)
 		}
+		names = append(names, s.flag)
 	}
-	if k := strings.ToLower(strings.ReplaceAll(key, "_", "-")); k != key && known(k) {
+	names = append(names, sections()...)
+	names = append(names, "context")
+	if k := strings.ToLower(strings.ReplaceAll(key, "_", "-")); k != key && slices.Contains(names, k) {
 		return fmt.Sprintf(" (did you mean %s?)", k)
+	}
+	best, bestDist := "", 0
+	for _, n := range names {
+		d := levenshtein.ComputeDistance(strings.ToLower(key), n)
+		if best == "" || d < bestDist {
+			best, bestDist = n, d
+		}
+	}
+	if bestDist <= max(2, len(key)/4) {
+		return fmt.Sprintf(" (did you mean %s?)", best)
 	}
 	return ""
 }
 
-// at prefixes err with where key was set in the configuration file, one
-// line per problem; err is returned as it is when key was not set there.
+// at prefixes each line of err with where setting key was given (see
+// where).
 func (c Config) at(key string, err error) error {
-	where, ok := c.origin[key]
-	if !ok || err == nil {
-		return err
+	if err == nil {
+		return nil
 	}
 	lines := strings.Split(err.Error(), "\n")
 	for i, l := range lines {
-		lines[i] = where + ": " + key + ": " + l
+		lines[i] = c.where(key) + ": " + l
 	}
 	return errors.New(strings.Join(lines, "\n"))
 }
 
 // filterErrors reports the problems of the filter settings, each with where
-// it was set when that was the configuration file.
+// it was set.
 func (c Config) filterErrors() []error {
 	var errs []error
 	if _, err := filter.New(filter.Config{Severities: c.Severities}); err != nil {
@@ -238,43 +327,4 @@ func (c Config) filterErrors() []error {
 		errs = append(errs, err)
 	}
 	return errs
-}
-
-// resolveSettings gives each setting that no flag set its value from the
-// environment, else from the configuration file (named by --config or
-// PANTHER_TRIAGE_CONFIG), else leaves its default. It returns where each
-// value taken from the file was written, by flag name, and the file's
-// problems, and the context section if the file has one.
-func resolveSettings(all []*setting, fs *flag.FlagSet, getenv func(string) string) (map[string]string, *fileValue, error) {
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	byFlag := make(map[string]*setting, len(all))
-	for _, s := range all {
-		byFlag[s.flag] = s
-		if set[s.flag] {
-			continue
-		}
-		if e := getenv(s.env); e != "" {
-			*s.val = e
-			set[s.flag] = true
-		}
-	}
-	origin := map[string]string{}
-	path := strings.TrimSpace(*byFlag["config"].val)
-	if path == "" {
-		return origin, nil, nil
-	}
-	values, err := readConfigFile(path, func(key string) bool { return byFlag[key] != nil })
-	var context *fileValue
-	for key, v := range values {
-		if key == "context" {
-			context = &v
-			continue
-		}
-		if !set[key] {
-			*byFlag[key].val = v.value
-			origin[key] = v.where
-		}
-	}
-	return origin, context, err
 }

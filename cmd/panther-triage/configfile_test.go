@@ -11,13 +11,19 @@ import (
 	"time"
 )
 
+// parseFor parses the settings of a command line of cmd.
+func parseFor(cmd string, args []string, vars map[string]string) (Config, error) {
+	p, err := parseCommandLine(append([]string{cmd}, args...), env(vars), io.Discard)
+	return p.cfg, err
+}
+
 // loadConfig parses a command line the way serve does and validates it.
 func loadConfig(args []string, vars map[string]string) (Config, error) {
-	cfg, _, err := parseConfig("serve", args, env(vars), io.Discard, nil)
+	cfg, err := parseFor("serve", args, vars)
 	if err != nil {
 		return cfg, err
 	}
-	return cfg, cfg.Validate(true)
+	return cfg, cfg.Validate("serve")
 }
 
 // TestConfigFiles reads each file in testdata/config. The "# want:" lines
@@ -99,7 +105,7 @@ func TestConfigFileValues(t *testing.T) {
 		{"detection-regex", cfg.DetectionRegex, `^(?!AWS\.CloudTrail\.).*`},
 		{"settle", cfg.Settle, 45 * time.Second},
 		{"max-events", cfg.MaxEvents, 500},
-		{"dedup-minutes", cfg.DedupWindow, 30 * time.Minute},
+		{"dedup-minutes", cfg.dedupWindow(), 30 * time.Minute},
 		{"dry-run", cfg.DryRun, true},
 		{"comment-format", cfg.CommentFormat, "HTML"},
 		{"console-url (empty: default)", cfg.ConsoleURL, ""},
@@ -138,7 +144,7 @@ severities: [HIGH]
 		"PANTHER_TRIAGE_SETTLE":     "20s",
 		"PANTHER_TRIAGE_MAX_EVENTS": "60",
 	}
-	cfg, _, err := parseConfig("serve", []string{"--max-events", "70"}, env(vars), io.Discard, nil)
+	cfg, err := parseFor("serve", []string{"--max-events", "70"}, vars)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,8 +157,8 @@ severities: [HIGH]
 	if cfg.MaxEvents != 70 {
 		t.Errorf("max-events = %d; want the flag's 70 over the environment's 60 and the file's 50", cfg.MaxEvents)
 	}
-	if cfg.DedupWindow != 15*time.Minute {
-		t.Errorf("dedup window = %v; want the default 15m", cfg.DedupWindow)
+	if cfg.dedupWindow() != 15*time.Minute {
+		t.Errorf("dedup window = %v; want the default 15m", cfg.dedupWindow())
 	}
 
 	// A flag names another file than the environment.
@@ -160,14 +166,14 @@ severities: [HIGH]
 	if err := os.WriteFile(other, []byte("addr: \":7001\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, _, err = parseConfig("serve", []string{"--config", other}, env(vars), io.Discard, nil)
+	cfg, err = parseFor("serve", []string{"--config", other}, vars)
 	if err != nil || cfg.Addr != ":7001" {
 		t.Errorf("--config over PANTHER_TRIAGE_CONFIG: addr %q, %v; want :7001", cfg.Addr, err)
 	}
 }
 
 func TestConfigFileMissing(t *testing.T) {
-	_, _, err := parseConfig("serve", []string{"--config", "testdata/config/no-such.yaml"}, env(nil), io.Discard, nil)
+	_, err := parseFor("serve", []string{"--config", "testdata/config/no-such.yaml"}, nil)
 	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "no-such.yaml") {
 		t.Fatalf("err = %v; want a missing-file error naming it", err)
 	}

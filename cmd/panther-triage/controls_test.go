@@ -45,7 +45,7 @@ func postAll(t *testing.T, url string, payloads []string) {
 
 func TestStormOfSameTitleAlertsIsInvestigatedOnce(t *testing.T) {
 	p := startPanther(t)
-	svc := startServe(t, serviceEnv(p, filepath.Join(t.TempDir(), "storm.db")))
+	svc := startServe(t, testEnv(p, filepath.Join(t.TempDir(), "storm.db")))
 	ids, payloads := sameTitleAlerts(t, p, 50, func(int) string { return "Suspicious traffic detected from [123.123.123.123]" })
 	postAll(t, svc.url+"/webhook", payloads)
 
@@ -61,7 +61,7 @@ func TestStormOfSameTitleAlertsIsInvestigatedOnce(t *testing.T) {
 		}
 		return
 	}
-	waitFor(t, "50 comments", func() bool { f, s := count(); return f+s == 50 })
+	eventually(t, 30*time.Second, "50 comments", func() bool { f, s := count(); return f+s == 50 })
 	full, short := count()
 	if full != 1 || short != 49 {
 		t.Fatalf("%d full investigations and %d short comments; want 1 and 49", full, short)
@@ -87,7 +87,7 @@ func TestStormOfSameTitleAlertsIsInvestigatedOnce(t *testing.T) {
 
 func TestBudgetOverflowCommentsWhyNot(t *testing.T) {
 	p := startPanther(t)
-	vars := serviceEnv(p, filepath.Join(t.TempDir(), "budget.db"))
+	vars := testEnv(p, filepath.Join(t.TempDir(), "budget.db"))
 	vars["PANTHER_TRIAGE_MAX_PER_DETECTION_HOUR"] = "3"
 	svc := startServe(t, vars)
 	ids, payloads := sameTitleAlerts(t, p, 5, func(i int) string { return fmt.Sprintf("Traffic from [10.0.0.%d]", i) })
@@ -96,7 +96,7 @@ func TestBudgetOverflowCommentsWhyNot(t *testing.T) {
 			t.Fatalf("delivery: %d %v", status, b)
 		}
 	}
-	waitFor(t, "5 comments", func() bool {
+	eventually(t, 30*time.Second, "5 comments", func() bool {
 		n := 0
 		for _, id := range ids {
 			n += len(p.Comments(id))
@@ -112,7 +112,7 @@ func TestBudgetOverflowCommentsWhyNot(t *testing.T) {
 	}
 	// The record is saved just after the comment is posted.
 	var rec map[string]any
-	waitFor(t, "the over-budget record", func() bool {
+	eventually(t, 30*time.Second, "the over-budget record", func() bool {
 		getJSON(t, svc.url+"/api/v1/investigations/"+ids[4], testSecret, &rec)
 		return rec["state"] != "running" && rec["state"] != "queued"
 	})
@@ -123,7 +123,7 @@ func TestBudgetOverflowCommentsWhyNot(t *testing.T) {
 
 func TestSettleDelaysTheInvestigation(t *testing.T) {
 	p := startPanther(t)
-	vars := serviceEnv(p, filepath.Join(t.TempDir(), "settle.db"))
+	vars := testEnv(p, filepath.Join(t.TempDir(), "settle.db"))
 	vars["PANTHER_TRIAGE_SETTLE"] = "2s"
 	svc := startServe(t, vars)
 	sent := time.Now()
@@ -143,7 +143,7 @@ func TestSettleDelaysTheInvestigation(t *testing.T) {
 	if n := len(p.Comments(documentedAlert)); n != 0 {
 		t.Fatalf("commented before the settle delay")
 	}
-	waitFor(t, "the comment", func() bool { return len(p.Comments(documentedAlert)) == 1 })
+	eventually(t, 30*time.Second, "the comment", func() bool { return len(p.Comments(documentedAlert)) == 1 })
 	if since := time.Since(sent); since < 2*time.Second {
 		t.Fatalf("investigated %s after the delivery; want at least the 2s settle delay", since)
 	}
@@ -154,7 +154,7 @@ func TestSettleDelaysTheInvestigation(t *testing.T) {
 
 func TestShadowModeWritesNothingButRecordsTheReport(t *testing.T) {
 	p := startPanther(t)
-	vars := serviceEnv(p, filepath.Join(t.TempDir(), "shadow.db"))
+	vars := testEnv(p, filepath.Join(t.TempDir(), "shadow.db"))
 	vars["PANTHER_TRIAGE_DRY_RUN"] = "true"
 	svc := startServe(t, vars)
 	before := p.Calls()["createAlertComment"]
@@ -162,7 +162,7 @@ func TestShadowModeWritesNothingButRecordsTheReport(t *testing.T) {
 		t.Fatal(status)
 	}
 	var rec map[string]any
-	waitFor(t, "the record", func() bool {
+	eventually(t, 30*time.Second, "the record", func() bool {
 		getJSON(t, svc.url+"/api/v1/investigations/"+documentedAlert, testSecret, &rec)
 		return rec["state"] == "done"
 	})
@@ -178,21 +178,21 @@ func TestShadowModeWritesNothingButRecordsTheReport(t *testing.T) {
 
 func TestWriteBackSetsStatus(t *testing.T) {
 	p := startPanther(t)
-	vars := serviceEnv(p, filepath.Join(t.TempDir(), "wb.db"))
+	vars := testEnv(p, filepath.Join(t.TempDir(), "wb.db"))
 	vars["PANTHER_TRIAGE_SET_STATUS"] = "inconclusive=TRIAGED"
 	svc := startServe(t, vars)
 	if status, _ := post(t, svc.url+"/webhook", testSecret, documentedPayload); status != http.StatusAccepted {
 		t.Fatal(status)
 	}
-	waitFor(t, "the status write-back", func() bool {
+	eventually(t, 30*time.Second, "the status write-back", func() bool {
 		a, _ := p.Alert(documentedAlert)
 		return a.Status == "TRIAGED"
 	})
 	if n := len(p.Comments(documentedAlert)); n != 1 {
 		t.Fatalf("%d comments", n)
 	}
-	err := run(t.Context(), []string{"serve", "--set-status", "benign=DONE"}, env(serviceEnv(p, "")), nil, io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "PANTHER_TRIAGE_SET_STATUS") {
+	err := run(t.Context(), []string{"serve", "--set-status", "benign=DONE"}, env(testEnv(p, "")), nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--set-status") {
 		t.Fatalf("bad policy: %v", err)
 	}
 }

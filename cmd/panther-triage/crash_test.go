@@ -22,21 +22,22 @@ import (
 // timeout by 15s, and the rescue delay the job timeout).
 const crashRescueAfter = 17 * time.Second
 
-// crashEnv is the environment of a subprocess that is going to be killed:
-// a short job timeout and rescue delay, so that the jobs a killed process
-// left running are taken over within seconds of the restart, not minutes.
-func crashEnv(p *panthersim.Server, db, addr string) map[string]string {
-	vars := reliabilityEnv(p, db)
-	vars["PANTHER_TRIAGE_ADDR"] = addr
-	vars["PANTHER_TRIAGE_DATALAKE_TIMEOUT"] = "500ms"
-	vars["PANTHER_TRIAGE_DATALAKE_MAX_QUERIES"] = "1" // less work per alert, for the test's time
-	vars["PANTHER_TRIAGE_JOB_TIMEOUT"] = "16s"
-	vars["PANTHER_TRIAGE_RESCUE_AFTER"] = crashRescueAfter.String()
-	vars["PANTHER_TRIAGE_RETRY_BACKOFF"] = "100ms"
-	vars["PANTHER_TRIAGE_RETRY_BACKOFF_MAX"] = "1s"
-	vars["PANTHER_TRIAGE_WORKERS"] = "8"
-	vars["PANTHER_TRIAGE_API_CONCURRENCY"] = "16"
-	return vars
+// crashable is the setting of a subprocess that is going to be killed,
+// listening on addr: a short job timeout and rescue delay, so that the jobs
+// a killed process left running are taken over within seconds of the
+// restart, not minutes.
+func crashable(addr string) envOption {
+	return func(vars map[string]string) {
+		vars["PANTHER_TRIAGE_ADDR"] = addr
+		vars["PANTHER_TRIAGE_DATALAKE_TIMEOUT"] = "500ms"
+		vars["PANTHER_TRIAGE_DATALAKE_MAX_QUERIES"] = "1" // less work per alert, for the test's time
+		vars["PANTHER_TRIAGE_JOB_TIMEOUT"] = "16s"
+		vars["PANTHER_TRIAGE_RESCUE_AFTER"] = crashRescueAfter.String()
+		vars["PANTHER_TRIAGE_RETRY_BACKOFF"] = "100ms"
+		vars["PANTHER_TRIAGE_RETRY_BACKOFF_MAX"] = "1s"
+		vars["PANTHER_TRIAGE_WORKERS"] = "8"
+		vars["PANTHER_TRIAGE_API_CONCURRENCY"] = "16"
+	}
 }
 
 // TestCrashSIGKILLLosesAndDuplicatesNothing runs the real binary, posts a
@@ -63,7 +64,7 @@ func TestCrashSIGKILLLosesAndDuplicatesNothing(t *testing.T) {
 	alerts := addDistinctAlerts(t, p, n)
 	db := filepath.Join(t.TempDir(), "crash.db")
 	addr := freeAddr(t)
-	vars := crashEnv(p, db, addr)
+	vars := testEnv(p, db, unbounded, crashable(addr))
 	q := openQueueDB(t, db)
 
 	var cur atomic.Pointer[triageProc]
@@ -114,16 +115,13 @@ func TestCrashSIGKILLLosesAndDuplicatesNothing(t *testing.T) {
 	killWhen := func(what string, ready func() bool, restartAfter time.Duration) {
 		t.Helper()
 		var running int
-		ok := waitUntil(40*time.Second, func() bool {
+		eventually(t, 40*time.Second, "an investigation running when "+what, func() bool {
 			if !ready() {
 				return false
 			}
 			running = q.runningSince(t, cur.Load().started)
 			return running > 0
 		})
-		if !ok {
-			t.Fatalf("no investigation was running when %s", what)
-		}
 		cur.Load().kill()
 		kills = append(kills, kill{at: time.Since(start), posted: int(posted.Load()), running: running, commented: commented()})
 		time.Sleep(restartAfter)
@@ -149,8 +147,7 @@ func TestCrashSIGKILLLosesAndDuplicatesNothing(t *testing.T) {
 
 	// The last process drains the queue, including the jobs the killed
 	// processes left running.
-	drained := waitUntil(60*time.Second, func() bool { return pending(q.jobStates(t)) == 0 })
-	time.Sleep(500 * time.Millisecond) // a late duplicate would show by now
+	drained(t, q, 60*time.Second)
 	total, lost, duplicated, bad := commentCounts(p, alerts, func(id string) bool { return accepted[id] })
 	// An alert whose answer was lost in a crash may be investigated without
 	// a 2xx; never twice.
@@ -169,9 +166,6 @@ func TestCrashSIGKILLLosesAndDuplicatesNothing(t *testing.T) {
 	t.Logf("alerts sent %d, answered 2xx %d (%d after a retry), comments %d, lost %d, duplicated %d, kills %d, investigations resumed after a kill %d, took %s",
 		n, len(accepted), retried, total, lost, duplicated+dupUnaccepted, len(kills), resumed, time.Since(start).Round(time.Millisecond))
 
-	if !drained {
-		t.Errorf("the queue did not drain within 60s of the last restart: %v", q.jobStates(t))
-	}
 	if lost > 0 || duplicated > 0 || dupUnaccepted > 0 {
 		t.Errorf("%d lost, %d duplicated (+%d duplicated without a 2xx):\n%s",
 			lost, duplicated, dupUnaccepted, strings.Join(append(bad, badUnaccepted...), "\n"))
@@ -232,19 +226,18 @@ func TestCrashAfterCommentBeforeJobCompletes(t *testing.T) {
 		})
 	}))
 	db := filepath.Join(t.TempDir(), "window.db")
-	vars := crashEnv(p, db, freeAddr(t))
+	vars := testEnv(p, db, unbounded, crashable(freeAddr(t)))
 	q := openQueueDB(t, db)
 
 	first := startTriageProc(t, bin, vars)
 	victim.Store(first)
-	killedAt := time.Now()
 	if status, err := deliverOnce(first.url, []byte(documentedPayload)); err != nil || status != http.StatusAccepted {
 		t.Fatalf("delivery: %d, %v; want 202", status, err)
 	}
 	if _, err := first.wait(30 * time.Second); err != nil {
 		t.Fatalf("the process was not killed by the first comment: %v", err)
 	}
-	killedAt = time.Now()
+	killedAt := time.Now()
 	if !killed.Load() {
 		t.Fatalf("the process exited, but not from the comment hook:\n%s", tail(first.stderr.String(), 3000))
 	}
@@ -262,15 +255,11 @@ func TestCrashAfterCommentBeforeJobCompletes(t *testing.T) {
 	second := startTriageProc(t, bin, vars)
 	start := time.Now()
 	var rec investigate.Record
-	ok := waitUntil(60*time.Second, func() bool {
+	eventually(t, 60*time.Second, "the interrupted job to finish after the restart", func() bool {
 		rec = investigate.Record{}
 		getJSON(t, second.url+"/api/v1/investigations/"+documentedAlert, testSecret, &rec)
 		return rec.State == investigate.StateDone && pending(q.jobStates(t)) == 0
-	})
-	if !ok {
-		t.Fatalf("the interrupted job did not finish within 60s of the restart: record %+v, jobs %v", rec, q.jobStates(t))
-	}
-	time.Sleep(300 * time.Millisecond)
+	}, func() any { return rec }, func() any { return q.jobStates(t) })
 	after := p.Comments(documentedAlert)
 	t.Logf("job %d resumed %s after the restart, attempt %d; comments %d (the first %s)",
 		rec.JobID, time.Since(start).Round(time.Millisecond), rec.Attempts, len(after), comments[0].ID)

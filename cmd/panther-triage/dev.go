@@ -21,6 +21,9 @@ type devPanther struct {
 	srv   *panthersim.Server
 	seeds []panthersim.SeedAlert
 	dir   string
+	// viewer and password are the page's login serve --dev makes, when no
+	// viewers file is configured.
+	viewer, password string
 }
 
 // startDev starts the simulated Panther, points cfg at it, puts the
@@ -84,7 +87,21 @@ func (d *devPanther) PrintTry(w io.Writer, addr, secret string) {
 	for _, s := range d.seeds {
 		fmt.Fprintf(w, "  go run ./cmd/panther-triage replay --url %s --webhook-secret %s %s\n", url, secret, d.payloadPath(s))
 	}
-	fmt.Fprintf(w, "\nThen read the results:\n\n  curl -sS -u any:%s %s\n\n", secret, strings.TrimSuffix(url, "/webhook")+"/api/v1/investigations")
+	base := strings.TrimSuffix(url, "/webhook")
+	if d.viewer == "" {
+		fmt.Fprintf(w, "\nThen read the results:\n\n  curl -sS -u any:%s %s\n\n", secret, base+"/api/v1/investigations")
+		return
+	}
+	fmt.Fprintf(w, "\nThen read the results: open %s/ and sign in as %s with password %s, or\n\n  curl -sS -u %s:%s %s\n\n",
+		base, d.viewer, d.password, d.viewer, d.password, base+"/api/v1/investigations")
+}
+
+// PrintAlerts lists the simulated Panther's alerts, for investigate --dev.
+func (d *devPanther) PrintAlerts(w io.Writer) {
+	fmt.Fprintf(w, "The simulated Panther's alerts; investigate one with: panther-triage investigate --dev ALERT_ID\n\n")
+	for _, s := range d.seeds {
+		fmt.Fprintf(w, "  %s  %s\n", s.ID, s.Title)
+	}
 }
 
 // Close stops the simulated Panther and removes the temp dir.

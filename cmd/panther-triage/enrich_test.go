@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"strings"
 	"testing"
 )
@@ -28,7 +27,7 @@ func TestReputationProvidersOnlyWithKeys(t *testing.T) {
 		for _, k := range tt.set {
 			vars[k] = keys[k]
 		}
-		cfg, _, err := parseConfig("serve", nil, env(vars), io.Discard, nil)
+		cfg, err := parseFor("serve", nil, vars)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,11 +45,10 @@ func TestReputationProvidersOnlyWithKeys(t *testing.T) {
 		vars[k] = v
 	}
 	var out strings.Builder
-	_, _, err := parseConfig("serve", []string{"-h"}, env(vars), &out, nil)
-	if err == nil {
+	if err := run(t.Context(), []string{"serve", "-h"}, env(vars), nil, &out, &out); err == nil {
 		t.Fatal("-h: no error")
 	}
-	_, _, err = parseConfig("serve", nil, env(vars), &out, nil)
+	_, err := parseFor("serve", nil, vars)
 	if err == nil {
 		t.Fatal("bad --workers accepted")
 	}

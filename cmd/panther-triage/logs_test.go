@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/panther-triage/panther-triage/panther/panthersim"
 )
@@ -21,7 +22,7 @@ func TestLogsCarryIDsAndNoSecrets(t *testing.T) {
 		secret = "whsec-5b2d94e07c1a8f36"
 	)
 	p := startPanther(t, panthersim.WithToken(token))
-	vars := serviceEnv(p, filepath.Join(t.TempDir(), "logs.db"))
+	vars := testEnv(p, filepath.Join(t.TempDir(), "logs.db"))
 	vars["PANTHER_TRIAGE_WEBHOOK_SECRET"] = secret
 	vars["PANTHER_TRIAGE_LOG_LEVEL"] = "debug"
 	svc := startServe(t, vars)
@@ -32,7 +33,7 @@ func TestLogsCarryIDsAndNoSecrets(t *testing.T) {
 	if status, body := post(t, svc.url+"/webhook", secret, documentedPayload); status != http.StatusAccepted {
 		t.Fatalf("delivery: %d %v", status, body)
 	}
-	waitFor(t, "the comment", func() bool { return len(p.Comments(documentedAlert)) == 1 })
+	eventually(t, 30*time.Second, "the comment", func() bool { return len(p.Comments(documentedAlert)) == 1 })
 	post(t, svc.url+"/webhook", secret, documentedPayload)                                                    // duplicate
 	post(t, svc.url+"/webhook", secret, strings.ReplaceAll(documentedPayload, documentedAlert, "Test.Alert")) // test
 	post(t, svc.url+"/webhook", secret+"-not", documentedPayload)                                             // unauthorized
@@ -56,7 +57,7 @@ func TestLogsCarryIDsAndNoSecrets(t *testing.T) {
 	if status, body := post(t, svc.url+"/webhook", secret, string(other.WebhookPayload())); status != http.StatusAccepted {
 		t.Fatalf("delivery of %s: %d %v", other.ID, status, body)
 	}
-	waitFor(t, "the investigation to fail", func() bool {
+	eventually(t, 30*time.Second, "the investigation to fail", func() bool {
 		var r map[string]any
 		getJSON(t, svc.url+"/api/v1/investigations/"+other.ID, secret, &r)
 		return r["state"] == "failed"

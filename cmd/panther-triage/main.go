@@ -14,13 +14,31 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
+	"slices"
+	"strings"
 	"syscall"
+
+	"github.com/agnivade/levenshtein"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	// The first signal shuts down gracefully; a second one aborts the
+	// shutdown at once.
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := context.WithCancel(context.Background())
+	abort := make(chan struct{})
+	go func() {
+		<-signals
+		stop()
+		<-signals
+		close(abort)
+	}()
+	for _, w := range envWarnings(os.Environ()) {
+		fmt.Fprintln(os.Stderr, "panther-triage: warning:", w)
+	}
+	err := run(withAbort(ctx, abort), os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	switch {
 	case err == nil:
 	case errors.Is(err, flag.ErrHelp):
@@ -32,6 +50,21 @@ func main() {
 	}
 }
 
+// abortKey carries the channel closed by a second signal.
+type abortKey struct{}
+
+// withAbort returns ctx carrying abort, closed when a second signal asks to
+// stop without waiting for running work.
+func withAbort(ctx context.Context, abort <-chan struct{}) context.Context {
+	return context.WithValue(ctx, abortKey{}, abort)
+}
+
+// abortOf is the abort channel of ctx; nil (never closed) when none.
+func abortOf(ctx context.Context) <-chan struct{} {
+	ch, _ := ctx.Value(abortKey{}).(<-chan struct{})
+	return ch
+}
+
 // errUsage is returned, after the usage is printed, for a command line that
 // names no known command.
 var errUsage = errors.New("usage")
@@ -40,46 +73,149 @@ var errUsage = errors.New("usage")
 // name, the environment as getenv.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		printHelp(stderr)
+		printHelp(stderr, "")
 		return errUsage
 	}
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "serve":
-		return serve(ctx, rest, getenv, stdout, stderr)
-	case "investigate":
-		return investigateCmd(ctx, rest, getenv, stdout, stderr)
-	case "replay":
-		return replay(ctx, rest, getenv, stdin, stdout, stderr)
-	case "check":
-		return check(ctx, rest, getenv, stdout, stderr)
-	case "help", "-h", "-help", "--help":
-		printHelp(stdout)
+	if slices.Contains([]string{"help", "-h", "-help", "--help"}, args[0]) {
+		cmd := ""
+		if len(args) > 1 && slices.Contains(commands(), args[1]) {
+			cmd = args[1]
+		}
+		printHelp(stdout, cmd)
 		return nil
 	}
-	fmt.Fprintf(stderr, "unknown command %q\n\n", cmd)
-	printHelp(stderr)
-	return errUsage
+	if cmd := args[0]; !strings.HasPrefix(cmd, "-") && !slices.Contains(commands(), cmd) {
+		fmt.Fprintf(stderr, "unknown command %q%s; the commands are %s (help for more)\n", cmd, nearest(cmd, commands()), strings.Join(commands(), ", "))
+		return errUsage
+	}
+	p, err := parseCommandLine(args, getenv, stdout)
+	if err != nil {
+		return err
+	}
+	if p.line.Help {
+		printHelp(stdout, p.cmd)
+		return flag.ErrHelp
+	}
+	for _, w := range p.warnings {
+		fmt.Fprintln(stderr, "panther-triage: warning:", w)
+	}
+	cfg := p.cfg
+	switch p.cmd {
+	case "serve":
+		cfg.Dev = p.line.Serve.Dev
+		return serve(ctx, cfg, getenv, stdout, stderr)
+	case "investigate":
+		cfg.Dev = p.line.Investigate.Dev
+		return investigateCmd(ctx, cfg, p.line.Investigate.AlertID, p.line.Investigate.Format, getenv, stdout, stderr)
+	case "replay":
+		return replay(ctx, cfg, p.line.Replay.URL, p.line.Replay.File, stdin, stdout)
+	case "check":
+		if err := cfg.Validate("check"); err != nil {
+			return err
+		}
+		return check(ctx, cfg, stdout)
+	case "version":
+		fmt.Fprintln(stdout, version())
+		return nil
+	}
+	printHelp(stdout, "")
+	return nil
 }
 
-func printHelp(w io.Writer) {
-	fmt.Fprint(w, `panther-triage investigates Panther alerts and comments the result on each.
+// version is the module version and the VCS revision the binary was built
+// from, as the Go toolchain recorded them.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "panther-triage (no build information)"
+	}
+	v := "panther-triage " + info.Main.Version
+	var rev, at, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = ", modified"
+			}
+		}
+	}
+	if rev != "" {
+		v += fmt.Sprintf(" (revision %s%s, %s)", rev, modified, at)
+	} else {
+		v += " (no VCS revision recorded)"
+	}
+	return v + ", " + info.GoVersion
+}
+
+// nearest suggests the name in names closest to s.
+func nearest(s string, names []string) string {
+	for _, n := range names {
+		if strings.HasPrefix(n, s) || strings.HasPrefix(s, n) || levenshtein.ComputeDistance(s, n) <= 2 {
+			return fmt.Sprintf(" (did you mean %s?)", n)
+		}
+	}
+	return ""
+}
+
+func printHelp(w io.Writer, cmd string) {
+	if cmd == "" {
+		fmt.Fprint(w, `panther-triage investigates Panther alerts and comments the result on each.
+
+Usage: panther-triage COMMAND [ARGUMENT] [SETTINGS]  (settings go before or after the argument)
 
 Commands:
   serve                    run the webhook server and the investigation workers
   serve --dev              the same against a simulated Panther, SQLite in a temp dir; prints a curl line to try it
   check                    check the Panther URL, the token and its permissions
   investigate ALERT_ID     investigate one alert now and print the report (--dry-run, --format text|json)
+  investigate --dev [ID]   the same against the simulated Panther; without an ID, lists its sample alerts
   replay FILE|-            post a saved webhook payload to a running server (--url, default http://localhost:8080/webhook)
-  help                     this text
+  version                  print the version and the VCS revision
+  help                     this text; COMMAND --help shows the settings COMMAND uses
 
-Settings (flag, environment variable, default):
 `)
-	for _, s := range settings() {
-		def := s.def
-		if def == "" {
-			def = "-"
+	} else {
+		fmt.Fprintf(w, "Usage: panther-triage %s", cmd)
+		switch cmd {
+		case "serve":
+			fmt.Fprint(w, " [--dev]")
+		case "investigate":
+			fmt.Fprint(w, " [--dev] [--format text|json] ALERT_ID")
+		case "replay":
+			fmt.Fprint(w, " [--url URL] FILE|-")
 		}
-		fmt.Fprintf(w, "  --%-18s $%-33s %s\n      %s\n", s.flag, s.env, def, s.usage)
+		fmt.Fprint(w, " [SETTINGS]\n\n")
+	}
+	fmt.Fprint(w, `Settings: flag, type, environment variable, default. The configuration file
+(--config) takes the flag's name as key, at the top level or in the section
+in brackets. A flag wins over the environment, which wins over the file.
+A number or duration of 0 is refused unless its line says what 0 means.
+`)
+	group := "-"
+	for _, s := range settings() {
+		if cmd != "" && !s.uses(cmd) {
+			continue
+		}
+		if s.group != group {
+			group = s.group
+			if group != "" {
+				fmt.Fprintf(w, "\n[%s]\n", group)
+			}
+		}
+		def := s.defaultText()
+		switch {
+		case def == "" && s.typeName() == "bool":
+			def = "false"
+		case def == "":
+			def = "none"
+		}
+		if s.zero != "" {
+			def += "; 0: " + s.zero
+		}
+		fmt.Fprintf(w, "  --%s %s  $%s  (default %s)\n      %s\n", s.flag, s.typeName(), s.env, def, s.help)
 	}
 }

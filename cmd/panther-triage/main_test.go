@@ -174,13 +174,18 @@ func getJSON(t *testing.T, url, secret string, out any) int {
 	return resp.StatusCode
 }
 
-// waitFor polls cond until it holds or 30 s pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
+// eventually polls cond every 20 ms until it holds; if within passes
+// first, the test fails, naming what it waited for and printing details.
+func eventually(t *testing.T, within time.Duration, what string, cond func() bool, details ...func() any) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(within)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+			var d []string
+			for _, f := range details {
+				d = append(d, fmt.Sprint(f()))
+			}
+			t.Fatalf("timed out after %s waiting for %s %s", within, what, strings.Join(d, "; "))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -194,26 +199,48 @@ func startPanther(t *testing.T, opts ...panthersim.Option) *panthersim.Server {
 	return p
 }
 
-func serviceEnv(p *panthersim.Server, db string) map[string]string {
-	return map[string]string{
+// testEnv is the one environment builder of these tests: the settings of a
+// service against the simulated Panther p with the database db, changed by
+// each of opts in turn.
+func testEnv(p *panthersim.Server, db string, opts ...envOption) map[string]string {
+	vars := map[string]string{
 		"PANTHER_API_URL":               p.GraphQLURL(),
 		"PANTHER_API_TOKEN":             p.Token,
 		"PANTHER_TRIAGE_WEBHOOK_SECRET": testSecret,
 		"PANTHER_TRIAGE_DB":             db,
 	}
+	for _, o := range opts {
+		o(vars)
+	}
+	return vars
+}
+
+// envOption changes the settings testEnv builds.
+type envOption func(vars map[string]string)
+
+// unbounded removes the intake's budgets, so that every alert of a test is
+// investigated in full rather than answered with a notice.
+func unbounded(vars map[string]string) {
+	vars["PANTHER_TRIAGE_MAX_PER_DETECTION_HOUR"] = "0"
+	vars["PANTHER_TRIAGE_MAX_PER_HOUR"] = "0"
+}
+
+// set sets one environment variable.
+func set(name, value string) envOption {
+	return func(vars map[string]string) { vars[name] = value }
 }
 
 func TestEndToEndOneCommentPerAlert(t *testing.T) {
 	p := startPanther(t)
 	db := filepath.Join(t.TempDir(), "triage.db")
-	svc := startServe(t, serviceEnv(p, db))
+	svc := startServe(t, testEnv(p, db))
 
 	status, body := post(t, svc.url+"/webhook", testSecret, documentedPayload)
 	if status != http.StatusAccepted || body["status"] != "queued" || body["jobId"] == "" {
 		t.Fatalf("first delivery: %d %v; want 202 queued with a job ID", status, body)
 	}
 	jobID := body["jobId"].(string)
-	waitFor(t, "the comment", func() bool { return len(p.Comments(documentedAlert)) == 1 })
+	eventually(t, 30*time.Second, "the comment", func() bool { return len(p.Comments(documentedAlert)) == 1 })
 
 	comment := p.Comments(documentedAlert)[0].Body
 	lines := strings.Split(strings.TrimRight(comment, "\n"), "\n")
@@ -230,7 +257,7 @@ func TestEndToEndOneCommentPerAlert(t *testing.T) {
 		t.Fatalf("second delivery: %d %v; want 200 duplicate", status, body)
 	}
 	var rec map[string]any
-	waitFor(t, "the record to be done", func() bool {
+	eventually(t, 30*time.Second, "the record to be done", func() bool {
 		getJSON(t, svc.url+"/api/v1/investigations/"+documentedAlert, testSecret, &rec)
 		return rec["state"] == "done"
 	})
@@ -240,7 +267,13 @@ func TestEndToEndOneCommentPerAlert(t *testing.T) {
 	if timings, _ := rec["timings"].(map[string]any); timings["events"] == nil || timings["total"] == nil {
 		t.Errorf("record timings = %v", rec["timings"])
 	}
-	time.Sleep(300 * time.Millisecond)
+	// The duplicate queued no job, and the first one is final: no comment
+	// can come any more.
+	q := openQueueDB(t, db)
+	drained(t, q, 30*time.Second)
+	if jobs := q.jobsPerAlert(t)[documentedAlert]; jobs != 1 {
+		t.Fatalf("%d jobs after a duplicate delivery; want 1", jobs)
+	}
 	if n := len(p.Comments(documentedAlert)); n != 1 {
 		t.Fatalf("%d comments after a duplicate delivery; want 1", n)
 	}
@@ -249,7 +282,7 @@ func TestEndToEndOneCommentPerAlert(t *testing.T) {
 	if err := svc.stop(); err != nil {
 		t.Fatal(err)
 	}
-	svc2 := startServe(t, serviceEnv(p, db))
+	svc2 := startServe(t, testEnv(p, db))
 	if status, body := post(t, svc2.url+"/webhook", testSecret, documentedPayload); status != http.StatusOK || body["status"] != "duplicate" {
 		t.Fatalf("delivery after restart: %d %v; want 200 duplicate", status, body)
 	}
@@ -257,7 +290,8 @@ func TestEndToEndOneCommentPerAlert(t *testing.T) {
 
 func TestEndToEndTestAlertAndRejects(t *testing.T) {
 	p := startPanther(t)
-	svc := startServe(t, serviceEnv(p, filepath.Join(t.TempDir(), "t.db")))
+	db := filepath.Join(t.TempDir(), "t.db")
+	svc := startServe(t, testEnv(p, db))
 	test := `{"id":"Test.Alert","createdAt":"2022-04-26T03:17:32.099054303Z","severity":"INFO","type":"RULE","link":"https://domain.runpanther.net","title":"This is a Test Alert","name":"Test Alert","alertId":"Test.Alert","alertContext":{},"description":"This is a Test Alert","runbook":"Stuck? Check out our docs: https://docs.runpanther.io","tags":["test"],"version":"abcdefg"}`
 	before := p.Calls()
 	if status, body := post(t, svc.url+"/webhook", testSecret, test); status != http.StatusOK || body["status"] != "test" {
@@ -266,7 +300,10 @@ func TestEndToEndTestAlertAndRejects(t *testing.T) {
 	if status, _ := post(t, svc.url+"/webhook", "wrong", documentedPayload); status != http.StatusUnauthorized {
 		t.Fatalf("wrong secret: %d", status)
 	}
-	time.Sleep(200 * time.Millisecond)
+	// Only a job calls Panther, and none was queued.
+	if jobs := openQueueDB(t, db).jobStates(t); len(jobs) != 0 {
+		t.Fatalf("jobs queued for a test alert or a rejected delivery: %v", jobs)
+	}
 	if after := p.Calls(); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Fatalf("Panther was called for a test alert or a rejected delivery: %v → %v", before, after)
 	}
@@ -274,7 +311,7 @@ func TestEndToEndTestAlertAndRejects(t *testing.T) {
 
 func TestEndToEndFiltered(t *testing.T) {
 	p := startPanther(t)
-	vars := serviceEnv(p, filepath.Join(t.TempDir(), "f.db"))
+	vars := testEnv(p, filepath.Join(t.TempDir(), "f.db"))
 	vars["PANTHER_TRIAGE_DETECTION_REGEX"] = `^(?!AllLogs\.).*`
 	svc := startServe(t, vars)
 	status, body := post(t, svc.url+"/webhook", testSecret, documentedPayload)
@@ -285,13 +322,13 @@ func TestEndToEndFiltered(t *testing.T) {
 
 func TestEndToEndSkipsClosedAlert(t *testing.T) {
 	p := startPanther(t)
-	svc := startServe(t, serviceEnv(p, filepath.Join(t.TempDir(), "s.db")))
+	svc := startServe(t, testEnv(p, filepath.Join(t.TempDir(), "s.db")))
 	p.SetStatus(documentedAlert, "CLOSED")
 	if status, _ := post(t, svc.url+"/webhook", testSecret, documentedPayload); status != http.StatusAccepted {
 		t.Fatalf("status %d", status)
 	}
 	var rec map[string]any
-	waitFor(t, "the record to be skipped", func() bool {
+	eventually(t, 30*time.Second, "the record to be skipped", func() bool {
 		getJSON(t, svc.url+"/api/v1/investigations/"+documentedAlert, testSecret, &rec)
 		return rec["state"] == "skipped"
 	})
@@ -319,7 +356,7 @@ func TestServeFailsFastWithOneLinePerProblem(t *testing.T) {
 
 func TestServeFailsOnUnreachableDatabase(t *testing.T) {
 	p := startPanther(t)
-	vars := serviceEnv(p, "postgres://nobody@127.0.0.1:1/none?connect_timeout=2")
+	vars := testEnv(p, "postgres://nobody@127.0.0.1:1/none?connect_timeout=2")
 	err := run(t.Context(), []string{"serve", "--addr", "127.0.0.1:0"}, env(vars), strings.NewReader(""), io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "postgres") {
 		t.Fatalf("err = %v; want a database error", err)
@@ -328,7 +365,7 @@ func TestServeFailsOnUnreachableDatabase(t *testing.T) {
 
 func TestInvestigateCommand(t *testing.T) {
 	p := startPanther(t)
-	vars := serviceEnv(p, filepath.Join(t.TempDir(), "inv.db"))
+	vars := testEnv(p, filepath.Join(t.TempDir(), "inv.db"))
 	var out, errOut strings.Builder
 	err := run(t.Context(), []string{"investigate", "--dry-run", "--format", "json", documentedAlert}, env(vars), strings.NewReader(""), &out, &errOut)
 	if err != nil {
@@ -356,7 +393,7 @@ func TestInvestigateCommand(t *testing.T) {
 
 func TestReplayCommand(t *testing.T) {
 	p := startPanther(t)
-	vars := serviceEnv(p, filepath.Join(t.TempDir(), "r.db"))
+	vars := testEnv(p, filepath.Join(t.TempDir(), "r.db"))
 	svc := startServe(t, vars)
 	file := filepath.Join(t.TempDir(), "payload.json")
 	if err := os.WriteFile(file, []byte(documentedPayload), 0o600); err != nil {
@@ -375,7 +412,7 @@ func TestReplayCommand(t *testing.T) {
 	if err == nil || !strings.HasPrefix(out.String(), "422 ") {
 		t.Fatalf("replay of an invalid payload: %v, %q", err, out.String())
 	}
-	waitFor(t, "the comment", func() bool { return len(p.Comments(documentedAlert)) == 1 })
+	eventually(t, 30*time.Second, "the comment", func() bool { return len(p.Comments(documentedAlert)) == 1 })
 }
 
 func TestDevModePrintsAWorkingCurlLine(t *testing.T) {
@@ -404,23 +441,35 @@ func TestDevModePrintsAWorkingCurlLine(t *testing.T) {
 	if status, body := post(t, svc.url+"/webhook", devSecret, string(payload)); status != http.StatusAccepted {
 		t.Fatalf("dev delivery: %d %v", status, body)
 	}
-	waitFor(t, "the comment to be printed", func() bool {
+	eventually(t, 30*time.Second, "the comment to be printed", func() bool {
 		return strings.Contains(svc.stdout.String(), "simulated Panther: comment") && strings.Contains(svc.stdout.String(), "panther-triage run 1 · ")
 	})
-}
 
-func TestHelpListsEverySetting(t *testing.T) {
-	var out strings.Builder
-	if err := run(t.Context(), []string{"help"}, env(nil), nil, &out, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range settings() {
-		if !strings.Contains(out.String(), "$"+s.env) || !strings.Contains(out.String(), "--"+s.flag) {
-			t.Errorf("help lacks %s / --%s", s.env, s.flag)
+	// The printed viewer login opens the API; the webhook secret does not.
+	var login []string
+	for _, line := range strings.Split(svc.stdout.String(), "\n") {
+		if f := strings.Fields(line); len(f) == 5 && f[0] == "curl" && f[2] == "-u" {
+			login = f
 		}
 	}
-	if err := run(t.Context(), []string{"frobnicate"}, env(nil), nil, io.Discard, io.Discard); err == nil {
-		t.Fatal("unknown command accepted")
+	if login == nil {
+		t.Fatalf("no viewer login printed:\n%s", svc.stdout.String())
+	}
+	user, pass, _ := strings.Cut(login[3], ":")
+	for _, c := range []struct {
+		user, pass string
+		want       int
+	}{{user, pass, http.StatusOK}, {"any", devSecret, http.StatusUnauthorized}} {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, login[4], nil)
+		req.SetBasicAuth(c.user, c.pass)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("GET %s as %s: %d; want %d", login[4], c.user, resp.StatusCode, c.want)
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 
@@ -39,12 +40,12 @@ var metricValue = metricstest.Value
 
 func TestMetricsAfterAnEndToEndRun(t *testing.T) {
 	p := startPanther(t)
-	svc := startServe(t, serviceEnv(p, filepath.Join(t.TempDir(), "m.db")))
+	svc := startServe(t, testEnv(p, filepath.Join(t.TempDir(), "m.db")))
 
 	if status, body := post(t, svc.url+"/webhook", testSecret, documentedPayload); status != http.StatusAccepted {
 		t.Fatalf("first delivery: %d %v", status, body)
 	}
-	waitFor(t, "the comment", func() bool { return len(p.Comments(documentedAlert)) == 1 })
+	eventually(t, 30*time.Second, "the comment", func() bool { return len(p.Comments(documentedAlert)) == 1 })
 	if status, body := post(t, svc.url+"/webhook", testSecret, documentedPayload); body["status"] != "duplicate" {
 		t.Fatalf("second delivery: %d %v; want duplicate", status, body)
 	}
@@ -61,7 +62,7 @@ func TestMetricsAfterAnEndToEndRun(t *testing.T) {
 
 	// The job is marked complete just after the record is saved.
 	var fams map[string]*dto.MetricFamily
-	waitFor(t, "the job to complete", func() bool {
+	eventually(t, 30*time.Second, "the job to complete", func() bool {
 		fams = scrapeMetrics(t, svc.url)
 		return metricValue(fams, "panther_triage_queue_jobs", "state=completed") == 1
 	})

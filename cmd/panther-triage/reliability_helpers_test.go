@@ -114,16 +114,6 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-// reliabilityEnv is serviceEnv without the intake's budgets, so that every
-// alert of a test is investigated in full rather than answered with a
-// notice.
-func reliabilityEnv(p *panthersim.Server, db string) map[string]string {
-	vars := serviceEnv(p, db)
-	vars["PANTHER_TRIAGE_MAX_PER_DETECTION_HOUR"] = "0"
-	vars["PANTHER_TRIAGE_MAX_PER_HOUR"] = "0"
-	return vars
-}
-
 // triageProc is `panther-triage serve` running as a subprocess.
 type triageProc struct {
 	cmd     *exec.Cmd
@@ -381,6 +371,15 @@ func (q *queueDB) jobStates(t *testing.T) map[string]int {
 	return out
 }
 
+// completedJobs counts the completed jobs of a kind (reconcile_alerts,
+// investigate_alert, …).
+func (q *queueDB) completedJobs(t *testing.T, kind string) int {
+	t.Helper()
+	var n int
+	q.rows(t, `SELECT count(*) FROM river_job WHERE kind = $1 AND state = 'completed'`, []any{&n}, func() {}, kind)
+	return n
+}
+
 // jobsPerAlert counts the investigation jobs of each alert.
 func (q *queueDB) jobsPerAlert(t *testing.T) map[string]int {
 	t.Helper()
@@ -428,6 +427,15 @@ func pending(states map[string]int) int {
 	return states["available"] + states["running"] + states["retryable"] + states["scheduled"] + states["pending"]
 }
 
+// drained waits until no investigation job is left to run: every job is
+// completed, cancelled or discarded. It is the barrier before counting
+// comments: once the queue is drained, no comment can come any more.
+func drained(t *testing.T, q *queueDB, within time.Duration) {
+	t.Helper()
+	eventually(t, within, "the queue to drain", func() bool { return pending(q.jobStates(t)) == 0 },
+		func() any { return q.jobStates(t) })
+}
+
 // listRecords reads every investigation record through the read API.
 func listRecords(t *testing.T, url string) []investigate.Record {
 	t.Helper()
@@ -460,17 +468,4 @@ func commentCounts(p *panthersim.Server, alerts []panthersim.SeedAlert, want fun
 		}
 	}
 	return total, lost, duplicated, bad
-}
-
-// waitUntil polls cond every 50 ms until it holds or d passes, and reports
-// whether it held.
-func waitUntil(d time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return true
 }

@@ -42,7 +42,7 @@ func TestReplicasStartTogetherOnAFreshDatabase(t *testing.T) {
 	alerts := addDistinctAlerts(t, p, 6)
 	for round := range 3 {
 		db := storetest.Postgres(t)
-		replicas := startReplicas(t, reliabilityEnv(p, db), 2)
+		replicas := startReplicas(t, testEnv(p, db, unbounded), 2)
 		q := openQueueDB(t, db)
 		var versions, distinct int
 		if err := q.pg.QueryRow(t.Context(), `SELECT count(*), count(DISTINCT version) FROM river_migration`).Scan(&versions, &distinct); err != nil {
@@ -78,7 +78,7 @@ func TestReplicasBehaveAsOne(t *testing.T) {
 	p := startPanther(t, panthersim.WithLatency(10*time.Millisecond))
 	alerts := addDistinctAlerts(t, p, n)
 	db := storetest.Postgres(t)
-	replicas := startReplicas(t, reliabilityEnv(p, db), 2)
+	replicas := startReplicas(t, testEnv(p, db, unbounded), 2)
 	q := openQueueDB(t, db)
 
 	type answer struct {
@@ -121,10 +121,7 @@ func TestReplicasBehaveAsOne(t *testing.T) {
 		}
 	}
 
-	if !waitUntil(60*time.Second, func() bool { return pending(q.jobStates(t)) == 0 }) {
-		t.Fatalf("the queue did not drain within 60s: %v", q.jobStates(t))
-	}
-	time.Sleep(300 * time.Millisecond)
+	drained(t, q, 60*time.Second)
 	total, lost, duplicated, bad := commentCounts(p, alerts, nil)
 
 	jobs := q.jobsPerAlert(t)

@@ -3,13 +3,14 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -26,20 +27,25 @@ import (
 	"github.com/panther-triage/panther-triage/store"
 )
 
-// steps lists the investigation steps, in no particular order: each step
-// names the steps it runs after, and the others run concurrently. To add a
-// step, write it in package investigate and add one line here.
+// steps builds the production pipeline (investigate.DefaultSteps) from the
+// settings. To add a step, write it in package investigate and add it to
+// DefaultSteps.
 func steps(cfg Config, pc *panther.Client, lists *investigate.Lists, st *store.Store, m *metrics.Metrics) []investigate.Step {
-	return []investigate.Step{
-		investigate.Events(pc, cfg.MaxEvents),
-		investigate.Indicators(),
-		investigate.Detection(pc),
-		investigate.Enrichment(lists, cfg.providers(m)...),
-		investigate.History(pc),
-		investigate.Datalake(pc, st, investigate.DatalakeOptions{
+	all := investigate.DefaultSteps(investigate.Deps{
+		Panther: pc, Store: st, Lists: lists, Providers: cfg.providers(m), MaxEvents: cfg.MaxEvents,
+		Actions: investigate.ActionOptions{OrgDomains: cfg.OrgDomains},
+		Precedent: investigate.PrecedentOptions{
+			MaxReads: cfg.PrecedentReads, MaxReadsPerHour: cfg.PrecedentHour, MaxEvents: cfg.PrecedentEvts, MinClosed: cfg.PrecedentMin,
+		},
+		Baseline: investigate.BaselineOptions{Window: cfg.BaselineWindow, MaxPerHour: cfg.BaselineHour},
+		Observer: m, Datalake: investigate.DatalakeOptions{
 			MaxPerInvestigation: cfg.LakeMaxQueries, MaxPerHour: cfg.LakeMaxPerHour, Timeout: cfg.LakeTimeout, Observer: m,
-		}),
+		},
+	})
+	if cfg.LakeMaxQueries == 0 { // 0: no indicator searches
+		all = slices.DeleteFunc(all, func(s investigate.Step) bool { return s.Name() == investigate.StepDatalake })
 	}
+	return all
 }
 
 // newInvestigator builds what serve and investigate share, in order: the
@@ -68,34 +74,29 @@ func newInvestigator(ctx context.Context, cfg Config, m *metrics.Metrics, log ze
 // openStore opens the database with the queue settings of cfg.
 func openStore(ctx context.Context, cfg Config, log zerolog.Logger) (*store.Store, error) {
 	return store.Open(ctx, store.Config{
-		DSN: cfg.DB, DedupWindow: cfg.DedupWindow, Settle: cfg.Settle,
+		DSN: cfg.DB, DedupWindow: cfg.dedupWindow(), Settle: cfg.Settle,
 		MaxPerDetectionHour: cfg.MaxPerDetHour, MaxPerHour: cfg.MaxPerHour,
 		Workers: cfg.Workers, JobTimeout: cfg.JobTimeout, RescueAfter: cfg.RescueAfter,
 		MaxAttempts: cfg.MaxAttempts, RetryBackoff: cfg.RetryBackoff, RetryBackoffMax: cfg.RetryMax,
 	}, log)
 }
 
-func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// serve runs the webhook server and the workers until ctx is done, then
+// shuts down: intake first, then running investigations get
+// --shutdown-timeout to finish, unless a second signal (abortOf(ctx))
+// abandons them.
+func serve(ctx context.Context, cfg Config, getenv func(string) string, stdout, stderr io.Writer) error {
 	stdout = &lockedWriter{w: stdout}
-	var dev bool
-	cfg, rest, err := parseConfig("serve", args, getenv, stderr, func(fs *flag.FlagSet) {
-		fs.BoolVar(&dev, "dev", false, "run against a simulated Panther seeded with sample alerts, SQLite in a temp dir")
-	})
-	if err != nil {
-		return err
-	}
-	if len(rest) > 0 {
-		return fmt.Errorf("serve takes no arguments, got %q", strings.Join(rest, " "))
-	}
-	cfg.Dev = dev
+	dev := cfg.Dev
 	var devEnv *devPanther
 	if dev {
+		var err error
 		if devEnv, err = startDev(&cfg, getenv, stdout); err != nil {
 			return err
 		}
 		defer devEnv.Close()
 	}
-	if err := cfg.Validate(true); err != nil {
+	if err := cfg.Validate("serve"); err != nil {
 		return err
 	}
 	log := newLogger(cfg, stderr)
@@ -129,14 +130,26 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
-	h := handler.New(handler.Config{
-		Secret: cfg.WebhookSecret, InsecureNoAuth: cfg.InsecureNoAuth, Filter: flt, PantherURL: cfg.consoleURL(),
-		Metrics: m.Handler(), Deliveries: m,
-	}, st, st, st, log)
+	hcfg, err := cfg.handlerConfig()
+	if err != nil {
+		_ = st.Stop(context.Background())
+		return err
+	}
+	hcfg.Filter, hcfg.Metrics, hcfg.Deliveries = flt, m.Handler(), m
+	if devEnv != nil && hcfg.Viewers == nil {
+		if devEnv.viewer, devEnv.password, hcfg.Viewers, err = handler.NewDevViewer(); err != nil {
+			_ = st.Stop(context.Background())
+			return err
+		}
+	}
+	h := handler.New(hcfg, st, st, st, log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		_ = st.Stop(context.Background())
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("listen on %s: the address is in use by another process; choose another with --addr or PANTHER_TRIAGE_ADDR (now set by %s)", cfg.Addr, cfg.where("addr"))
+		}
+		return fmt.Errorf("listen on %s (%s, PANTHER_TRIAGE_ADDR): %w", cfg.Addr, cfg.where("addr"), err)
 	}
 	srv := &http.Server{
 		Handler:           h,
@@ -159,17 +172,56 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		_ = st.Stop(context.Background())
 		return fmt.Errorf("serve: %w", err)
 	}
-	log.Info().Msg("shutting down: intake closed, finishing running investigations")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownWait)
-	defer cancel()
-	httpErr := srv.Shutdown(shutdownCtx)
-	storeErr := st.Stop(shutdownCtx)
-	if err := errors.Join(httpErr, storeErr); err != nil {
-		log.Warn().Err(err).Msg("shutdown did not finish cleanly; unfinished investigations go back to the queue")
-	}
-	log.Info().Msg("stopped")
-	return nil
+	return shutdown(ctx, cfg, srv, st, log)
 }
+
+// shutdown closes intake, then gives running investigations
+// --shutdown-timeout to finish, saying every few seconds how many still run
+// and how long they have left. A second signal abandons them at once: they
+// stay running in the queue, and the queue rescues them (another replica,
+// or this service's next start) --rescue-after after they started; the
+// error returned says so.
+func shutdown(ctx context.Context, cfg Config, srv *http.Server, st *store.Store, log zerolog.Logger) error {
+	deadline := time.Now().Add(cfg.ShutdownWait)
+	shutdownCtx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		httpErr := srv.Shutdown(shutdownCtx)
+		done <- errors.Join(httpErr, st.Stop(shutdownCtx))
+	}()
+	running := func() int64 {
+		qctx, qcancel := context.WithTimeout(context.Background(), time.Second)
+		defer qcancel()
+		stats, err := st.QueueStats(qctx)
+		if err != nil {
+			return -1
+		}
+		return stats.Jobs["running"]
+	}
+	log.Info().Int64("running", running()).Str("left", cfg.ShutdownWait.String()).
+		Msg("shutting down: intake closed, running investigations may finish; a second signal stops at once")
+	tick := time.NewTicker(shutdownProgressEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				log.Warn().Err(err).Msg("shutdown did not finish cleanly; unfinished investigations go back to the queue")
+			}
+			log.Info().Msg("stopped")
+			return nil
+		case <-tick.C:
+			left := max(time.Until(deadline).Round(time.Second), 0)
+			log.Info().Int64("running", running()).Str("left", left.String()).Msg("shutting down: waiting for running investigations")
+		case <-abortOf(ctx):
+			return fmt.Errorf("stopped at once on a second signal: %d running investigation(s) abandoned; they stay in the queue and are retried %s (--rescue-after) after they started, by another replica or the next start", running(), cfg.RescueAfter)
+		}
+	}
+}
+
+// shutdownProgressEvery is how often shutdown reports progress.
+const shutdownProgressEvery = 5 * time.Second
 
 func newLogger(cfg Config, w io.Writer) zerolog.Logger {
 	level, err := zerolog.ParseLevel(strings.ToLower(cfg.LogLevel))

@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -46,7 +47,7 @@ func TestShutdownStopsIntakeAndHandsBackRunningJobs(t *testing.T) {
 	late := alerts[n]
 	alerts = alerts[:n]
 	db := filepath.Join(t.TempDir(), "shutdown.db")
-	vars := reliabilityEnv(p, db)
+	vars := testEnv(p, db, unbounded)
 	const shutdownTimeout = 2 * time.Second
 	vars["PANTHER_TRIAGE_SHUTDOWN_TIMEOUT"] = shutdownTimeout.String()
 	svc := startServe(t, vars)
@@ -58,9 +59,8 @@ func TestShutdownStopsIntakeAndHandsBackRunningJobs(t *testing.T) {
 			t.Fatalf("delivery of %s: %d, %v", a.ID, status, err)
 		}
 	}
-	if !waitUntil(10*time.Second, func() bool { return q.runningSince(t, begin) >= 4 }) {
-		t.Fatalf("investigations did not start: %v", q.jobStates(t))
-	}
+	eventually(t, 10*time.Second, "investigations to start", func() bool { return q.runningSince(t, begin) >= 4 },
+		func() any { return q.jobStates(t) })
 	running := q.runningSince(t, begin)
 
 	stopped := make(chan error, 1)
@@ -102,10 +102,7 @@ func TestShutdownStopsIntakeAndHandsBackRunningJobs(t *testing.T) {
 	// The restart finishes the rest at once, without waiting for a rescue.
 	p.SetLatency(20 * time.Millisecond)
 	restarted := startServe(t, vars)
-	if !waitUntil(30*time.Second, func() bool { return pending(q.jobStates(t)) == 0 }) {
-		t.Fatalf("the queue did not drain within 30s of the restart: %v", q.jobStates(t))
-	}
-	time.Sleep(300 * time.Millisecond)
+	drained(t, q, 30*time.Second)
 	if lateAccepted {
 		alerts = append(alerts, late)
 	}
@@ -139,7 +136,7 @@ func TestShutdownOnSIGTERM(t *testing.T) {
 	late := alerts[n]
 	alerts = alerts[:n]
 	db := filepath.Join(t.TempDir(), "sigterm.db")
-	vars := reliabilityEnv(p, db)
+	vars := testEnv(p, db, unbounded)
 	vars["PANTHER_TRIAGE_ADDR"] = freeAddr(t)
 	vars["PANTHER_TRIAGE_SHUTDOWN_TIMEOUT"] = "20s"
 	proc := startTriageProc(t, bin, vars)
@@ -150,9 +147,8 @@ func TestShutdownOnSIGTERM(t *testing.T) {
 			t.Fatalf("delivery of %s: %d, %v", a.ID, status, err)
 		}
 	}
-	if !waitUntil(10*time.Second, func() bool { return q.runningSince(t, proc.started) > 0 }) {
-		t.Fatalf("investigations did not start: %v", q.jobStates(t))
-	}
+	eventually(t, 10*time.Second, "investigations to start", func() bool { return q.runningSince(t, proc.started) > 0 },
+		func() any { return q.jobStates(t) })
 	running := q.runningSince(t, proc.started)
 	sent := time.Now()
 	if err := proc.cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -183,10 +179,7 @@ func TestShutdownOnSIGTERM(t *testing.T) {
 	}
 
 	startTriageProc(t, bin, vars)
-	if !waitUntil(30*time.Second, func() bool { return pending(q.jobStates(t)) == 0 }) {
-		t.Fatalf("the queue did not drain within 30s of the restart: %v", q.jobStates(t))
-	}
-	time.Sleep(300 * time.Millisecond)
+	drained(t, q, 30*time.Second)
 	if lateAccepted {
 		alerts = append(alerts, late)
 	}
@@ -197,5 +190,67 @@ func TestShutdownOnSIGTERM(t *testing.T) {
 	}
 	if c := len(p.Comments(late.ID)); !lateAccepted && c != 0 {
 		t.Errorf("the delivery refused after SIGTERM was investigated (%d comments)", c)
+	}
+}
+
+// TestSecondSignalStopsAtOnce sends SIGTERM twice to the binary while
+// investigations run and the shutdown timeout is long: the first starts the
+// shutdown and says how many run, the second exits at once and says what it
+// abandoned. The abandoned jobs stay running in the queue and are rescued
+// by the next start once --rescue-after has passed: every alert ends with
+// one comment.
+func TestSecondSignalStopsAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a subprocess; -short skips it")
+	}
+	t.Parallel()
+	bin := triageBinary(t)
+	const rescueAfter = 5 * time.Second
+	p := startPanther(t, panthersim.WithLatency(time.Second))
+	alerts := addDistinctAlerts(t, p, 4)
+	db := filepath.Join(t.TempDir(), "abort.db")
+	vars := testEnv(p, db, unbounded, set("PANTHER_TRIAGE_ADDR", freeAddr(t)),
+		set("PANTHER_TRIAGE_SHUTDOWN_TIMEOUT", "60s"), set("PANTHER_TRIAGE_DATALAKE_MAX_QUERIES", "0"),
+		set("PANTHER_TRIAGE_JOB_TIMEOUT", "4s"), set("PANTHER_TRIAGE_RESCUE_AFTER", rescueAfter.String()))
+	proc := startTriageProc(t, bin, vars)
+	q := openQueueDB(t, db)
+	for _, a := range alerts {
+		if status, err := deliverOnce(proc.url, a.WebhookPayload()); err != nil || status != http.StatusAccepted {
+			t.Fatalf("delivery of %s: %d, %v", a.ID, status, err)
+		}
+	}
+	eventually(t, 10*time.Second, "investigations to start", func() bool { return q.jobStates(t)["running"] > 0 },
+		func() any { return q.jobStates(t) })
+
+	if err := proc.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "the shutdown to say how many investigations run", func() bool {
+		return strings.Contains(proc.stderr.String(), `"running":`) && strings.Contains(proc.stderr.String(), "shutting down")
+	})
+	if err := proc.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	abandonedAt := time.Now()
+	code, err := proc.wait(3 * time.Second)
+	if err != nil || code == 0 {
+		t.Fatalf("after the second signal: exit code %d, %v; want a prompt non-zero exit", code, err)
+	}
+	if !regexp.MustCompile(`abandoned; they stay in the queue and are retried 5s \(--rescue-after\)`).MatchString(proc.stderr.String()) {
+		t.Errorf("the exit does not say what it abandoned:\n%s", tail(proc.stderr.String(), 2000))
+	}
+	if states := q.jobStates(t); states["running"] == 0 {
+		t.Fatalf("jobs after the second signal: %v; want some abandoned, still running", states)
+	}
+
+	// The next start rescues them once --rescue-after has passed.
+	time.Sleep(time.Until(abandonedAt.Add(rescueAfter + time.Second)))
+	p.SetLatency(20 * time.Millisecond)
+	startTriageProc(t, bin, vars)
+	drained(t, q, 40*time.Second)
+	total, lost, duplicated, bad := commentCounts(p, alerts, nil)
+	t.Logf("alerts %d, comments %d, lost %d, duplicated %d", len(alerts), total, lost, duplicated)
+	if lost > 0 || duplicated > 0 {
+		t.Errorf("%d lost, %d duplicated:\n%s", lost, duplicated, strings.Join(bad, "\n"))
 	}
 }

@@ -248,7 +248,7 @@ func (s *Server) listAlerts(in map[string]any) (any, error) {
 	detectionID := str(in["detectionId"])
 	after, afterOK := parseDateTime(in["createdAtAfter"])
 	before, beforeOK := parseDateTime(in["createdAtBefore"])
-	if (detectionID == "" && !(afterOK && beforeOK)) || afterOK != beforeOK {
+	if (detectionID == "" && (!afterOK || !beforeOK)) || afterOK != beforeOK {
 		return nil, coded("InvalidInput",
 			"you must specify either a detectionId or both createdAtAfter and createdAtBefore")
 	}

@@ -102,8 +102,17 @@ func restComment(c panther.Comment) map[string]any {
 		"format":    c.Format,
 		"createdAt": formatTime(c.CreatedAt),
 		"updatedAt": formatTime(c.CreatedAt),
-		"createdBy": map[string]any{"id": c.CreatedBy, "type": "api-token"},
+		"createdBy": map[string]any{"id": c.CreatedBy, "type": authorType(c.CreatedBy)},
 	}
+}
+
+// authorType is REST's actor type of a comment's author: the simulated
+// token, or a person.
+func authorType(id string) string {
+	if id == tokenID {
+		return "api-token"
+	}
+	return "user"
 }
 
 // listComments answers GET /alert-comments?alert-id=…: oldest first, paged.

@@ -46,6 +46,9 @@ type SeedAlert struct {
 	// Detection is served by the REST detection routes; nil for system
 	// errors and deleted detections.
 	Detection *SeedDetection `json:"detection,omitempty"`
+	// Comments are analysts' comments already on the alert (their reasons
+	// for closing or resolving it), served by REST's /alert-comments.
+	Comments []SeedComment `json:"comments,omitempty"`
 	// Link and Version only shape WebhookPayload; empty means derived.
 	Link    string `json:"link,omitempty"`
 	Version string `json:"version,omitempty"`
@@ -62,6 +65,16 @@ type SeedOrigin struct {
 	Type string `json:"type,omitempty"`
 	// RelatedComponent is set on system errors (LOG_SOURCE, DESTINATION, …).
 	RelatedComponent string `json:"relatedComponent,omitempty"`
+}
+
+// SeedComment is a comment a person left on a seeded alert.
+type SeedComment struct {
+	Body string `json:"body"`
+	// CreatedBy is the author: a user's ID or email.
+	CreatedBy string    `json:"createdBy"`
+	CreatedAt time.Time `json:"createdAt"`
+	// Format is PLAIN_TEXT (the default) or HTML.
+	Format string `json:"format,omitempty"`
 }
 
 // SeedUser is a Panther user, as an alert's assignee.

@@ -286,7 +286,7 @@ func TestAlertsListing(t *testing.T) {
 	// Paging: one alert per page walks all alerts of the range once.
 	var seen []string
 	var cursor any
-	for range 20 {
+	for range 100 {
 		in := map[string]any{"createdAtAfter": "2020-01-01T00:00:00Z", "createdAtBefore": "2030-01-01T00:00:00Z", "pageSize": 1, "cursor": cursor}
 		res := gql(t, srv, q, map[string]any{"input": in})
 		seen = append(seen, ids(res)...)
@@ -296,8 +296,14 @@ func TestAlertsListing(t *testing.T) {
 		}
 		cursor = pi["endCursor"]
 	}
-	if len(seen) != 7 || len(slices.Compact(slices.Sorted(slices.Values(seen)))) != 7 {
-		t.Errorf("paged through %v, want the 7 alerts of type ALERT once each", seen)
+	want := 0
+	for _, a := range panthersim.DefaultSeeds() {
+		if a.Origin.Kind != "SystemError" {
+			want++
+		}
+	}
+	if len(seen) != want || len(slices.Compact(slices.Sorted(slices.Values(seen)))) != want {
+		t.Errorf("paged through %v, want the %d alerts of type ALERT once each", seen, want)
 	}
 }
 

@@ -2,6 +2,7 @@ package panthersim
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 
 	"github.com/panther-triage/panther-triage/panther"
@@ -24,6 +25,15 @@ func (s *Server) addAlertLocked(a SeedAlert) {
 	}
 	if a.Assignee != nil {
 		s.users[a.Assignee.ID] = *a.Assignee
+	}
+	if len(a.Comments) > 0 && len(s.comments[a.ID]) == 0 {
+		for _, c := range a.Comments {
+			s.seq++
+			s.comments[a.ID] = append(s.comments[a.ID], panther.Comment{
+				ID: fmt.Sprintf("c%031x", s.seq), AlertID: a.ID, Body: c.Body,
+				Format: cmp.Or(c.Format, panther.FormatPlainText), CreatedAt: c.CreatedAt.UTC(), CreatedBy: c.CreatedBy,
+			})
+		}
 	}
 }
 

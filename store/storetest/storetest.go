@@ -31,10 +31,7 @@ func SQLite(t testing.TB) string {
 // database is dropped when t ends.
 func Postgres(t testing.TB) string {
 	t.Helper()
-	admin := os.Getenv("PANTHER_TRIAGE_TEST_POSTGRES")
-	if admin == "" {
-		admin = DefaultPostgres
-	}
+	admin := adminURL()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, admin)
@@ -71,6 +68,32 @@ func Postgres(t testing.TB) string {
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// TryPostgres is Postgres for a test that also runs without PostgreSQL:
+// when no server answers (and CI is not "true") it returns false instead of
+// skipping t.
+func TryPostgres(t testing.TB) (string, bool) {
+	t.Helper()
+	if os.Getenv("CI") != "true" {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, adminURL())
+		if err != nil {
+			t.Logf("no PostgreSQL at %s (%v): running without it", redact(adminURL()), err)
+			return "", false
+		}
+		_ = conn.Close(ctx)
+	}
+	return Postgres(t), true
+}
+
+// adminURL is the server tests create their databases on.
+func adminURL() string {
+	if u := os.Getenv("PANTHER_TRIAGE_TEST_POSTGRES"); u != "" {
+		return u
+	}
+	return DefaultPostgres
 }
 
 // Each runs f once per backend, as subtests "sqlite" and "postgres".

@@ -1,0 +1,739 @@
+package investigate
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/panther-triage/panther-triage/panther"
+)
+
+// PrecedentSource reads another alert's events and the comments on it.
+type PrecedentSource interface {
+	AlertEvents(ctx context.Context, id string, max int) ([]panther.Event, error)
+	Comments(ctx context.Context, alertID string) ([]panther.Comment, error)
+}
+
+// Defaults of PrecedentOptions.
+const (
+	// DefaultPrecedentReads is how many other alerts one investigation reads
+	// (events, and comments when analysts ended it).
+	DefaultPrecedentReads = 8
+	// DefaultPrecedentReadsPerHour bounds the reads of other alerts made per
+	// hour by all replicas; cached reads do not count.
+	DefaultPrecedentReadsPerHour = 300
+	// DefaultPrecedentEvents is how many events of another alert are read:
+	// enough to name its actor, source and target.
+	DefaultPrecedentEvents = 20
+	// DefaultPrecedentMinClosed is how many earlier alerts of the same
+	// actor, from the same place, judged false positives, make strong benign
+	// evidence.
+	DefaultPrecedentMinClosed = 2
+	// DefaultFinalReadTTL is how long the read of an alert analysts ended
+	// (CLOSED or RESOLVED) is reused: such an alert does not change.
+	DefaultFinalReadTTL = 30 * 24 * time.Hour
+	// DefaultOpenReadTTL is how long the read of an alert still OPEN or
+	// TRIAGED is reused.
+	DefaultOpenReadTTL = time.Hour
+)
+
+// PrecedentOptions bound the precedent step. Zero values take the defaults.
+type PrecedentOptions struct {
+	// MaxReads is how many other alerts one investigation reads.
+	// Default DefaultPrecedentReads.
+	MaxReads int
+	// MaxReadsPerHour bounds reads per hour across replicas.
+	// Default DefaultPrecedentReadsPerHour.
+	MaxReadsPerHour int
+	// MaxEvents is how many events of each other alert are read.
+	// Default DefaultPrecedentEvents.
+	MaxEvents int
+	// MinClosed is how many matching false positives make strong benign
+	// evidence. Default DefaultPrecedentMinClosed.
+	MinClosed int
+	// FinalTTL and OpenTTL say how long reads are reused. Defaults
+	// DefaultFinalReadTTL and DefaultOpenReadTTL.
+	FinalTTL, OpenTTL time.Duration
+}
+
+func (o *PrecedentOptions) setDefaults() {
+	o.MaxReads = cmp.Or(o.MaxReads, DefaultPrecedentReads)
+	o.MaxReadsPerHour = cmp.Or(o.MaxReadsPerHour, DefaultPrecedentReadsPerHour)
+	o.MaxEvents = cmp.Or(o.MaxEvents, DefaultPrecedentEvents)
+	o.MinClosed = cmp.Or(o.MinClosed, DefaultPrecedentMinClosed)
+	o.FinalTTL = cmp.Or(o.FinalTTL, DefaultFinalReadTTL)
+	o.OpenTTL = cmp.Or(o.OpenTTL, DefaultOpenReadTTL)
+}
+
+// Precedent is what other alerts say about this one: the detection's
+// earlier alerts that analysts ended, and alerts of other detections close
+// in time (before or after) that share its actor, address or events. For
+// each, how analysts judged it, the reason they gave, and what it shares
+// with this alert. The precedent step fills it; renderers and the verdict
+// read it.
+type Precedent struct {
+	// Entities are this alert's actors, addresses, accounts and targets,
+	// as compared.
+	Entities Entities `json:"entities"`
+	// Alerts are the alerts read, the detection's first, newest first.
+	Alerts []PriorAlert `json:"alerts"`
+	// Unread counts alerts worth reading that were not read: over the
+	// per-investigation or hourly budget, or failed to read.
+	Unread int `json:"unread,omitempty"`
+}
+
+// PriorAlert is one other alert as the precedent read it.
+type PriorAlert struct {
+	ID          string    `json:"id"`
+	Title       string    `json:"title"`
+	DetectionID string    `json:"detectionId"`
+	Severity    string    `json:"severity"`
+	Status      string    `json:"status"`
+	CreatedAt   time.Time `json:"createdAt"`
+	// SameDetection is true for the detection's own earlier alerts.
+	SameDetection bool `json:"sameDetection"`
+	// Disposition is how analysts judged it: DispositionFalsePositive,
+	// DispositionTruePositive, DispositionHandled or DispositionOpen.
+	Disposition string `json:"disposition"`
+	// Reason is the analyst's comment that gives the reason (see Judge),
+	// nil when there is none.
+	Reason *ClosingComment `json:"reason,omitempty"`
+	// Entities are its actors, addresses, accounts and targets.
+	Entities Entities `json:"entities"`
+	// What it shares with this alert.
+	SameActor   bool `json:"sameActor"`
+	SameIP      bool `json:"sameIp"`
+	SameNetwork bool `json:"sameNetwork"` // same ASN, where both are known
+	SameAccount bool `json:"sameAccount"`
+	SameTarget  bool `json:"sameTarget"`
+	// SharedEvents counts events (p_row_id) both alerts hold.
+	SharedEvents int `json:"sharedEvents,omitempty"`
+	// ByTitle is true when it had no events to read (Panther keeps an
+	// alert's events only as long as its data retention), so SameActor and
+	// SameIP say whether its title names this alert's actor or address.
+	ByTitle bool `json:"byTitle,omitempty"`
+}
+
+// SamePlace says whether it came from this alert's address or network.
+func (p PriorAlert) SamePlace() bool { return p.SameIP || p.SameNetwork }
+
+// Finding kinds of the precedent step, for the verdict to weigh:
+//
+//	precedent_closed_as_expected  benign, strong: at least MinClosed earlier
+//	                              alerts of the detection, same actor, same
+//	                              place (IP or ASN), same account, judged
+//	                              false positives, and nothing departs
+//	precedent_closed_once         info: one such alert
+//	precedent_departure           suspicious: the actor's earlier alerts
+//	                              judged false positives came from elsewhere;
+//	                              overrides the benign precedent
+//	precedent_true_positive       malicious when an alert from the same public
+//	                              address was judged a true positive,
+//	                              suspicious when only the actor matches
+//	precedent_same_actor          info: the actor raised earlier alerts of
+//	                              the detection that were handled or are open
+//	actor_new_to_detection        suspicious: the actor acted in none of at
+//	                              least 3 earlier alerts read
+//	correlated_alerts             suspicious when an alert of another
+//	                              detection shares events, a public address,
+//	                              or the actor at MEDIUM or above; info when
+//	                              it shares only the actor at LOW or INFO, or
+//	                              was judged a false positive
+//	precedent_unread              info: alerts not read (budget)
+
+// minActorHistory is how many earlier alerts with a known actor are needed
+// to call an actor new to a detection.
+const minActorHistory = 3
+
+// readKindAlert is the ReadCache kind of other alerts' reads.
+const readKindAlert = "alert"
+
+// PrecedentStep returns the step that reads other alerts' events and the
+// analysts' comments on them, and compares them with this alert by entity
+// (actor, address, account, target) rather than by title. Reads are
+// budgeted and cached in cache, so a burst of alerts of one detection reads
+// each earlier alert once.
+func PrecedentStep(src PrecedentSource, cache ReadCache, opts PrecedentOptions) Step {
+	opts.setDefaults()
+	return &precedentStep{src: src, cache: cache, opts: opts}
+}
+
+type precedentStep struct {
+	src   PrecedentSource
+	cache ReadCache
+	opts  PrecedentOptions
+}
+
+func (s *precedentStep) Name() string    { return StepPrecedent }
+func (s *precedentStep) After() []string { return []string{StepHistory} }
+
+// alertRead is what is kept of one read alert.
+type alertRead struct {
+	Entities Entities         `json:"entities"`
+	RowIDs   []string         `json:"rowIds,omitempty"`
+	Comments []ClosingComment `json:"comments,omitempty"`
+}
+
+// maxRowIDs bounds the event IDs kept per read alert.
+const maxRowIDs = 50
+
+func (s *precedentStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
+	own := EntitiesOf(c.Events)
+	ownRows := map[string]bool{}
+	for _, ev := range c.Events {
+		if r, _ := ev["p_row_id"].(string); r != "" {
+			ownRows[r] = true
+		}
+	}
+	cands, skipped := s.candidates(c, own)
+	reads, unread, err := s.readAll(ctx, c, cands)
+	if err != nil {
+		return nil, err
+	}
+	p := &Precedent{Entities: own, Unread: unread + skipped}
+	titleActors := actorNames(own, c.Indicators)
+	det := detectionID(c.Alert)
+	for i, a := range cands {
+		r := reads[i]
+		if r == nil {
+			continue
+		}
+		disp, reason := Judge(a.Status, r.Comments)
+		pa := PriorAlert{
+			ID: a.ID, Title: a.Title, DetectionID: detectionID(&a), Severity: a.Severity, Status: a.Status,
+			CreatedAt: a.CreatedAt, SameDetection: det != "" && detectionID(&a) == det,
+			Disposition: disp, Reason: reason, Entities: r.Entities,
+			SameActor:   overlaps(own.Actors, r.Entities.Actors),
+			SameIP:      overlaps(own.IPs, r.Entities.IPs),
+			SameNetwork: overlaps(asns(own), asns(r.Entities)),
+			SameAccount: overlaps(own.Accounts, r.Entities.Accounts),
+			SameTarget:  overlaps(own.Targets, r.Entities.Targets),
+		}
+		for _, id := range r.RowIDs {
+			if ownRows[id] {
+				pa.SharedEvents++
+			}
+		}
+		if len(r.RowIDs) == 0 && len(r.Entities.Actors) == 0 && len(r.Entities.IPs) == 0 {
+			pa.ByTitle = true
+			pa.SameActor = slices.ContainsFunc(titleActors, func(k string) bool { return mentions(a.Title, k) })
+			pa.SameIP = slices.ContainsFunc(own.IPs, func(k string) bool { return mentions(a.Title, k) })
+		}
+		p.Alerts = append(p.Alerts, pa)
+	}
+	c.Precedent = p
+	return precedentFindings(c, p, s.opts.MinClosed), nil
+}
+
+// candidates picks the alerts worth reading, most telling first: the
+// detection's earlier alerts that analysts ended, newest first; then
+// alerts of other detections whose title names this alert's actor or
+// address; then the other alerts of other detections. skipped counts those
+// left out by the per-investigation budget.
+func (s *precedentStep) candidates(c *Case, own Entities) (out []panther.Alert, skipped int) {
+	det := detectionID(c.Alert)
+	var ended, named, rest []panther.Alert
+	for _, a := range c.DetectionAlerts {
+		if a.ID != c.Alert.ID && (a.Status == "CLOSED" || a.Status == "RESOLVED") {
+			ended = append(ended, a)
+		}
+	}
+	keys := append(actorNames(own, c.Indicators), own.IPs...)
+	for _, a := range c.NearbyAlerts {
+		if a.ID == c.Alert.ID || (det != "" && detectionID(&a) == det) {
+			continue
+		}
+		if slices.ContainsFunc(keys, func(k string) bool { return mentions(a.Title, k) }) {
+			named = append(named, a)
+		} else {
+			rest = append(rest, a)
+		}
+	}
+	// Keep room for other detections' alerts when the detection has many.
+	reserve := min(len(named)+len(rest), s.opts.MaxReads/4)
+	nEnded := min(len(ended), s.opts.MaxReads-reserve)
+	nNamed := min(len(named), s.opts.MaxReads-nEnded)
+	nRest := min(len(rest), s.opts.MaxReads-nEnded-nNamed)
+	out = append(append(append(out, ended[:nEnded]...), named[:nNamed]...), rest[:nRest]...)
+	return out, len(ended) - nEnded + len(named) - nNamed
+}
+
+// readWait is how long a read waits for another process reading the same
+// alert before reading it itself.
+const readWait = 10 * time.Second
+
+// readConcurrency bounds one investigation's concurrent reads.
+const readConcurrency = 4
+
+// readAll reads the candidates (nil where a read was not made). An alert
+// deleted since it was listed is left out; a read over the hourly budget,
+// or failing, counts as unread, unless every read failed, which fails the
+// step.
+func (s *precedentStep) readAll(ctx context.Context, c *Case, cands []panther.Alert) ([]*alertRead, int, error) {
+	reads := make([]*alertRead, len(cands))
+	errs := make([]error, len(cands))
+	sem := make(chan struct{}, readConcurrency)
+	var wg sync.WaitGroup
+	for i, a := range cands {
+		wg.Go(func() {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				errs[i] = ctx.Err()
+				return
+			}
+			defer func() { <-sem }()
+			r, cached, err := s.read(ctx, a)
+			if err == nil {
+				reads[i] = &r
+				c.AddCost(Cost{AlertReads: boolInt(!cached), AlertReadsCached: boolInt(cached)})
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	unread, failed := 0, 0
+	var firstErr error
+	for _, err := range errs {
+		switch {
+		case err == nil, errors.Is(err, panther.ErrNotFound):
+		case errors.Is(err, errOverBudget):
+			unread++
+		default:
+			unread++
+			failed++
+			firstErr = cmp.Or(firstErr, err)
+		}
+	}
+	if failed > 0 && failed == len(cands) {
+		return nil, 0, fmt.Errorf("read earlier alerts: %w", firstErr)
+	}
+	return reads, unread, nil
+}
+
+// read reads one alert's events, and the comments on it once analysts
+// ended it, through the cache. The key holds the status: an alert reopened
+// or closed since is read again.
+func (s *precedentStep) read(ctx context.Context, a panther.Alert) (alertRead, bool, error) {
+	final := a.Status == "CLOSED" || a.Status == "RESOLVED"
+	ttl := s.opts.OpenTTL
+	if final {
+		ttl = s.opts.FinalTTL
+	}
+	return cachedRead(ctx, s.cache, readKindAlert, a.ID+"|"+a.Status, s.opts.MaxReadsPerHour, ttl, readWait,
+		func(ctx context.Context) (alertRead, error) {
+			events, err := s.src.AlertEvents(ctx, a.ID, s.opts.MaxEvents)
+			if err != nil {
+				return alertRead{}, err
+			}
+			r := alertRead{Entities: EntitiesOf(events)}
+			for _, ev := range events {
+				if id, _ := ev["p_row_id"].(string); id != "" && len(r.RowIDs) < maxRowIDs {
+					r.RowIDs = append(r.RowIDs, id)
+				}
+			}
+			if final {
+				cs, err := s.src.Comments(ctx, a.ID)
+				if err != nil {
+					return alertRead{}, err
+				}
+				r.Comments = analystComments(cs)
+			}
+			return r, nil
+		})
+}
+
+// actorNames are the ways a title may name this alert's actor: its actor
+// values, the last part of an ARN, and its user and email indicators.
+func actorNames(own Entities, inds []Indicator) []string {
+	var out []string
+	add := func(v string) {
+		if v != "" && !containsFold(out, v) {
+			out = append(out, v)
+		}
+	}
+	for _, a := range own.Actors {
+		add(a)
+		if strings.HasPrefix(a, "arn:") {
+			if i := strings.LastIndexAny(a, "/:"); i >= 0 {
+				add(a[i+1:])
+			}
+		}
+	}
+	for _, ind := range inds {
+		if ind.Kind == KindUsername || ind.Kind == KindEmail || ind.Kind == KindActorID {
+			add(ind.Value)
+		}
+	}
+	return out
+}
+
+// precedentFindings weighs what the precedent shows.
+func precedentFindings(c *Case, p *Precedent, minClosed int) []Finding {
+	var out []Finding
+	det := detectionID(c.Alert)
+	own := p.Entities
+	actor := displayActor(own)
+
+	var mine, benign, matched, others []PriorAlert
+	withActor := 0
+	titled := slices.ContainsFunc(actorNames(own, c.Indicators), func(k string) bool { return mentions(c.Alert.Title, k) })
+	for _, a := range p.Alerts {
+		if !a.SameDetection {
+			continue
+		}
+		mine = append(mine, a)
+		if len(a.Entities.Actors) > 0 || (a.ByTitle && titled) {
+			withActor++
+		}
+		if !a.SameActor {
+			continue
+		}
+		switch a.Disposition {
+		case DispositionFalsePositive:
+			benign = append(benign, a)
+			if (len(own.IPs) == 0 || a.SamePlace()) && (a.SameAccount || len(own.Accounts) == 0 || len(a.Entities.Accounts) == 0) {
+				matched = append(matched, a)
+			}
+		case DispositionHandled, DispositionOpen:
+			others = append(others, a)
+		}
+	}
+
+	// Where this alert's actor came from that its benign precedent never did.
+	var departed []string
+	located := slices.DeleteFunc(slices.Clone(benign), func(a PriorAlert) bool { return len(a.Entities.IPs) == 0 })
+	if len(located) > 0 {
+		for _, ip := range own.IPs {
+			pl := own.PlaceOf(ip)
+			known := slices.ContainsFunc(located, func(a PriorAlert) bool {
+				return slices.Contains(a.Entities.IPs, ip) || (pl.ASN != "" && slices.Contains(asns(a.Entities), pl.ASN))
+			})
+			if !known {
+				departed = append(departed, ip)
+			}
+		}
+	}
+
+	switch {
+	case actor == "":
+	case len(departed) > 0:
+		var before []string
+		for _, a := range located {
+			for _, ip := range a.Entities.IPs {
+				if s := a.Entities.PlaceOf(ip).String(); !slices.Contains(before, s) && len(before) < 3 {
+					before = append(before, s)
+				}
+			}
+		}
+		var now []string
+		for _, ip := range departed {
+			now = append(now, own.PlaceOf(ip).String())
+		}
+		out = append(out, Finding{Step: StepPrecedent, Kind: "precedent_departure", Severity: WeightSuspicious,
+			Title: fmt.Sprintf("Earlier legitimate use by %s came from %s; this alert's is from %s",
+				actor, orNone(before, "no known address"), strings.Join(now, ", ")),
+			Detail:   fmt.Sprintf("Analysts judged %d earlier alert(s) of %s for %s false positives%s", len(located), det, actor, reasonsText(located)),
+			Evidence: priorEvidence(located)})
+	case len(matched) >= minClosed:
+		out = append(out, Finding{Step: StepPrecedent, Kind: "precedent_closed_as_expected", Severity: WeightBenign,
+			Title: fmt.Sprintf("Analysts judged %d earlier alerts of %s false positives for the same actor %s%s%s",
+				len(matched), det, actor, placeText(own), reasonsText(matched)),
+			Evidence: priorEvidence(matched)})
+	case len(matched) == 1:
+		out = append(out, Finding{Step: StepPrecedent, Kind: "precedent_closed_once", Severity: WeightInfo,
+			Title: fmt.Sprintf("Analysts judged 1 earlier alert of %s a false positive for the same actor %s%s%s",
+				det, actor, placeText(own), reasonsText(matched)),
+			Evidence: priorEvidence(matched)})
+	}
+	if actor != "" && len(others) > 0 {
+		out = append(out, Finding{Step: StepPrecedent, Kind: "precedent_same_actor", Severity: WeightInfo,
+			Title: fmt.Sprintf("%s also acted in %d earlier alert(s) of %s: %s%s", actor, len(others), det,
+				dispositionCounts(others), reasonsText(others)),
+			Evidence: priorEvidence(others)})
+	}
+	if actor != "" && withActor >= minActorHistory && !slices.ContainsFunc(mine, func(a PriorAlert) bool { return a.SameActor }) {
+		var seen []string
+		for _, a := range mine {
+			if v := firstOr(a.Entities.Actors, ""); v != "" && !slices.Contains(seen, v) && len(seen) < 3 {
+				seen = append(seen, v)
+			}
+		}
+		had := ""
+		if len(seen) > 0 {
+			had = " (they had " + strings.Join(seen, ", ") + ")"
+		}
+		out = append(out, Finding{Step: StepPrecedent, Kind: "actor_new_to_detection", Severity: WeightSuspicious,
+			Title: fmt.Sprintf("%s is new to %s: none of the %d earlier alerts read had it as actor%s",
+				actor, det, withActor, had),
+			Evidence: priorEvidence(mine)})
+	}
+	out = append(out, truePositiveFindings(p)...)
+	if f, ok := correlationFinding(c, p); ok {
+		out = append(out, f)
+	}
+	if p.Unread > 0 {
+		out = append(out, Finding{Step: StepPrecedent, Kind: "precedent_unread", Severity: WeightInfo,
+			Title: fmt.Sprintf("%d other alert(s) worth reading were not read (read budget or errors)", p.Unread)})
+	}
+	return out
+}
+
+// truePositiveFindings report alerts analysts judged true positives that
+// share this alert's address (malicious) or actor (suspicious).
+func truePositiveFindings(p *Precedent) []Finding {
+	var byIP, byActor []PriorAlert
+	for _, a := range p.Alerts {
+		if a.Disposition != DispositionTruePositive {
+			continue
+		}
+		switch {
+		case a.SameIP && slices.ContainsFunc(sharedIn(a, p.Entities.IPs, func(e Entities) []string { return e.IPs }), isPublicIP):
+			byIP = append(byIP, a)
+		case a.SameActor:
+			byActor = append(byActor, a)
+		}
+	}
+	var out []Finding
+	if len(byIP) > 0 {
+		var ips []string
+		for _, a := range byIP {
+			for _, ip := range sharedIn(a, p.Entities.IPs, func(e Entities) []string { return e.IPs }) {
+				if !slices.Contains(ips, ip) {
+					ips = append(ips, ip)
+				}
+			}
+		}
+		out = append(out, Finding{Step: StepPrecedent, Kind: "precedent_true_positive", Severity: WeightMalicious,
+			Title: fmt.Sprintf("Analysts judged %d earlier alert(s) from %s true positives%s",
+				len(byIP), strings.Join(ips, ", "), reasonsText(byIP)),
+			Evidence: priorEvidence(byIP)})
+	}
+	if len(byActor) > 0 {
+		out = append(out, Finding{Step: StepPrecedent, Kind: "precedent_true_positive", Severity: WeightSuspicious,
+			Title: fmt.Sprintf("Analysts judged %d earlier alert(s) of %s true positives, from other addresses%s",
+				len(byActor), firstOr(p.Entities.Actors, "this actor"), reasonsText(byActor)),
+			Evidence: priorEvidence(byActor)})
+	}
+	return out
+}
+
+// correlationFinding reports alerts of other detections, before or after
+// this one, that share its events, public address or actor.
+func correlationFinding(c *Case, p *Precedent) (Finding, bool) {
+	titleActors := actorNames(p.Entities, c.Indicators)
+	var parts []string
+	var hits []PriorAlert
+	strong := false
+	for _, a := range p.Alerts {
+		if a.SameDetection || (a.SharedEvents == 0 && !a.SameIP && !a.SameActor) {
+			continue
+		}
+		var what []string
+		if a.SharedEvents > 0 {
+			what = append(what, fmt.Sprintf("%d shared event(s)", a.SharedEvents))
+		}
+		if a.SameIP {
+			what = append(what, "address "+strings.Join(sharedIn(a, p.Entities.IPs, func(e Entities) []string { return e.IPs }), ", "))
+		}
+		if a.SameActor {
+			what = append(what, "actor "+strings.Join(sharedIn(a, titleActors, func(e Entities) []string { return e.Actors }), ", "))
+		}
+		publicIP := a.SameIP && slices.ContainsFunc(sharedIn(a, p.Entities.IPs, func(e Entities) []string { return e.IPs }), isPublicIP)
+		weighty := a.SharedEvents > 0 || publicIP || (a.SameActor && severityAtLeastMedium(a.Severity))
+		if weighty && a.Disposition != DispositionFalsePositive {
+			strong = true
+		}
+		hits = append(hits, a)
+		if len(parts) < 3 {
+			parts = append(parts, fmt.Sprintf("%s %s (%s %s, %s): %s", a.DetectionID, a.ID, a.Severity,
+				relativeTime(a.CreatedAt, c.Alert.CreatedAt), statusText(a), strings.Join(what, ", ")))
+		}
+	}
+	if len(hits) == 0 {
+		return Finding{}, false
+	}
+	f := Finding{Step: StepPrecedent, Kind: "correlated_alerts", Severity: WeightInfo,
+		Title:    fmt.Sprintf("%d alert(s) of other detections share this alert's activity: %s", len(hits), strings.Join(parts, "; ")),
+		Evidence: priorEvidence(hits)}
+	if strong {
+		f.Severity = WeightSuspicious
+	}
+	return f, true
+}
+
+// sharedIn lists the values of own that a holds: in its entities, or in
+// its title when it was compared by title.
+func sharedIn(a PriorAlert, own []string, of func(Entities) []string) []string {
+	var out []string
+	for _, v := range own {
+		if containsFold(of(a.Entities), v) || (a.ByTitle && mentions(a.Title, v)) {
+			if !containsFold(out, v) && len(out) < 3 {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// isPublicIP says whether s is a public address.
+func isPublicIP(s string) bool {
+	a, err := netip.ParseAddr(s)
+	return err == nil && ipClass(a) == IPPublic
+}
+
+func severityAtLeastMedium(s string) bool {
+	return s == "MEDIUM" || s == "HIGH" || s == "CRITICAL"
+}
+
+// relativeTime says how long before or after ref t is.
+func relativeTime(t, ref time.Time) string {
+	d := ref.Sub(t)
+	word := "before"
+	if d < 0 {
+		d, word = -d, "after"
+	}
+	switch {
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%d days %s", int(d.Hours()/24), word)
+	case d >= time.Hour:
+		return fmt.Sprintf("%d h %s", int(d.Hours()), word)
+	}
+	return fmt.Sprintf("%d min %s", int(d.Minutes()), word)
+}
+
+// statusText is how an alert ended, as people say it.
+func statusText(a PriorAlert) string {
+	switch a.Disposition {
+	case DispositionFalsePositive:
+		return a.Status + ", false positive"
+	case DispositionTruePositive:
+		return a.Status + ", true positive"
+	}
+	return a.Status
+}
+
+// displayActor names the actor as people know it: a login or email before
+// an ARN or an opaque ID, which follows in parentheses.
+func displayActor(e Entities) string {
+	if len(e.Actors) == 0 {
+		return ""
+	}
+	name := ""
+	for _, a := range e.Actors {
+		if strings.Contains(a, "@") || (!strings.HasPrefix(a, "arn:") && !strings.ContainsAny(a, "0123456789")) {
+			name = a
+			break
+		}
+	}
+	first := e.Actors[0]
+	if name == "" && strings.HasPrefix(first, "arn:") {
+		if i := strings.LastIndexAny(first, "/:"); i >= 0 && i < len(first)-1 {
+			return first[i+1:]
+		}
+	}
+	switch {
+	case name == "":
+		return first
+	case strings.EqualFold(name, first):
+		return name
+	}
+	return name + " (" + first + ")"
+}
+
+// reasonsText quotes up to two distinct reasons analysts gave.
+func reasonsText(as []PriorAlert) string {
+	var quotes []string
+	for _, a := range as {
+		if a.Reason == nil || a.Reason.Body == "" {
+			continue
+		}
+		q := fmt.Sprintf("%q", a.Reason.Body)
+		if a.Reason.CreatedBy != "" {
+			q += " (" + a.Reason.CreatedBy + ")"
+		}
+		if !slices.ContainsFunc(quotes, func(o string) bool { return strings.HasPrefix(o, fmt.Sprintf("%q", a.Reason.Body)) }) && len(quotes) < 2 {
+			quotes = append(quotes, q)
+		}
+	}
+	if len(quotes) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(quotes, "; ")
+}
+
+// placeText is " from 198.51.100.7 (AS…) in account 123…" for this alert.
+func placeText(e Entities) string {
+	var s string
+	if len(e.IPs) > 0 {
+		s += " from the same place, " + e.PlaceOf(e.IPs[0]).String()
+	}
+	if len(e.Accounts) > 0 {
+		s += " in account " + e.Accounts[0]
+	}
+	return s
+}
+
+// dispositionCounts is "2 resolved without a stated verdict, 1 still open".
+func dispositionCounts(as []PriorAlert) string {
+	n := map[string]int{}
+	for _, a := range as {
+		n[a.Disposition]++
+	}
+	var parts []string
+	if v := n[DispositionHandled]; v > 0 {
+		parts = append(parts, fmt.Sprintf("%d resolved without a stated verdict", v))
+	}
+	if v := n[DispositionOpen]; v > 0 {
+		parts = append(parts, fmt.Sprintf("%d still open", v))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func priorEvidence(as []PriorAlert) []Evidence {
+	var out []Evidence
+	for _, a := range as[:min(len(as), maxRefs)] {
+		out = append(out, Evidence{Kind: "alert", Ref: a.ID})
+	}
+	return out
+}
+
+// asns lists the networks of the entities' places.
+func asns(e Entities) []string {
+	var out []string
+	for _, p := range e.Places {
+		if p.ASN != "" && !slices.Contains(out, p.ASN) {
+			out = append(out, p.ASN)
+		}
+	}
+	return out
+}
+
+// overlaps says whether two lists share a value, ignoring case.
+func overlaps(a, b []string) bool {
+	return slices.ContainsFunc(a, func(v string) bool { return containsFold(b, v) })
+}
+
+func containsFold(list []string, v string) bool {
+	return slices.ContainsFunc(list, func(o string) bool { return strings.EqualFold(o, v) })
+}
+
+func firstOr(list []string, def string) string {
+	if len(list) > 0 {
+		return list[0]
+	}
+	return def
+}
+
+func orNone(list []string, none string) string {
+	if len(list) == 0 {
+		return none
+	}
+	return strings.Join(list, ", ")
+}

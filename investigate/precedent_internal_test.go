@@ -1,0 +1,67 @@
+package investigate
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/panther-triage/panther-triage/panther"
+)
+
+// TestPrecedentFindings weighs hand-made precedents.
+func TestPrecedentFindings(t *testing.T) {
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	alert := &panther.Alert{ID: "this", Title: "Grant by [admin]", CreatedAt: now, Detection: &panther.DetectionRef{ID: "Okta.AdminRoleAssigned"}}
+	own := Entities{Actors: []string{"00uADMIN1", "admin@acme.io"}, IPs: []string{"193.32.162.77"},
+		Places: []Place{{IP: "193.32.162.77", ASN: "AS47890", Org: "Unmanaged Ltd", Country: "RO"}}}
+	prior := func(id, disp string, actors, ips []string, same bool) PriorAlert {
+		e := Entities{Actors: actors, IPs: ips}
+		return PriorAlert{ID: id, DetectionID: "Okta.AdminRoleAssigned", Status: "RESOLVED", SameDetection: same, Disposition: disp,
+			Entities: e, SameActor: overlaps(own.Actors, actors), SameIP: overlaps(own.IPs, ips), Severity: "HIGH",
+			CreatedAt: now.Add(-time.Hour), Reason: &ClosingComment{Body: "reason " + id}}
+	}
+	tests := []struct {
+		name   string
+		alerts []PriorAlert
+		want   map[string]Weight
+	}{
+		{"actor new, computed from events, not titles", []PriorAlert{
+			prior("a", DispositionFalsePositive, []string{"00uOTHER"}, nil, true),
+			prior("b", DispositionHandled, []string{"00uOTHER"}, nil, true),
+			prior("c", DispositionFalsePositive, []string{"00uTHIRD"}, nil, true),
+		}, map[string]Weight{"actor_new_to_detection": WeightSuspicious}},
+		{"same actor, same address, closed twice", []PriorAlert{
+			prior("a", DispositionFalsePositive, []string{"00uADMIN1"}, []string{"193.32.162.77"}, true),
+			prior("b", DispositionFalsePositive, []string{"admin@acme.io"}, []string{"193.32.162.77"}, true),
+		}, map[string]Weight{"precedent_closed_as_expected": WeightBenign}},
+		{"an alert from the same address judged a true positive", []PriorAlert{
+			prior("a", DispositionTruePositive, []string{"someone"}, []string{"193.32.162.77"}, false),
+		}, map[string]Weight{"precedent_true_positive": WeightMalicious, "correlated_alerts": WeightSuspicious}},
+		{"same actor handled without a verdict", []PriorAlert{
+			prior("a", DispositionHandled, []string{"00uADMIN1"}, []string{"64.124.16.10"}, true),
+		}, map[string]Weight{"precedent_same_actor": WeightInfo}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &Case{Alert: alert, Now: now}
+			fs := precedentFindings(c, &Precedent{Entities: own, Alerts: tt.alerts}, DefaultPrecedentMinClosed)
+			got := map[string]Weight{}
+			for _, f := range fs {
+				got[f.Kind] = f.Severity
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("findings %v, want %v: %+v", got, tt.want, fs)
+			}
+			for k, w := range tt.want {
+				if got[k] != w {
+					t.Errorf("%s = %q, want %q (%+v)", k, got[k], w, fs)
+				}
+			}
+			for _, f := range fs {
+				if f.Kind == "precedent_closed_as_expected" && !strings.Contains(f.Title, `"reason a"`) {
+					t.Errorf("reason not quoted: %s", f.Title)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,95 @@
+package store_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/store/storetest"
+)
+
+// TestSummaries lists summaries: the title and reason cut in the database
+// (a character is not split), the fields a list shows, filters and pages,
+// and the verdict counts.
+func TestSummaries(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		c := newClock()
+		s := open(t, dsn, c)
+		ctx := t.Context()
+		long := strings.Repeat("é", 200_000) // 400 KB, two bytes a character
+		recs := []investigate.Record{
+			{AlertID: "a-long", DetectionID: "D.Long", Title: long, Severity: "HIGH", State: investigate.StateDone,
+				Verdict: investigate.VerdictMalicious, Confidence: 0.85, Comment: long, CommentID: "c-1",
+				Findings: []investigate.Finding{{Title: long}}},
+			{AlertID: "a-skip", DetectionID: "D.Skip", Title: "Closed before", State: investigate.StateSkipped,
+				Error: "alert status is CLOSED; only OPEN, TRIAGED are investigated"},
+			{AlertID: "a-fail", DetectionID: "D.Fail", Title: "Broken", State: investigate.StateFailed,
+				Error: strings.Repeat("x", 1000), Attempts: 3},
+			{AlertID: "a-benign", Title: "Fine", State: investigate.StateDone, Verdict: investigate.VerdictBenign, Confidence: 0.6},
+		}
+		for _, rec := range recs {
+			rec.CreatedAt = c.Now()
+			if err := s.SaveRecord(ctx, rec); err != nil {
+				t.Fatal(err)
+			}
+			c.Advance(time.Second)
+		}
+
+		page, err := s.Summaries(ctx, investigate.ListQuery{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, sum := range page.Summaries {
+			ids = append(ids, sum.AlertID)
+		}
+		if got := strings.Join(ids, ","); got != "a-benign,a-fail,a-skip,a-long" || page.Next != "" {
+			t.Fatalf("summaries %s, next %q; want newest first, one page", got, page.Next)
+		}
+		l := page.Summaries[3]
+		if n := utf8.RuneCountInString(l.Title); n != investigate.SummaryTitleMax || !l.TitleCut || !strings.HasPrefix(long, l.Title) {
+			t.Errorf("long title: %d characters, cut %v; want %d characters of the title, cut", n, l.TitleCut, investigate.SummaryTitleMax)
+		}
+		if l.DetectionID != "D.Long" || l.CommentID != "c-1" || l.Severity != "HIGH" || l.Verdict != "malicious" || l.Confidence != 0.85 ||
+			l.State != "done" || !l.CreatedAt.Equal(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)) {
+			t.Errorf("summary = %+v", l)
+		}
+		if skip := page.Summaries[2]; skip.Reason != recs[1].Error || skip.TitleCut || skip.Title != "Closed before" {
+			t.Errorf("skipped summary = %+v; want its reason", skip)
+		}
+		if fail := page.Summaries[1]; len(fail.Reason) != investigate.SummaryTitleMax || fail.Attempts != 3 {
+			t.Errorf("failure reason of %d bytes, %d attempts; want it cut to %d, 3 attempts", len(fail.Reason), fail.Attempts, investigate.SummaryTitleMax)
+		}
+
+		page, err = s.Summaries(ctx, investigate.ListQuery{Limit: 1, State: investigate.StateDone})
+		if err != nil || len(page.Summaries) != 1 || page.Summaries[0].AlertID != "a-benign" || page.Next == "" {
+			t.Fatalf("first done page: %+v, %v", page, err)
+		}
+		page, err = s.Summaries(ctx, investigate.ListQuery{Limit: 1, State: investigate.StateDone, Cursor: page.Next})
+		if err != nil || len(page.Summaries) != 1 || page.Summaries[0].AlertID != "a-long" || page.Next != "" {
+			t.Fatalf("second done page: %+v, %v", page, err)
+		}
+		page, err = s.Summaries(ctx, investigate.ListQuery{Limit: 10, Verdict: investigate.VerdictBenign})
+		if err != nil || len(page.Summaries) != 1 || page.Summaries[0].AlertID != "a-benign" {
+			t.Fatalf("benign: %+v, %v", page, err)
+		}
+
+		counts, err := s.VerdictCounts(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(counts); got != "map[:2 benign:1 malicious:1]" {
+			t.Errorf("verdict counts = %s", got)
+		}
+		counts, err = s.VerdictCounts(ctx, investigate.StateDone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(counts); got != "map[benign:1 malicious:1]" {
+			t.Errorf("verdict counts of done = %s", got)
+		}
+	})
+}
