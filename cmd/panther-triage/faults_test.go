@@ -226,7 +226,7 @@ func TestPantherNoAnswerEveryAlertOneComment(t *testing.T) {
 	p := startPanther(t)
 	alerts := addDistinctAlerts(t, p, 20)
 	db := filepath.Join(t.TempDir(), "noanswer.db")
-	svc := startServe(t, faultEnv(p, db, 12))
+	svc := startServe(t, testEnv(p, db, unbounded, retrying(12)))
 	q := openQueueDB(t, db)
 	p.SetFaults(panthersim.Faults{RateNoAnswer: 0.1, Seed: 7})
 	start := time.Now()
