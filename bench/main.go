@@ -7,6 +7,7 @@
 //	go run ./bench investigate   # delivery-to-comment latency per sample alert beside its critical path, and API cost
 //	go run ./bench storm         # 1,000 alerts of 20 detections: data lake queries, peak RSS
 //	go run ./bench bigalert      # one alert with 10,000 events: peak RSS
+//	go run ./bench drain         # a backlog against a rate-limited Panther: pace ratio, share of 429s, calls per alert
 //	go run ./bench all           # all of the above, in that order
 //
 // Each command takes -h for its flags. BENCHMARKS.md has the results and the
@@ -45,6 +46,7 @@ var commands = []struct {
 	{"investigate", "delivery-to-comment latency per sample alert with 50 ms per Panther call, beside the critical path; API calls and data lake cost", investigateBench},
 	{"storm", "1,000 alerts of 20 detections sharing indicators: data lake queries against distinct (indicator, window) pairs, peak RSS", storm},
 	{"bigalert", "one alert with 10,000 events: peak RSS", bigAlert},
+	{"drain", "a backlog of 60 alerts against a Panther limited to 20 calls/s: pace ratio, share of 429s, calls per alert", drain},
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/panther"
 )
 
 // Cached wraps p in a cache of its answers, shared by every investigation
@@ -120,7 +121,7 @@ func (c *cache) observe(res Result, err error) {
 	}
 	outcome := "ok"
 	switch {
-	case errors.Is(err, investigate.ErrRateLimited):
+	case panther.Classify(err) == panther.ClassRateLimited || errors.Is(err, investigate.ErrRateLimited):
 		outcome = "rate_limited"
 	case err != nil:
 		outcome = "error"

@@ -88,8 +88,10 @@ type Options struct {
 }
 
 // RateLimitError says that a provider was not asked: its rate limit is
-// used up, or it answered 429 and its Retry-After has not passed. It wraps
-// investigate.ErrRateLimited.
+// used up, or it answered 429 and its Retry-After has not passed. It is the
+// service's one notion of "rate limited" (panther.RetryAfterError, read by
+// panther.RetryAfter and panther.Classify), and wraps
+// investigate.ErrRateLimited for the enrichment step.
 type RateLimitError struct {
 	Provider string
 	// Until is when the provider may be asked again.
@@ -99,6 +101,10 @@ type RateLimitError struct {
 func (e *RateLimitError) Error() string {
 	return "rate limited until " + e.Until.UTC().Format(time.RFC3339)
 }
+
+// RetryAfter implements panther.RetryAfterError: how long until the
+// provider may be asked again.
+func (e *RateLimitError) RetryAfter() time.Duration { return max(0, time.Until(e.Until)) }
 
 // Unwrap makes errors.Is(err, investigate.ErrRateLimited) true.
 func (e *RateLimitError) Unwrap() error { return investigate.ErrRateLimited }

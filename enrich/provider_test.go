@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/panther"
 )
 
 const testKey = "k3y-5e1f0c2b9a8d7e6f"
@@ -337,5 +338,18 @@ func TestOffWithoutKey(t *testing.T) {
 		if got := names(New(cfg)); got != want {
 			t.Errorf("New(%+v) = %q; want %q", cfg, got, want)
 		}
+	}
+}
+
+// TestRateLimitIsTheOneNotion: a provider's rate limit reads as Panther's
+// does, through panther.RetryAfter and panther.Classify.
+func TestRateLimitIsTheOneNotion(t *testing.T) {
+	err := fmt.Errorf("abuseipdb: %w", &RateLimitError{Provider: "abuseipdb", Until: time.Now().Add(time.Minute)})
+	wait, ok := panther.RetryAfter(err)
+	if !ok || wait <= 50*time.Second || wait > time.Minute {
+		t.Errorf("RetryAfter = %s, %v; want about a minute", wait, ok)
+	}
+	if c := panther.Classify(err); c != panther.ClassRateLimited {
+		t.Errorf("Classify = %s; want %s", c, panther.ClassRateLimited)
 	}
 }

@@ -392,8 +392,8 @@ func (inv *Investigator) postOnce(ctx context.Context, alertID string, jobID int
 		}
 		// A post that failed transiently may still have landed: look for
 		// the marker again before trying once more.
-		var rl *panther.RateLimitError
-		if try >= postTries || !panther.IsTransient(err) || errors.As(err, &rl) {
+		_, rateLimited := panther.RetryAfter(err)
+		if try >= postTries || panther.Classify(err) != panther.ClassTransient || rateLimited {
 			return "", false, fmt.Errorf("post comment: %w", err)
 		}
 		t := time.NewTimer(time.Duration(try) * 200 * time.Millisecond)

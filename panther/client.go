@@ -29,8 +29,11 @@ type Client struct {
 	http    *http.Client
 	sem     chan struct{}
 	gate    gate
+	pace    *pace
 	retries int
-	observe func(op string, status int, err error, d time.Duration)
+	// Deadlines of one HTTP request: reads (retried) and writes.
+	readDeadline, writeDeadline time.Duration
+	observe                     func(op string, status int, err error, d time.Duration)
 }
 
 // Option configures a Client.
@@ -81,6 +84,49 @@ func WithObserver(f func(op string, status int, err error, d time.Duration)) Opt
 	return func(c *Client) { c.observe = f }
 }
 
+// WithRate sets the base pace in calls per second (DefaultRate when not
+// given); r <= 0 turns pacing off. A 429 lowers the pace below the base,
+// which it regains slowly once Panther accepts calls again.
+func WithRate(r float64) Option {
+	return func(c *Client) { c.pace = newPace(r) }
+}
+
+// Default deadlines of one request. A read that does not answer in time
+// is abandoned and tried again (WithRetries); a write waits longer, and
+// the job that made it looks for its marker before posting again.
+const (
+	DefaultReadDeadline  = 4 * time.Second
+	DefaultWriteDeadline = 15 * time.Second
+)
+
+// WithDeadlines sets how long one read and one write request may take
+// (defaults DefaultReadDeadline, DefaultWriteDeadline); a value <= 0 keeps
+// the default.
+func WithDeadlines(read, write time.Duration) Option {
+	return func(c *Client) {
+		if read > 0 {
+			c.readDeadline = read
+		}
+		if write > 0 {
+			c.writeDeadline = write
+		}
+	}
+}
+
+// ReadBudget is the longest one read can take with its retries (each try
+// at its deadline, the backoffs between): what a caller should allow a
+// read before calling it failed.
+func (c *Client) ReadBudget() time.Duration {
+	d := time.Duration(c.retries+1) * c.readDeadline
+	for a := range c.retries {
+		d += retryBase << a
+	}
+	return d
+}
+
+// WriteBudget is the longest one write can take.
+func (c *Client) WriteBudget() time.Duration { return c.writeDeadline }
+
 // defaultConcurrency is the number of concurrent calls when WithConcurrency
 // is not given.
 const defaultConcurrency = DefaultConcurrency
@@ -102,6 +148,10 @@ func New(graphqlURL, restURL, token string, opts ...Option) *Client {
 		http:    &http.Client{Timeout: 30 * time.Second},
 		sem:     make(chan struct{}, defaultConcurrency),
 		retries: defaultRetries,
+		pace:    newPace(DefaultRate),
+
+		readDeadline:  DefaultReadDeadline,
+		writeDeadline: DefaultWriteDeadline,
 	}
 	for _, opt := range opts {
 		opt(c)
@@ -139,8 +189,12 @@ func (t transport) Do(req *http.Request) (*http.Response, error) {
 // call runs one API request, and again up to c.retries times when it is a
 // read that failed transiently.
 func (c *Client) call(ctx context.Context, op string, read bool, fn func(ctx context.Context) error) error {
+	deadline := c.writeDeadline
+	if read {
+		deadline = c.readDeadline
+	}
 	for attempt := 0; ; attempt++ {
-		err := c.once(ctx, op, fn)
+		err := c.once(ctx, op, deadline, fn)
 		if err == nil || !read || attempt >= c.retries || !IsTransient(err) || ctx.Err() != nil {
 			return err
 		}
@@ -168,29 +222,60 @@ const retryBase = 100 * time.Millisecond
 // once runs one API request: it waits for a concurrency slot and while a
 // 429 holds the client, runs fn with a context that carries the exchange,
 // classifies the outcome and reports it to the observer.
-func (c *Client) once(ctx context.Context, op string, fn func(ctx context.Context) error) error {
+func (c *Client) once(ctx context.Context, op string, deadline time.Duration, fn func(ctx context.Context) error) error {
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	defer func() { <-c.sem }()
+	release := func() { <-c.sem }
+	if err := c.pace.wait(ctx, op); err != nil {
+		release()
+		return err
+	}
 	// Checked last before sending, so a 429 seen while this call queued
-	// for a slot still holds it.
+	// for a slot or the pace still holds it.
 	if err := c.gate.wait(ctx, op); err != nil {
+		release()
 		return err
 	}
 
+	// The request runs to its own deadline even when the caller gives up
+	// first: Panther may still answer it 429, and that answer must hold
+	// the gate for every other call, or they would reach Panther inside a
+	// Retry-After this client never read.
 	x := &exchange{}
 	start := time.Now()
-	err := c.classify(op, x, fn(context.WithValue(ctx, exchangeKey{}, x)))
-	if rl := (*RateLimitError)(nil); errors.As(err, &rl) {
-		c.gate.close(rl.Wait)
+	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deadline)
+	done := make(chan error, 1)
+	go func() { done <- fn(context.WithValue(callCtx, exchangeKey{}, x)) }()
+	finish := func(err error) error {
+		defer release()
+		defer cancel()
+		if err != nil && callCtx.Err() != nil {
+			// This request's own deadline ran out: a call that did not
+			// answer, which a retry may fix.
+			err = fmt.Errorf("%s: no answer within %s: %w", op, deadline, context.DeadlineExceeded)
+		}
+		err = c.classify(op, x, err)
+		if rl := (*RateLimitError)(nil); errors.As(err, &rl) {
+			c.gate.close(rl.Wait)
+			c.pace.throttled()
+		} else if x.status != 0 {
+			c.pace.ok()
+		}
+		if c.observe != nil {
+			c.observe(op, x.status, err, time.Since(start))
+		}
+		return err
 	}
-	if c.observe != nil {
-		c.observe(op, x.status, err, time.Since(start))
+	select {
+	case err := <-done:
+		return finish(err)
+	case <-ctx.Done():
+		go func() { _ = finish(<-done) }()
+		return ctx.Err()
 	}
-	return err
 }
 
 // query runs a GraphQL query built from q.

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -63,6 +66,9 @@ type Server struct {
 	limitedFrom time.Time // when the latest 429 was sent
 	limitedTill time.Time // until when it asked clients to wait
 	violations  int
+	unanswered  int
+	limiter     *rate.Limiter // per-token rate limit; nil: none
+	limited     int           // requests it refused
 
 	queryPolls    int
 	tryAgain      int // reads of a finished query's results that answer tryAgain first
@@ -225,6 +231,9 @@ func (s *Server) Close() {
 type Faults struct {
 	Rate500 float64
 	Rate429 float64
+	// RateNoAnswer is the share of requests never answered: the server
+	// holds them until the client gives up.
+	RateNoAnswer float64
 	// RetryAfter is announced in the Retry-After header of every 429
 	// (rounded up to whole seconds; default 1 s).
 	RetryAfter time.Duration
@@ -255,6 +264,27 @@ func (s *Server) SetRESTAlertsNotFound(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.restAlerts404 = on
+}
+
+// SetRateLimit limits requests to perSecond on average with bursts of
+// burst, as a per-token limit would: a request over it is answered 429 with
+// the whole seconds until the next one is allowed (at least 1) as
+// Retry-After. perSecond <= 0 removes the limit.
+func (s *Server) SetRateLimit(perSecond float64, burst int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if perSecond <= 0 {
+		s.limiter = nil
+		return
+	}
+	s.limiter = rate.NewLimiter(rate.Limit(perSecond), max(1, burst))
+}
+
+// RateLimited counts the requests refused by SetRateLimit's limit.
+func (s *Server) RateLimited() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.limited
 }
 
 // SetLatency delays every later response by d.
@@ -314,6 +344,13 @@ func (s *Server) guard(pattern string, h http.HandlerFunc) http.Handler {
 			return
 		}
 		if status, retryAfter := s.fault(); status != 0 {
+			if status == noAnswer {
+				// Read the body first: only then does the server notice
+				// that the client gave up, and end the request.
+				_, _ = io.Copy(io.Discard, r.Body)
+				<-r.Context().Done()
+				return
+			}
 			if status == http.StatusTooManyRequests {
 				w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
 				writeJSON(w, status, message("Too many requests, please try again later"))
@@ -326,20 +363,46 @@ func (s *Server) guard(pattern string, h http.HandlerFunc) http.Handler {
 	})
 }
 
+// noAnswer is fault's status for a request left unanswered.
+const noAnswer = -1
+
+// Unanswered counts the requests left unanswered by Faults.RateNoAnswer.
+func (s *Server) Unanswered() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.unanswered
+}
+
 // fault decides whether this request fails, and records a 429's Retry-After.
 func (s *Server) fault() (status, retryAfterSecs int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.limiter != nil {
+		now := s.now()
+		if r := s.limiter.ReserveN(now, 1); r.DelayFrom(now) > 0 {
+			wait := r.DelayFrom(now)
+			r.CancelAt(now)
+			s.limited++
+			secs := max(1, int((wait+time.Second-1)/time.Second))
+			if till := now.Add(time.Duration(secs) * time.Second); till.After(s.limitedTill) {
+				s.limitedFrom, s.limitedTill = now, till
+			}
+			return http.StatusTooManyRequests, secs
+		}
+	}
 	switch {
 	case s.failNext > 0:
 		s.failNext--
 		status = s.failStatus
-	case s.faults.Rate429 > 0 || s.faults.Rate500 > 0:
+	case s.faults.Rate429 > 0 || s.faults.Rate500 > 0 || s.faults.RateNoAnswer > 0:
 		switch p := s.rng.Float64(); {
 		case p < s.faults.Rate429:
 			status = http.StatusTooManyRequests
 		case p < s.faults.Rate429+s.faults.Rate500:
 			status = http.StatusInternalServerError
+		case p < s.faults.Rate429+s.faults.Rate500+s.faults.RateNoAnswer:
+			s.unanswered++
+			return noAnswer, 0
 		}
 	}
 	if status != http.StatusTooManyRequests {
