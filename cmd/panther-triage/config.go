@@ -34,7 +34,13 @@ func (c Config) Validate(cmd string) error {
 		if !s.numeric() {
 			continue
 		}
-		switch n := f.Int(); {
+		var n float64
+		if f.Kind() == reflect.Float64 {
+			n = f.Float()
+		} else {
+			n = float64(f.Int())
+		}
+		switch {
 		case n < 0:
 			errs = append(errs, c.at(s.flag, fmt.Errorf("%v is negative", f.Interface())))
 		case n == 0 && s.zero == "" && s.typeName() == "duration":

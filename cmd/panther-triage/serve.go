@@ -235,7 +235,10 @@ func newLogger(cfg Config, w io.Writer) zerolog.Logger {
 }
 
 func newPantherClient(cfg Config, opts ...panther.Option) *panther.Client {
-	opts = append([]panther.Option{panther.WithConcurrency(cfg.APIConcurrency)}, opts...)
+	opts = append([]panther.Option{
+		panther.WithConcurrency(cfg.APIConcurrency), panther.WithRate(cfg.PantherRate),
+		panther.WithDeadlines(cfg.ReadTimeout, cfg.WriteTimeout),
+	}, opts...)
 	return panther.New(cfg.PantherURL, cfg.PantherRESTURL, cfg.PantherToken, opts...)
 }
 
@@ -248,6 +251,8 @@ func investigateOptions(cfg Config) investigate.Options {
 		StepTimeout: cfg.StepTimeout,
 		ConsoleURL:  cfg.consoleURL(),
 		PublicURL:   cfg.PublicURL,
+
+		AuthRetryWindow: cfg.AuthRetry,
 	}
 	if cfg.LLMURL != "" {
 		opts.Narrator = narrative.New(cfg.LLMURL, cfg.LLMModel, cfg.LLMAPIKey, nil)

@@ -35,11 +35,15 @@ import (
 type Config struct {
 	ConfigFile string `name:"config" envvar:"PANTHER_TRIAGE_CONFIG" used:"serve,investigate,check,replay" help:"YAML file with any of these settings, keyed by flag name, at the top level or in its section"`
 
-	PantherURL     string `name:"panther-url" envvar:"PANTHER_API_URL" group:"panther" used:"serve,investigate,check" need:"serve,investigate,check" help:"Panther GraphQL endpoint, https://api.<your-panther-domain>/public/graphql"`
-	PantherRESTURL string `name:"panther-rest-url" envvar:"PANTHER_REST_URL" group:"panther" used:"serve,investigate,check" help:"Panther REST base (empty: the GraphQL URL without /public/graphql)"`
-	PantherToken   string `name:"panther-token" envvar:"PANTHER_API_TOKEN" group:"panther" used:"serve,investigate,check" need:"serve,investigate,check" secret:"" help:"Panther API token, sent as X-API-Key"`
-	ConsoleURL     string `name:"console-url" envvar:"PANTHER_TRIAGE_CONSOLE_URL" group:"panther" used:"serve,investigate" help:"Panther console base URL for links (empty: the API URL's host without \"api.\")"`
-	APIConcurrency int    `name:"api-concurrency" envvar:"PANTHER_TRIAGE_API_CONCURRENCY" group:"panther" default:"${api_concurrency}" used:"serve,investigate,check" help:"concurrent Panther API calls, shared by all workers"`
+	PantherURL     string        `name:"panther-url" envvar:"PANTHER_API_URL" group:"panther" used:"serve,investigate,check" need:"serve,investigate,check" help:"Panther GraphQL endpoint, https://api.<your-panther-domain>/public/graphql"`
+	PantherRESTURL string        `name:"panther-rest-url" envvar:"PANTHER_REST_URL" group:"panther" used:"serve,investigate,check" help:"Panther REST base (empty: the GraphQL URL without /public/graphql)"`
+	PantherToken   string        `name:"panther-token" envvar:"PANTHER_API_TOKEN" group:"panther" used:"serve,investigate,check" need:"serve,investigate,check" secret:"" help:"Panther API token, sent as X-API-Key"`
+	ConsoleURL     string        `name:"console-url" envvar:"PANTHER_TRIAGE_CONSOLE_URL" group:"panther" used:"serve,investigate" help:"Panther console base URL for links (empty: the API URL's host without \"api.\")"`
+	PantherRate    float64       `name:"panther-rate" envvar:"PANTHER_TRIAGE_PANTHER_RATE" group:"panther" default:"${panther_rate}" used:"serve,investigate" zero:"no pacing" help:"most Panther API calls per second; lowered on a 429 and regained slowly"`
+	ReadTimeout    time.Duration `name:"panther-read-timeout" envvar:"PANTHER_TRIAGE_PANTHER_READ_TIMEOUT" group:"panther" default:"${panther_read_timeout}" used:"serve,investigate,check" help:"deadline of one Panther read; a read that does not answer is tried again"`
+	WriteTimeout   time.Duration `name:"panther-write-timeout" envvar:"PANTHER_TRIAGE_PANTHER_WRITE_TIMEOUT" group:"panther" default:"${panther_write_timeout}" used:"serve,investigate" help:"deadline of one Panther write (the comment, write-back)"`
+	AuthRetry      time.Duration `name:"auth-retry-window" envvar:"PANTHER_TRIAGE_AUTH_RETRY_WINDOW" group:"panther" default:"${auth_retry_window}" used:"serve" help:"how long investigations keep retrying while Panther rejects the token (401): a new token takes minutes to work"`
+	APIConcurrency int           `name:"api-concurrency" envvar:"PANTHER_TRIAGE_API_CONCURRENCY" group:"panther" default:"${api_concurrency}" used:"serve,investigate,check" help:"concurrent Panther API calls, shared by all workers"`
 
 	Addr           string        `name:"addr" envvar:"PANTHER_TRIAGE_ADDR" group:"server" default:":8080" used:"serve,replay" help:"listen address"`
 	WebhookSecret  string        `name:"webhook-secret" envvar:"PANTHER_TRIAGE_WEBHOOK_SECRET" group:"server" used:"serve,replay" secret:"" help:"secret Panther sends as 'Authorization: Bearer <secret>' (required unless --insecure-no-auth)"`
@@ -135,6 +139,10 @@ func libraryDefaults() map[string]any {
 		"comment_sections":       investigate.DefaultSections,
 		"comment_format":         panther.FormatPlainText,
 		"identity_header":        handler.DefaultIdentityHeader,
+		"panther_rate":           panther.DefaultRate,
+		"panther_read_timeout":   panther.DefaultReadDeadline,
+		"panther_write_timeout":  panther.DefaultWriteDeadline,
+		"auth_retry_window":      investigate.DefaultAuthRetryWindow,
 		"precedent_max_reads":    investigate.DefaultPrecedentReads,
 		"precedent_max_per_hour": investigate.DefaultPrecedentReadsPerHour,
 		"precedent_events":       investigate.DefaultPrecedentEvents,
@@ -182,7 +190,7 @@ func (s setting) typeName() string {
 		return "duration"
 	case t.Kind() == reflect.Slice:
 		return "list"
-	case t.Kind() == reflect.Int:
+	case t.Kind() == reflect.Int, t.Kind() == reflect.Float64:
 		return "number"
 	case t.Kind() == reflect.Bool:
 		return "bool"
@@ -192,7 +200,8 @@ func (s setting) typeName() string {
 
 // numeric settings follow the zero rule.
 func (s setting) numeric() bool {
-	return s.field.Type.Kind() == reflect.Int || s.field.Type == reflect.TypeFor[time.Duration]()
+	k := s.field.Type.Kind()
+	return k == reflect.Int || k == reflect.Float64 || s.field.Type == reflect.TypeFor[time.Duration]()
 }
 
 // defaultText is the default as help shows it, library constants filled in.
