@@ -69,7 +69,7 @@ func SuggestTuning(c *Case, v Verdict) *Tuning {
 		if !a.SameDetection || !a.SameActor {
 			continue
 		}
-		if ipPath != "" && !slices.Contains(a.Entities.IPs, ip) && !(a.ByTitle && mentions(a.Title, ip)) {
+		if ipPath != "" && !slices.Contains(a.Entities.IPs, ip) && (!a.ByTitle || !mentions(a.Title, ip)) {
 			continue
 		}
 		switch a.Disposition {
