@@ -725,3 +725,53 @@ func runChromium(t *testing.T, chromium string, args ...string) string {
 	}
 	return string(out)
 }
+
+// The report opens with what the comment opens with, then the digest's
+// actions as the timeline, then the precedent with the analysts' reasons.
+func TestPageReportFromTheRecordsStory(t *testing.T) {
+	at := testNow().Add(-time.Hour)
+	rec := investigate.Record{
+		AlertID: "a3000000000000000000000000000003", JobID: 9, State: investigate.StateDone,
+		DetectionID: "AWS.Console.LoginWithoutMFA", Verdict: investigate.VerdictBenign, Confidence: 0.97,
+		Summary: "the old summary", CreatedAt: at, UpdatedAt: at,
+		Story:     []string{"qa-automation from 34.201.55.18 (US): ConsoleLogin without MFA."},
+		NextSteps: []string{"Close as expected", "Tune the detection"},
+		Tuning:    &investigate.Tuning{Detection: "AWS.Console.LoginWithoutMFA", Suppressed: 4, Condition: "userIdentity.userName is not qa-automation", YAML: "InlineFilters: []"},
+		Why:       []investigate.Finding{{Step: investigate.StepPrecedent, Kind: "precedent_closed_as_expected", Severity: investigate.WeightBenign, Title: "Analysts judged 4 earlier alerts false positives"}},
+		Digest: &investigate.Digest{Actions: []investigate.Action{{
+			Time: at.Add(-time.Minute), Actor: "qa-automation", Action: "ConsoleLogin", Outcome: investigate.OutcomeSucceeded, MFA: "no", SourceIP: "34.201.55.18", Country: "US",
+		}}},
+		Precedent: &investigate.Precedent{Alerts: []investigate.PriorAlert{{
+			ID: "b8277900000000000000000000000004", DetectionID: "AWS.Console.LoginWithoutMFA", Status: "CLOSED",
+			Disposition: investigate.DispositionFalsePositive, SameActor: true, SameIP: true,
+			Reason: &investigate.ClosingComment{Body: "QA account, expected.", CreatedBy: "sam.analyst@acme.io"},
+		}}},
+	}
+	b := pageSetup(t, []investigate.Record{rec})
+	body := getPage(t, b, "/investigations/"+rec.AlertID, http.StatusOK)
+	order := []string{
+		"<h2>What happened</h2>\n  <p>qa-automation from 34.201.55.18 (US): ConsoleLogin without MFA.</p>",
+		"<li>Close as expected</li>",
+		"Tuning: userIdentity.userName is not qa-automation (4 earlier alerts of AWS.Console.LoginWithoutMFA would have been suppressed).",
+		"Analysts judged 4 earlier alerts false positives",
+		`<span class="tl-what">qa-automation ConsoleLogin, without MFA from 34.201.55.18 (US)</span>`,
+		"<h2>Precedent</h2>",
+		"<td>actor, address</td>",
+		"<td>“QA account, expected.” — sam.analyst@acme.io</td>",
+	}
+	last := -1
+	for _, want := range order {
+		i := strings.Index(body, want)
+		if i < 0 {
+			t.Errorf("the report lacks %s", want)
+			continue
+		}
+		if i < last {
+			t.Errorf("%s comes too early", want)
+		}
+		last = i
+	}
+	if strings.Contains(body, "the old summary</p>") {
+		t.Error("the report tells the summary, not the record's story")
+	}
+}

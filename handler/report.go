@@ -2,6 +2,8 @@ package handler
 
 import (
 	"cmp"
+	"fmt"
+	"strings"
 	"slices"
 	"time"
 
@@ -20,15 +22,19 @@ type detailPage struct {
 
 	// Story says in a few lines what happened.
 	Story []string
-	// NextSteps are the actions to take.
+	// NextSteps are the actions to take; Tuning, for a benign call, the
+	// exclusion that would have suppressed this alert and its precedent.
 	NextSteps []string
+	Tuning    *investigate.Tuning
 	// Why are the strongest findings, strongest first.
 	Why []investigate.Finding
 	// Timeline orders what is known of the case in time.
 	Timeline []timelineEntry
 	// Precedent is what earlier alerts of the detection, and how analysts
-	// ended them, say about this one.
-	Precedent []investigate.Finding
+	// ended them, say about this one; PriorAlerts the alerts read, each
+	// with what it shares with this one and the analyst's reason.
+	Precedent   []investigate.Finding
+	PriorAlerts []priorAlert
 	// Sections are the remaining findings, grouped by what they are about.
 	Sections []findingSection
 	// Runbook is the detection's runbook.
@@ -39,6 +45,13 @@ type detailPage struct {
 type timelineEntry struct {
 	At   time.Time
 	What string
+}
+
+// priorAlert is one earlier or nearby alert of the report's precedent.
+type priorAlert struct {
+	investigate.PriorAlert
+	// Shares says what it has in common with this alert.
+	Shares string
 }
 
 // findingSection is one group of findings of the report.
@@ -67,30 +80,44 @@ var reportSections = []struct{ title, step string }{
 func newDetailPage(head pageHead, rec investigate.Record) detailPage {
 	p := detailPage{pageHead: head, Record: rec}
 
-	// Story and next steps: the narrator's, else the summary.
-	if n := rec.Narrative; n != nil && n.Summary != "" {
+	// Story, next steps and why: what the comment opens with, else the
+	// narrator's, else the summary and the weightiest findings.
+	p.Story, p.NextSteps, p.Why, p.Tuning = rec.Story, rec.NextSteps, rec.Why, rec.Tuning
+	if n := rec.Narrative; n != nil && n.Summary != "" && len(p.Story) == 0 {
 		p.Story = []string{n.Summary}
+	}
+	if n := rec.Narrative; n != nil && len(p.NextSteps) == 0 {
 		p.NextSteps = n.NextSteps
-	} else if rec.Summary != "" {
+	}
+	if len(p.Story) == 0 && rec.Summary != "" {
 		p.Story = []string{rec.Summary}
 	}
-
-	// Why: the findings that weigh on the verdict, strongest first.
-	for _, f := range rec.Findings {
-		if weightRank(f.Severity) > 0 {
-			p.Why = append(p.Why, f)
+	if len(p.Why) == 0 {
+		for _, f := range rec.Findings {
+			if weightRank(f.Severity) > 0 {
+				p.Why = append(p.Why, f)
+			}
 		}
+		slices.SortStableFunc(p.Why, func(a, b investigate.Finding) int {
+			return cmp.Compare(weightRank(b.Severity), weightRank(a.Severity))
+		})
 	}
-	slices.SortStableFunc(p.Why, func(a, b investigate.Finding) int {
-		return cmp.Compare(weightRank(b.Severity), weightRank(a.Severity))
-	})
 	p.Why = p.Why[:min(len(p.Why), whyMax)]
 
-	// Timeline: the events' span as the findings state it, then the
-	// service's own steps.
-	for _, f := range rec.Findings {
-		if f.Kind == "time_span" {
-			p.Timeline = append(p.Timeline, timelineEntry{What: f.Title})
+	// Timeline: each action of the digest, else the events' span as the
+	// findings state it; then the service's own steps.
+	if d := rec.Digest; d != nil && len(d.Actions) > 0 {
+		for _, a := range d.Actions {
+			p.Timeline = append(p.Timeline, timelineEntry{At: a.Time, What: actionLine(a)})
+		}
+		if d.Omitted > 0 {
+			p.Timeline = append(p.Timeline, timelineEntry{What: fmt.Sprintf("… and %d more events not shown", d.Omitted)})
+		}
+	} else {
+		for _, f := range rec.Findings {
+			if f.Kind == "time_span" {
+				p.Timeline = append(p.Timeline, timelineEntry{What: f.Title})
+			}
 		}
 	}
 	if !rec.CreatedAt.IsZero() {
@@ -106,11 +133,16 @@ func newDetailPage(head pageHead, rec investigate.Record) detailPage {
 		}
 		p.Timeline = append(p.Timeline, timelineEntry{At: rec.UpdatedAt, What: what})
 	}
+	if pr := rec.Precedent; pr != nil {
+		for _, a := range pr.Alerts {
+			p.PriorAlerts = append(p.PriorAlerts, priorAlert{PriorAlert: a, Shares: shares(a)})
+		}
+	}
 
 	// Precedent, then the rest by step.
 	grouped := map[string][]investigate.Finding{}
 	for _, f := range rec.Findings {
-		if f.Step == "history" {
+		if f.Step == investigate.StepHistory || f.Step == investigate.StepPrecedent {
 			p.Precedent = append(p.Precedent, f)
 			continue
 		}
@@ -148,4 +180,51 @@ func weightRank(w investigate.Weight) int {
 		return 1
 	}
 	return 0
+}
+
+// actionLine is one action of the digest in words: who did what to what,
+// how it ended, from where.
+func actionLine(a investigate.Action) string {
+	var b strings.Builder
+	b.WriteString(cmp.Or(a.Actor, "someone"))
+	b.WriteString(" " + a.Action)
+	if a.Target != "" {
+		b.WriteString(" " + a.Target)
+	}
+	switch {
+	case a.Failed() && a.Reason != "":
+		b.WriteString(" — failed (" + a.Reason + ")")
+	case a.Failed():
+		b.WriteString(" — failed")
+	}
+	if a.MFA == "no" {
+		b.WriteString(", without MFA")
+	}
+	if a.SourceIP != "" {
+		b.WriteString(" from " + a.SourceIP)
+		if a.Country != "" {
+			b.WriteString(" (" + a.Country + ")")
+		}
+	}
+	return b.String()
+}
+
+// shares says what an earlier alert has in common with this one.
+func shares(a investigate.PriorAlert) string {
+	var out []string
+	for _, x := range []struct {
+		ok   bool
+		what string
+	}{{a.SameActor, "actor"}, {a.SameIP, "address"}, {a.SameNetwork && !a.SameIP, "network"}, {a.SameAccount, "account"}, {a.SameTarget, "target"}} {
+		if x.ok {
+			out = append(out, x.what)
+		}
+	}
+	if a.SharedEvents > 0 {
+		out = append(out, fmt.Sprintf("%d events", a.SharedEvents))
+	}
+	if len(out) == 0 {
+		return "nothing"
+	}
+	return strings.Join(out, ", ")
 }
