@@ -3,8 +3,8 @@ package handler
 import (
 	"cmp"
 	"fmt"
-	"strings"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/panther-triage/panther-triage/investigate"
