@@ -52,7 +52,14 @@ type LakeSearch struct {
 	BytesScanned float64         `json:"bytesScanned"`
 	LogTypes     []LakeLogType   `json:"logTypes"`
 	Samples      []LakeSampleRow `json:"samples"`
+	// Actions are the rows read as the digest reads events (at most
+	// maxLakeActions, oldest first), so that a finding can say what the
+	// indicator did rather than how often it was seen.
+	Actions []Action `json:"actions,omitempty"`
 }
+
+// maxLakeActions bounds the actions kept of one search's rows.
+const maxLakeActions = 50
 
 // LakeLogType counts the hits in one log type.
 type LakeLogType struct {
@@ -390,6 +397,9 @@ func summarizeLake(id, indicator string, start, end time.Time, q *panther.LakeQu
 			r.Samples = append(r.Samples, LakeSampleRow{RowID: id, LogType: lt, Time: t})
 		}
 	}
+	if acts := NewDigest(q.Rows).Actions; len(acts) > 0 {
+		r.Actions = acts[:min(len(acts), maxLakeActions)]
+	}
 	for _, b := range byType {
 		r.LogTypes = append(r.LogTypes, *b)
 	}
@@ -428,6 +438,20 @@ func lakeFinding(ind Indicator, r *LakeSearch, own, ownTypes map[string]bool) Fi
 		more = "+"
 	}
 	f.Title = fmt.Sprintf("%s seen in %d%s events between %s: %s", ind.Value, r.Rows, more, window, strings.Join(parts, "; "))
+	// What it did beyond this alert's events, in the digest's words.
+	var acts []Action
+	for _, a := range r.Actions {
+		if a.RowID == "" || !own[a.RowID] {
+			acts = append(acts, a)
+		}
+	}
+	if seq := (&Digest{Actions: acts}).Sequence(); seq != "" {
+		var types []string
+		for _, lt := range r.LogTypes {
+			types = append(types, lt.LogType)
+		}
+		f.Title = fmt.Sprintf("%s also: %s (%d%s events in %s, %s)", ind.Value, seq, r.Rows, more, strings.Join(types, ", "), window)
+	}
 	if len(newTypes) > 0 && ind.Kind == KindIP && ind.Class == IPPublic {
 		f.Severity = WeightSuspicious
 		f.Detail = fmt.Sprintf("The address is also active in %s, beyond this alert's logs", strings.Join(newTypes, ", "))

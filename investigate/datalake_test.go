@@ -93,6 +93,10 @@ func TestDatalakePivotFindsActivityBeyondTheAlert(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := findingOf(t, out, "indicator_search")
+	// It says what the address did elsewhere, not only how often.
+	if !strings.HasPrefix(f.Title, "185.220.101.34 also: ") || !strings.Contains(f.Title, "Okta.SystemLog") {
+		t.Errorf("finding %q; want what 185.220.101.34 did in the Okta logs", f.Title)
+	}
 	if f.Severity != investigate.WeightSuspicious {
 		t.Fatalf("finding %+v; want suspicious: the IP is active in Okta logs too", f)
 	}
@@ -194,7 +198,7 @@ func TestDatalakeSearchesByKindAndWaitsForResults(t *testing.T) {
 	}
 	var found bool
 	for _, f := range out.Report.Findings {
-		if f.Step == "datalake" && strings.HasPrefix(f.Title, "jdoe-contractor seen in") {
+		if f.Step == "datalake" && strings.HasPrefix(f.Title, "jdoe-contractor also: repo.access acme/payments-service made public") {
 			found = true
 		}
 	}
