@@ -103,9 +103,14 @@ func drainOnce(ctx context.Context, n, workers int, limit, base float64, latency
 				api.Add(1)
 			}
 		}))
-	steps := []investigate.Step{investigate.Events(pc, 200), investigate.Indicators(), investigate.Detection(pc),
-		investigate.Enrichment(nil), investigate.History(pc),
-		investigate.Datalake(pc, st, investigate.DatalakeOptions{MaxPerHour: 100000})}
+	// The production pipeline, its hourly budgets lifted so that the
+	// benchmark measures pace rather than budgets.
+	steps := investigate.DefaultSteps(investigate.Deps{
+		Panther: pc, Store: st,
+		Datalake:  investigate.DatalakeOptions{MaxPerHour: 100000},
+		Baseline:  investigate.BaselineOptions{MaxPerHour: 100000},
+		Precedent: investigate.PrecedentOptions{MaxReadsPerHour: 100000},
+	})
 	inv := investigate.New(pc, steps, investigate.Options{}, zerolog.Nop())
 
 	sim.SetRateLimit(limit, int(limit))
