@@ -544,14 +544,22 @@ func browserRecords() []investigate.Record {
 	records := pageRecords()
 	at := func(ago time.Duration) time.Time { return testNow().Add(-ago) }
 	rec := &records[1]
-	rec.Narrative = &investigate.Narrative{
-		Summary: "Someone signed in to the AWS console as root in account 123456789012 from 185.220.101.34, a Tor exit node, without MFA; the login succeeded.",
-		NextSteps: []string{
-			"Reset the root password and MFA of account 123456789012, and sign out its console sessions.",
-			"Review what root did after 14:00 UTC in CloudTrail.",
-			"Escalate: root logins from Tor are never expected here.",
-		},
+	// What the investigation writes for the comment and the page.
+	rec.Story = []string{"root (123456789012) from 185.220.101.34 (DE): ConsoleLogin failed (Failed authentication), then succeeded without MFA. The last of 2 was at 2026-01-02 02:58:10 UTC and succeeded."}
+	rec.NextSteps = []string{
+		"Reset the root password and MFA device of account 123456789012, and sign out its sessions",
+		"Review what root did after 02:58 UTC in CloudTrail",
+		"Escalate to incident response; block 185.220.101.34 unless it is your own",
 	}
+	rec.Digest = &investigate.Digest{Actions: []investigate.Action{
+		{Time: at(62 * time.Minute), Actor: "root", Action: "ConsoleLogin", Outcome: investigate.OutcomeFailed, Reason: "Failed authentication", SourceIP: "185.220.101.34", Country: "DE", RowID: "8e3f1a6c2b7d4e9f8a1c3b5d7e9f9a02"},
+		{Time: at(60 * time.Minute), Actor: "root", Action: "ConsoleLogin", Outcome: investigate.OutcomeSucceeded, MFA: "no", SourceIP: "185.220.101.34", Country: "DE", RowID: "8e3f1a6c2b7d4e9f8a1c3b5d7e9f9a03"},
+	}}
+	rec.Precedent = &investigate.Precedent{Alerts: []investigate.PriorAlert{{
+		ID: "b1000000000000000000000000000009", DetectionID: "AWS.CloudTrail.UnusedRegion", Severity: "LOW", Status: "CLOSED",
+		Disposition: investigate.DispositionFalsePositive, SameAccount: true,
+		Reason: &investigate.ClosingComment{Body: "AWS Config sweep, expected.", CreatedBy: "sam.analyst@acme.io"},
+	}}}
 	ev := func(kind, ref string) investigate.Evidence { return investigate.Evidence{Kind: kind, Ref: ref} }
 	rec.Findings = append(rec.Findings,
 		investigate.Finding{Step: "events", Kind: "time_span", Severity: investigate.WeightInfo,
