@@ -439,6 +439,12 @@ func (inv *Investigator) runSteps(ctx context.Context, c *Case, lastAttempt bool
 					}
 				}
 			}
+			// A step whose wait was cut short by the cancellation closes its
+			// done channel without having run; what it would have written is
+			// not there, and the steps it waits on may still be writing.
+			if ctx.Err() != nil {
+				return
+			}
 			timeout := inv.opts.StepTimeout
 			if t, ok := s.(Timed); ok && t.Timeout() > 0 {
 				timeout = t.Timeout()

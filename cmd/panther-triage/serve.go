@@ -231,7 +231,9 @@ func newLogger(cfg Config, w io.Writer) zerolog.Logger {
 	if cfg.Dev {
 		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly, NoColor: !isTerminal(w)}
 	}
-	return zerolog.New(w).Level(level).With().Timestamp().Logger()
+	// Every goroutine logs (the workers, river, the HTTP server): one line
+	// is written whole before the next, whatever w is.
+	return zerolog.New(zerolog.SyncWriter(w)).Level(level).With().Timestamp().Logger()
 }
 
 func newPantherClient(cfg Config, opts ...panther.Option) *panther.Client {
