@@ -340,7 +340,7 @@ func TestConfigFileMessages(t *testing.T) {
 		{"queue:\n  severities: [HIGH]\n", "c.yaml:2: severities: belongs in section filter"},
 		{"addr: \":9\"\nqueue:\n\tworkers: 3\n", "c.yaml:3: a tab indents this line; YAML indents with spaces only"},
 		{"workers: 0\n", "c.yaml:1: workers: 0 is not allowed"},
-		{"context:\n  vip-users: [ceo@acme.io]\n", "c.yaml:1: context: the lists come either from this section or from the context file"},
+		{"context:\n  vip-users: [cfo@acme.io]\n", "c.yaml:1: context: the lists come either from this section or from the context file"},
 	}
 	for _, tt := range tests {
 		vars := map[string]string{"PANTHER_TRIAGE_CONTEXT_FILE": "/etc/context.yaml"}
@@ -354,7 +354,7 @@ func TestConfigFileMessages(t *testing.T) {
 	}
 
 	// Sections and the context section in the one spelling.
-	path := write("queue:\n  workers: 3\nfilter:\n  severities: [HIGH]\ncontext:\n  vip-users: [CEO@acme.io]\n  known-networks:\n    - {name: Office, cidrs: [198.51.100.0/24]}\n")
+	path := write("queue:\n  workers: 3\nfilter:\n  severities: [HIGH]\ncontext:\n  vip-users: [CFO@acme.io]\n  known-networks:\n    - {name: Office, cidrs: [198.51.100.0/24]}\n")
 	cfg, err := loadConfig([]string{"--config", path}, required)
 	if err != nil {
 		t.Fatal(err)
@@ -364,7 +364,7 @@ func TestConfigFileMessages(t *testing.T) {
 		t.Errorf("workers %d, severities %v, lists %+v, %v", cfg.Workers, cfg.Severities, lists, err)
 	}
 	// The context file's spelling is read, with a warning.
-	p, err := parseCommandLine([]string{"serve", "--config", write("context:\n  vip_users: [ceo@acme.io]\n")}, env(required), nil)
+	p, err := parseCommandLine([]string{"serve", "--config", write("context:\n  vip_users: [cfo@acme.io]\n")}, env(required), nil)
 	if err != nil || len(p.warnings) != 1 || !strings.Contains(p.warnings[0], "c.yaml:2: context: vip_users is the old spelling of vip-users") {
 		t.Errorf("old spelling: %v, warnings %q", err, p.warnings)
 	}
