@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/panther"
 )
 
@@ -121,7 +120,7 @@ func (c *cache) observe(res Result, err error) {
 	}
 	outcome := "ok"
 	switch {
-	case panther.Classify(err) == panther.ClassRateLimited || errors.Is(err, investigate.ErrRateLimited):
+	case panther.Classify(err) == panther.ClassRateLimited:
 		outcome = "rate_limited"
 	case err != nil:
 		outcome = "error"

@@ -150,7 +150,7 @@ func TestCacheKeepsNoErrors(t *testing.T) {
 	obs := newObserver()
 	cp := Cached(p, time.Hour, 10, obs)
 	for range 2 {
-		if _, err := cp.Lookup(t.Context(), "ip", "45.1.1.1"); !errors.Is(err, investigate.ErrRateLimited) {
+		if _, err := cp.Lookup(t.Context(), "ip", "45.1.1.1"); !isLimited(err) {
 			t.Fatalf("err = %v; want rate limited", err)
 		}
 	}

@@ -90,8 +90,8 @@ type Options struct {
 // RateLimitError says that a provider was not asked: its rate limit is
 // used up, or it answered 429 and its Retry-After has not passed. It is the
 // service's one notion of "rate limited" (panther.RetryAfterError, read by
-// panther.RetryAfter and panther.Classify), and wraps
-// investigate.ErrRateLimited for the enrichment step.
+// panther.RetryAfter and panther.Classify), which the enrichment step reads
+// too.
 type RateLimitError struct {
 	Provider string
 	// Until is when the provider may be asked again.
@@ -105,9 +105,6 @@ func (e *RateLimitError) Error() string {
 // RetryAfter implements panther.RetryAfterError: how long until the
 // provider may be asked again.
 func (e *RateLimitError) RetryAfter() time.Duration { return max(0, time.Until(e.Until)) }
-
-// Unwrap makes errors.Is(err, investigate.ErrRateLimited) true.
-func (e *RateLimitError) Unwrap() error { return investigate.ErrRateLimited }
 
 // errNotFound is a 404: the provider has no record of the indicator.
 var errNotFound = errors.New("not found")

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/panther-triage/panther-triage/panther"
 )
 
 // A Provider looks indicators up in an outside reputation service
@@ -20,8 +22,9 @@ type Provider interface {
 	// Supports says whether the provider knows indicators of this kind
 	// (KindIP, KindDomain, KindMD5, …).
 	Supports(kind string) bool
-	// Lookup tells what the provider knows of one indicator. An error that
-	// wraps ErrRateLimited means the provider was not asked.
+	// Lookup tells what the provider knows of one indicator. An error
+	// with a Retry-After (panther.RetryAfter) means the provider was not
+	// asked: its rate limit is used up.
 	Lookup(ctx context.Context, kind, value string) (Reputation, error)
 }
 
@@ -38,10 +41,6 @@ type Reputation struct {
 	// NotFound is true when the provider has no record of the indicator.
 	NotFound bool `json:"notFound,omitempty"`
 }
-
-// ErrRateLimited is wrapped by a Provider's error when the provider was not
-// asked because of its rate limit or an earlier 429's Retry-After.
-var ErrRateLimited = errors.New("rate limited")
 
 // maxLookups bounds the lookups of each provider in one investigation.
 const maxLookups = 3
@@ -123,7 +122,7 @@ func notChecked(failed []providerLookup, learned bool) []Finding {
 	for _, l := range failed {
 		reason, detail := "the lookup failed", l.err.Error()
 		switch {
-		case errors.Is(l.err, ErrRateLimited):
+		case isRateLimited(l.err):
 			reason, detail = "rate limited", ""
 		case errors.Is(l.err, context.DeadlineExceeded):
 			reason, detail = "timed out", ""
@@ -145,4 +144,12 @@ func notChecked(failed []providerLookup, learned bool) []Finding {
 			Title: fmt.Sprintf("%s: %s not checked: %s", g.provider, strings.Join(g.values, ", "), g.reason)})
 	}
 	return out
+}
+
+// isRateLimited reports whether err says the provider was not asked
+// because of its rate limit: the one notion of "rate limited", an error
+// with a Retry-After.
+func isRateLimited(err error) bool {
+	_, ok := panther.RetryAfter(err)
+	return ok
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/panther-triage/panther-triage/panther"
 )
@@ -78,7 +79,7 @@ func TestEnrichmentAsksProvidersAboutTopPublicIndicators(t *testing.T) {
 
 func TestEnrichmentNotCheckedIsMissingOnlyWhenNothingElseWasLearned(t *testing.T) {
 	limited := &fakeProvider{name: "virustotal", kinds: []string{KindIP}, lookup: func(string, string) (Reputation, error) {
-		return Reputation{}, fmt.Errorf("virustotal: look up: %w", ErrRateLimited)
+		return Reputation{}, fmt.Errorf("virustotal: look up: %w", limitedError{})
 	}}
 	broken := &fakeProvider{name: "abuseipdb", kinds: []string{KindIP}, lookup: func(string, string) (Reputation, error) {
 		return Reputation{}, errors.New("abuseipdb: check: HTTP 503")
@@ -141,3 +142,9 @@ func TestEnrichmentNotCheckedIsMissingOnlyWhenNothingElseWasLearned(t *testing.T
 		t.Fatalf("with p_enrichment:\n%s\nwant:\n%s", titles(fs), want)
 	}
 }
+
+// limitedError is a provider's "not asked: rate limited".
+type limitedError struct{}
+
+func (limitedError) Error() string             { return "rate limited" }
+func (limitedError) RetryAfter() time.Duration { return time.Minute }
