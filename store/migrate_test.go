@@ -40,15 +40,7 @@ func (r sqliteRaw) strings(t *testing.T, q string) []string {
 		t.Fatalf("%s: %v", q, err)
 	}
 	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	return out
+	return scanStrings(t, rows)
 }
 
 func (r sqliteRaw) close() { _ = r.db.Close() }
@@ -69,6 +61,15 @@ func (r pgRaw) strings(t *testing.T, q string) []string {
 		t.Fatalf("%s: %v", q, err)
 	}
 	defer rows.Close()
+	return scanStrings(t, rows)
+}
+
+// scanStrings reads a one-column result of either driver.
+func scanStrings(t *testing.T, rows interface {
+	Next() bool
+	Scan(dest ...any) error
+}) []string {
+	t.Helper()
 	var out []string
 	for rows.Next() {
 		var s string
