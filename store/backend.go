@@ -16,8 +16,6 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
-
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
 // insertFunc adds river jobs, in one statement, inside the transaction it
@@ -60,8 +58,6 @@ type riverBackend[TTx any] struct {
 	pingDB  func(ctx context.Context) error
 	closeDB func()
 	nWriter int
-	// afterTx, when set, runs after each transaction ends.
-	afterTx func(ctx context.Context)
 }
 
 func (b *riverBackend[TTx]) db() querier { return b.pool }
@@ -73,9 +69,6 @@ func (b *riverBackend[TTx]) writers() int { return b.nWriter }
 func (b *riverBackend[TTx]) close() { b.closeDB() }
 
 func (b *riverBackend[TTx]) inTx(ctx context.Context, fn func(q querier, insert insertFunc) error) error {
-	if b.afterTx != nil {
-		defer b.afterTx(ctx)
-	}
 	tx, q, err := b.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -136,10 +129,7 @@ func openSQLite(ctx context.Context, path string) (backend, error) {
 	// file back to walSizeLimit after each checkpoint, so one burst does not
 	// leave it large.
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=journal_size_limit(" + strconv.Itoa(walSizeLimit) + ")&_txlock=immediate"
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
-	}
+	db := sql.OpenDB(newStmtConnector(dsn))
 	// SQLite allows one writer; river and this package share one connection
 	// rather than fail with SQLITE_BUSY.
 	db.SetMaxOpenConns(1)
@@ -153,7 +143,6 @@ func openSQLite(ctx context.Context, path string) (backend, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("river client: %w", err)
 	}
-	stmts := newStmtCache(db)
 	return &riverBackend[*sql.Tx]{
 		dialect:  "sqlite",
 		driver:   driver,
@@ -164,17 +153,13 @@ func openSQLite(ctx context.Context, path string) (backend, error) {
 			if err != nil {
 				return nil, nil, err
 			}
-			return tx, newSQLTx(tx, stmts), nil
+			return tx, sqlDB{tx}, nil
 		},
 		commit:   func(_ context.Context, tx *sql.Tx) error { return tx.Commit() },
 		rollback: func(_ context.Context, tx *sql.Tx) error { return tx.Rollback() },
 		pingDB:   db.PingContext,
-		closeDB: func() {
-			stmts.close()
-			_ = db.Close()
-		},
-		nWriter: 1, // one connection
-		afterTx: stmts.fill,
+		closeDB:  func() { _ = db.Close() },
+		nWriter:  1, // one connection
 	}, nil
 }
 
