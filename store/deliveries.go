@@ -178,13 +178,9 @@ func (s *Store) enqueueAll(ctx context.Context, as []arrival, claim claimRule) (
 				}
 				jobs[k] = river.InsertManyParams{Args: as[i].job, InsertOpts: opts}
 			}
-			res, err := insert(ctx, jobs)
+			ids, err := insert(ctx, jobs)
 			if err != nil {
 				return fmt.Errorf("insert jobs: %w", err)
-			}
-			ids, err := jobsByAlert(res)
-			if err != nil {
-				return err
 			}
 			for _, i := range admitted {
 				id, ok := ids[as[i].d.AlertID]
