@@ -14,6 +14,7 @@ import (
 
 	"github.com/panther-triage/panther-triage/logcap"
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // Panther is what the investigator itself reads from and writes to Panther;
@@ -137,11 +138,11 @@ type Outcome struct {
 
 // Apply writes the outcome into rec: state, verdict, findings, comment and
 // step timings.
-func (o Outcome) Apply(rec *Record) {
+func (o Outcome) Apply(rec *triage.Record) {
 	rec.State, rec.Error = o.State, o.Reason
 	rec.Comment, rec.CommentID = o.Comment, o.CommentID
 	rec.Timings = map[string]string{}
-	if o.State != StateDone {
+	if o.State != triage.StateDone {
 		return
 	}
 	r := o.Report
@@ -182,8 +183,8 @@ func (inv *Investigator) Investigate(ctx context.Context, req Request) (Outcome,
 		return Outcome{}, fmt.Errorf("investigate %s: %w", alertID, err)
 	}
 	if alert.RESTError != nil {
-		findings = append(findings, Finding{
-			Step: "alert", Kind: "alert_context_missing", Severity: WeightMissing,
+		findings = append(findings, triage.Finding{
+			Step: "alert", Kind: "alert_context_missing", Severity: triage.WeightMissing,
 			Title: "The alert's context and event count could not be read (REST " + restReason(alert.RESTError) + ")",
 		})
 	}
@@ -200,7 +201,7 @@ func (inv *Investigator) Investigate(ctx context.Context, req Request) (Outcome,
 	if inv.opts.Narrator != nil {
 		inv.narrate(ctx, &report)
 	}
-	out := Outcome{State: StateDone, Report: report, Comment: Render(report, inv.opts.Sections, inv.opts.Format)}
+	out := Outcome{State: triage.StateDone, Report: report, Comment: Render(report, inv.opts.Sections, inv.opts.Format)}
 	out, err = inv.finish(ctx, alertID, jobID, out)
 	if err != nil {
 		return Outcome{}, err
@@ -230,7 +231,7 @@ func (inv *Investigator) narrate(ctx context.Context, r *Report) {
 // Repeat comments on an alert that repeats one investigated a moment ago
 // (same detection, same title: a storm) instead of investigating it again:
 // the comment links the earlier alert and repeats its verdict.
-func (inv *Investigator) Repeat(ctx context.Context, alertID string, jobID int64, earlier Record) (Outcome, error) {
+func (inv *Investigator) Repeat(ctx context.Context, alertID string, jobID int64, earlier triage.Record) (Outcome, error) {
 	alert, skip, err := inv.readAlert(ctx, alertID)
 	if err != nil || skip != nil {
 		return ptrOr(skip), err
@@ -247,10 +248,10 @@ func (inv *Investigator) Repeat(ctx context.Context, alertID string, jobID int64
 	w.line(w.q(summary))
 	w.line("")
 	w.line(Marker(jobID, alertID))
-	out := Outcome{State: StateDone, Comment: w.String(), Report: Report{
+	out := Outcome{State: triage.StateDone, Comment: w.String(), Report: Report{
 		AlertID: alertID, JobID: jobID, Alert: alert, Verdict: v, Summary: summary,
-		Findings: []Finding{{Step: StepStorm, Kind: "repeat", Severity: WeightInfo, Title: summary,
-			Evidence: []Evidence{{Kind: "alert", Ref: earlier.AlertID}}}},
+		Findings: []triage.Finding{{Step: triage.StepStorm, Kind: "repeat", Severity: triage.WeightInfo, Title: summary,
+			Evidence: []triage.Evidence{{Kind: "alert", Ref: earlier.AlertID}}}},
 	}}
 	return inv.finish(ctx, alertID, jobID, out)
 }
@@ -266,7 +267,7 @@ func (inv *Investigator) Notice(ctx context.Context, alertID string, jobID int64
 	w.line(w.q("panther-triage: NOT INVESTIGATED — " + reason))
 	w.line("")
 	w.line(Marker(jobID, alertID))
-	out := Outcome{State: StateSkipped, Reason: "not investigated: " + reason, Comment: w.String()}
+	out := Outcome{State: triage.StateSkipped, Reason: "not investigated: " + reason, Comment: w.String()}
 	return inv.finish(ctx, alertID, jobID, out)
 }
 
@@ -324,14 +325,14 @@ func (inv *Investigator) read(ctx context.Context, req Request) (*panther.AlertR
 		r = &panther.AlertRead{Alert: a}
 	}
 	if errors.Is(err, panther.ErrNotFound) {
-		return nil, &Outcome{State: StateSkipped, Reason: "alert not found in Panther (deleted?)"}, nil
+		return nil, &Outcome{State: triage.StateSkipped, Reason: "alert not found in Panther (deleted?)"}, nil
 	}
 	if err != nil {
 		return nil, nil, &ReadError{AlertID: req.AlertID, Err: err}
 	}
 	alert := r.Alert
 	if !slices.Contains(inv.opts.Statuses, alert.Status) {
-		return nil, &Outcome{State: StateSkipped, Reason: fmt.Sprintf("alert status is %s; investigating only %s", alert.Status, strings.Join(inv.opts.Statuses, ", "))}, nil
+		return nil, &Outcome{State: triage.StateSkipped, Reason: fmt.Sprintf("alert status is %s; investigating only %s", alert.Status, strings.Join(inv.opts.Statuses, ", "))}, nil
 	}
 	return r, nil, nil
 }
@@ -412,7 +413,7 @@ const postTries = 3
 // runSteps runs every step once its dependencies are done, each with its own
 // timeout. A step's permanent failure becomes a "missing evidence" finding;
 // a transient one fails the run unless this is the last attempt.
-func (inv *Investigator) runSteps(ctx context.Context, c *Case, lastAttempt bool) ([]Finding, map[string]time.Duration, error) {
+func (inv *Investigator) runSteps(ctx context.Context, c *Case, lastAttempt bool) ([]triage.Finding, map[string]time.Duration, error) {
 	done := make(map[string]chan struct{}, len(inv.steps))
 	for _, s := range inv.steps {
 		done[s.Name()] = make(chan struct{})
@@ -422,7 +423,7 @@ func (inv *Investigator) runSteps(ctx context.Context, c *Case, lastAttempt bool
 
 	var (
 		mu       sync.Mutex
-		findings []Finding
+		findings []triage.Finding
 		timings  = map[string]time.Duration{}
 		firstErr error
 		wg       sync.WaitGroup
@@ -474,8 +475,8 @@ func (inv *Investigator) runSteps(ctx context.Context, c *Case, lastAttempt bool
 				}
 			default:
 				zerolog.Ctx(ctx).Warn().Str("error", logcap.Error(err)).Str("step", s.Name()).Msg("step failed; reported as missing evidence")
-				findings = append(findings, Finding{
-					Step: s.Name(), Kind: "step_failed", Severity: WeightMissing,
+				findings = append(findings, triage.Finding{
+					Step: s.Name(), Kind: "step_failed", Severity: triage.WeightMissing,
 					Title: fmt.Sprintf("Step %s could not complete: %s", s.Name(), stepError(err)),
 				})
 			}

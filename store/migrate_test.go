@@ -12,9 +12,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/rs/zerolog"
 
-	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/store"
 	"github.com/panther-triage/panther-triage/store/storetest"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // rawDB runs SQL on a test database outside the store.
@@ -152,7 +152,7 @@ func TestMigrateUpgradesTheSchemaBeforeMigrations(t *testing.T) {
 			t.Errorf("redelivery of an alert accepted before the upgrade: %+v, %v; want a duplicate of job 77", got, err)
 		}
 		rec, err := s.Investigation(t.Context(), "old1")
-		if err != nil || rec.State != investigate.StateDone || rec.Verdict != "benign" {
+		if err != nil || rec.State != triage.StateDone || rec.Verdict != "benign" {
 			t.Errorf("record from before the upgrade: %+v, %v", rec, err)
 		}
 		s.Close()

@@ -1,4 +1,4 @@
-package investigate
+package triage
 
 import (
 	"errors"
@@ -75,4 +75,57 @@ type ListQuery struct {
 type RecordPage struct {
 	Records []Record `json:"investigations"`
 	Next    string   `json:"nextCursor,omitempty"`
+}
+
+// Tuning is a ready-to-paste exclusion for the detection that would have
+// suppressed the alerts analysts keep closing as expected.
+type Tuning struct {
+	// Detection is the detection to change.
+	Detection string `json:"detection"`
+	// Suppressed is how many earlier alerts of the detection it would have
+	// suppressed, all judged false positives.
+	Suppressed int `json:"suppressed"`
+	// Fields are the event fields and values the exclusion matches.
+	Fields []TuningField `json:"fields"`
+	// YAML is an InlineFilters entry for the rule's YAML file; empty for
+	// scheduled rules and policies, which take no inline filters.
+	YAML string `json:"yaml,omitempty"`
+	// Condition is the same exclusion in words, for any detection.
+	Condition string `json:"condition"`
+}
+
+// TuningField is one event field an exclusion matches.
+type TuningField struct {
+	KeyPath string `json:"keyPath"`
+	Value   string `json:"value"`
+}
+
+// Cost is what an investigation spent beyond plain API reads.
+type Cost struct {
+	// LakeSearches is how many data lake searches ran; LakeCached how many
+	// were answered from the cache instead.
+	LakeSearches int `json:"lakeSearches"`
+	LakeCached   int `json:"lakeCached"`
+	// BytesScanned is what the searches that ran scanned.
+	BytesScanned float64 `json:"bytesScanned"`
+	// LakePolls counts the polls of running data lake queries, where the
+	// step that ran them counts them.
+	LakePolls int `json:"lakePolls,omitempty"`
+	// AlertReads counts other alerts whose events and comments were read
+	// from Panther; AlertReadsCached those answered from the cache.
+	AlertReads       int `json:"alertReads,omitempty"`
+	AlertReadsCached int `json:"alertReadsCached,omitempty"`
+}
+
+// Narrative is a narrator's text with what is needed to audit it.
+type Narrative struct {
+	Summary   string   `json:"summary"`
+	NextSteps []string `json:"nextSteps,omitempty"`
+	// Audit trail: the model, the prompt sent, the raw reply and the token
+	// counts the endpoint reported.
+	Model            string `json:"model"`
+	Prompt           string `json:"prompt"`
+	Reply            string `json:"reply"`
+	PromptTokens     int    `json:"promptTokens"`
+	CompletionTokens int    `json:"completionTokens"`
 }
