@@ -55,7 +55,7 @@ func TestCacheSharedAcrossInvestigations(t *testing.T) {
 	}
 	for i := range runs[0] {
 		a, b := runs[0][i], runs[1][i]
-		if a.Title != b.Title || a.Severity != triage.WeightMalicious || a.Evidence[0].Kind != "link" || !strings.HasPrefix(a.Evidence[0].Ref, "https://") {
+		if a.Title != b.Title || a.Weight != triage.WeightMalicious || a.Evidence[0].Kind != "link" || !strings.HasPrefix(a.Evidence[0].Ref, "https://") {
 			t.Errorf("finding %+v then %+v; want the same malicious finding with a link first", a, b)
 		}
 		if b.Evidence[len(b.Evidence)-1].Ref != "row-b" {

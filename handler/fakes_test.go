@@ -88,7 +88,7 @@ func summarize(r triage.Record) triage.Summary {
 	return triage.Summary{
 		AlertID: r.AlertID, JobID: r.JobID, DetectionID: r.DetectionID, Title: title, TitleCut: cut,
 		Severity: r.Severity, State: r.State, Verdict: r.Verdict, Confidence: r.Confidence, Attempts: r.Attempts, CommentID: r.CommentID,
-		Reason: r.Error, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		Reason: r.StateReason(), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 }
 

@@ -83,10 +83,10 @@ type Config struct {
 	// Now is the clock used for Delivery.ReceivedAt and the page's ages.
 	// Default nil: time.Now.
 	Now func() time.Time
-	// PantherURL is the Panther console's base URL, e.g.
+	// ConsoleURL is the Panther console's base URL, e.g.
 	// https://example.runpanther.net. When set, the page links alert IDs to
-	// <PantherURL>/alerts/<id>. Default empty: alert IDs are shown as text.
-	PantherURL string
+	// <ConsoleURL>/alerts/<id>. Default empty: alert IDs are shown as text.
+	ConsoleURL string
 	// Metrics, when set, is served at GET /metrics without the secret, for
 	// Prometheus. Default nil: no /metrics route.
 	Metrics http.Handler

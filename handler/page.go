@@ -250,7 +250,7 @@ func reportURL(alertID string) string {
 // pantherAlertURL is the alert's page in the Panther console, or "" when
 // Config.PantherURL is not set.
 func (s *server) pantherAlertURL(alertID string) string {
-	base := strings.TrimRight(s.cfg.PantherURL, "/")
+	base := strings.TrimRight(s.cfg.ConsoleURL, "/")
 	if base == "" {
 		return ""
 	}

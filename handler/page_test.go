@@ -37,7 +37,7 @@ func pageRecords() []triage.Record {
 			Summary: "Root console login from a Tor exit node.",
 			Findings: []triage.Finding{{
 				Step: "enrichment", Kind: "tor_exit", Title: "185.220.101.34 is a Tor exit node",
-				Detail: "listed by the Tor project", Severity: triage.WeightMalicious,
+				Detail: "listed by the Tor project", Weight: triage.WeightMalicious,
 				Evidence: []triage.Evidence{
 					{Kind: "event", Ref: "row-7f3a"},
 					{Kind: "alert", Ref: "a0999999999999999999999999999999"},
@@ -388,7 +388,7 @@ func TestPageEscaping(t *testing.T) {
 		Summary: "summary" + evil, Comment: "comment" + evil, Error: "error" + evil, CommentID: "cid" + evil,
 		Findings: []triage.Finding{{
 			Step: "step" + evil, Kind: "kind" + evil, Title: "finding" + evil, Detail: "detail" + evil,
-			Severity: triage.Weight("weight" + evil),
+			Weight: triage.Weight("weight" + evil),
 			Evidence: []triage.Evidence{
 				{Kind: "event", Ref: "row" + evil},
 				{Kind: "alert", Ref: "alert" + evil},
@@ -401,7 +401,7 @@ func TestPageEscaping(t *testing.T) {
 		opts := []func(*Config){}
 		name := "without PantherURL"
 		if withPanther {
-			opts = append(opts, func(c *Config) { c.PantherURL = "https://example.runpanther.net" })
+			opts = append(opts, func(c *Config) { c.ConsoleURL = "https://example.runpanther.net" })
 			name = "with PantherURL"
 		}
 		t.Run(name, func(t *testing.T) {
@@ -439,7 +439,7 @@ func TestPagePantherLinks(t *testing.T) {
 		{"base with slash", "https://example.runpanther.net/", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			b := pageSetup(t, records, func(c *Config) { c.PantherURL = tc.base })
+			b := pageSetup(t, records, func(c *Config) { c.ConsoleURL = tc.base })
 			list := getPage(t, b, "/", http.StatusOK)
 			detail := getPage(t, b, "/investigations/a2000000000000000000000000000002", http.StatusOK)
 			for _, c := range []struct{ page, body, link string }{
@@ -457,7 +457,7 @@ func TestPagePantherLinks(t *testing.T) {
 		})
 	}
 	t.Run("unsafe base", func(t *testing.T) {
-		b := pageSetup(t, records, func(c *Config) { c.PantherURL = "javascript:alert(1)//" })
+		b := pageSetup(t, records, func(c *Config) { c.ConsoleURL = "javascript:alert(1)//" })
 		body := getPage(t, b, "/", http.StatusOK)
 		if strings.Contains(body, `href="javascript:`) {
 			t.Error("a javascript: PantherURL became a link")
@@ -562,26 +562,26 @@ func browserRecords() []triage.Record {
 	}}}
 	ev := func(kind, ref string) triage.Evidence { return triage.Evidence{Kind: kind, Ref: ref} }
 	rec.Findings = append(rec.Findings,
-		triage.Finding{Step: "events", Kind: "time_span", Severity: triage.WeightInfo,
+		triage.Finding{Step: "events", Kind: "time_span", Weight: triage.WeightInfo,
 			Title:    "2 events of AWS.CloudTrail from 2026-01-02 02:50 to 02:58 UTC",
 			Evidence: []triage.Evidence{ev("event", "8e3f1a6c2b7d4e9f8a1c3b5d7e9f9a02"), ev("event", "8e3f1a6c2b7d4e9f8a1c3b5d7e9f9a03")}},
-		triage.Finding{Step: "history", Kind: "first_alert", Severity: triage.WeightSuspicious,
+		triage.Finding{Step: "history", Kind: "first_alert", Weight: triage.WeightSuspicious,
 			Title:    "First alert of AWS.Console.RootLogin in 7 days; the actor is new to the detection",
 			Evidence: []triage.Evidence{ev("detection", "AWS.Console.RootLogin")}},
-		triage.Finding{Step: "indicators", Kind: "indicator_count", Severity: triage.WeightInfo,
+		triage.Finding{Step: "indicators", Kind: "indicator_count", Weight: triage.WeightInfo,
 			Title:    "Indicators: 185.220.101.34 (public IP), root (user), 123456789012 (account)",
 			Evidence: []triage.Evidence{ev("event", "8e3f1a6c2b7d4e9f8a1c3b5d7e9f9a02")}},
-		triage.Finding{Step: "datalake", Kind: "indicator_search", Severity: triage.WeightInfo,
+		triage.Finding{Step: "datalake", Kind: "indicator_search", Weight: triage.WeightInfo,
 			Title:    "185.220.101.34 appears only in this alert's events",
 			Evidence: []triage.Evidence{ev("query", "d0000000000000000000000000000002")}},
-		triage.Finding{Step: "detection", Kind: "mitre", Severity: triage.WeightInfo,
+		triage.Finding{Step: "detection", Kind: "mitre", Weight: triage.WeightInfo,
 			Title:    "MITRE ATT&CK: TA0001 Initial Access, T1078 Valid Accounts",
 			Evidence: []triage.Evidence{ev("detection", "AWS.Console.RootLogin")}},
 	)
 	return append(records, triage.Record{
 		AlertID: "a5000000000000000000000000000005", JobID: 3, State: triage.StateSkipped,
 		DetectionID: "Okta.MFA.Reset", Severity: "MEDIUM", Title: "Okta MFA factor reset for jdoe",
-		Error:     "alert status is CLOSED; investigating only OPEN, TRIAGED",
+		Reason:    "alert status is CLOSED; investigating only OPEN, TRIAGED",
 		CreatedAt: at(80 * time.Hour), UpdatedAt: at(80 * time.Hour),
 	})
 }
@@ -745,7 +745,7 @@ func TestPageReportFromTheRecordsStory(t *testing.T) {
 		Story:     []string{"qa-automation from 34.201.55.18 (US): ConsoleLogin without MFA."},
 		NextSteps: []string{"Close as expected", "Tune the detection"},
 		Tuning:    &triage.Tuning{Detection: "AWS.Console.LoginWithoutMFA", Suppressed: 4, Condition: "userIdentity.userName is not qa-automation", YAML: "InlineFilters: []"},
-		Why:       []triage.Finding{{Step: triage.StepPrecedent, Kind: "precedent_closed_as_expected", Severity: triage.WeightBenign, Title: "Analysts judged 4 earlier alerts false positives"}},
+		Why:       []triage.Finding{{Step: triage.StepPrecedent, Kind: "precedent_closed_as_expected", Weight: triage.WeightBenign, Title: "Analysts judged 4 earlier alerts false positives"}},
 		Digest: &triage.Digest{Actions: []triage.Action{{
 			Time: at.Add(-time.Minute), Actor: "qa-automation", Action: "ConsoleLogin", Outcome: triage.OutcomeSucceeded, MFA: "no", SourceIP: "34.201.55.18", Country: "US",
 		}}},

@@ -94,12 +94,12 @@ func newDetailPage(head pageHead, rec triage.Record) detailPage {
 	}
 	if len(p.Why) == 0 {
 		for _, f := range rec.Findings {
-			if weightRank(f.Severity) > 0 {
+			if weightRank(f.Weight) > 0 {
 				p.Why = append(p.Why, f)
 			}
 		}
 		slices.SortStableFunc(p.Why, func(a, b triage.Finding) int {
-			return cmp.Compare(weightRank(b.Severity), weightRank(a.Severity))
+			return cmp.Compare(weightRank(b.Weight), weightRank(a.Weight))
 		})
 	}
 	p.Why = p.Why[:min(len(p.Why), whyMax)]

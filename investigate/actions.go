@@ -333,7 +333,7 @@ func meaningFinding(m Meaning, hits []triage.Action) triage.Finding {
 		title += fmt.Sprintf(" (%d such actions)", n)
 	}
 	return triage.Finding{
-		Step: triage.StepActions, Kind: m.Kind, Title: title, Severity: weightOf(logOdds), LogOdds: logOdds,
+		Step: triage.StepActions, Kind: m.Kind, Title: title, Weight: weightOf(logOdds), LogOdds: logOdds,
 		Fact: cmp.Or(m.Fact, m.Kind+" "+m.Technique), Evidence: rowEvidence(hits),
 	}
 }
@@ -428,7 +428,7 @@ func authFindings(d *triage.Digest) []triage.Finding {
 		t := byActor[actor]
 		switch {
 		case t.success != nil:
-			out = append(out, triage.Finding{Step: triage.StepActions, Kind: "brute_force_success", Severity: weightOf(3.0), LogOdds: 3.0, Fact: "brute_force " + actor,
+			out = append(out, triage.Finding{Step: triage.StepActions, Kind: "brute_force_success", Weight: weightOf(3.0), LogOdds: 3.0, Fact: "brute_force " + actor,
 				Title: fmt.Sprintf("Credential access (T1110 Brute Force): %d failed sign-ins as %s, then one succeeded at %s from %s",
 					len(t.failed), actor, t.success.Time.UTC().Format("15:04:05"), cmp.Or(t.success.SourceIP, "an unknown address")),
 				Evidence: rowEvidence(append(t.failed[len(t.failed)-1:], *t.success))})
@@ -437,7 +437,7 @@ func authFindings(d *triage.Digest) []triage.Finding {
 		}):
 			// The guessing is the alert; that nothing got in is what it
 			// tells, and it leans toward closing.
-			out = append(out, triage.Finding{Step: triage.StepActions, Kind: "failed_logins", Severity: weightOf(-0.3), LogOdds: -0.3, Fact: "brute_force " + actor,
+			out = append(out, triage.Finding{Step: triage.StepActions, Kind: "failed_logins", Weight: weightOf(-0.3), LogOdds: -0.3, Fact: "brute_force " + actor,
 				Title:    fmt.Sprintf("Credential access attempt (T1110 Brute Force): %d failed sign-ins as %s and none succeeded: the guessing did not get in", len(t.failed), actor),
 				Evidence: rowEvidence(t.failed)})
 		}
@@ -451,7 +451,7 @@ func authFindings(d *triage.Digest) []triage.Finding {
 			}
 			for _, s := range seen {
 				if s.Country != a.Country && a.Time.Sub(s.Time) <= travelWindow {
-					out = append(out, triage.Finding{Step: triage.StepActions, Kind: "improbable_travel", Severity: weightOf(1.2), LogOdds: 1.2, Fact: "travel " + actor,
+					out = append(out, triage.Finding{Step: triage.StepActions, Kind: "improbable_travel", Weight: weightOf(1.2), LogOdds: 1.2, Fact: "travel " + actor,
 						Title: fmt.Sprintf("Initial access (T1078 Valid Accounts): %s acted from %s and %s within %s",
 							actor, s.Country, a.Country, a.Time.Sub(s.Time).Round(time.Minute)),
 						Evidence: rowEvidence([]triage.Action{s, a})})
@@ -469,15 +469,15 @@ func authFindings(d *triage.Digest) []triage.Finding {
 		root := a.Detail("identity_type") == "Root"
 		switch {
 		case root && isLogin(a) && a.MFA == "no":
-			out = append(out, triage.Finding{Step: triage.StepActions, Kind: "root_login_no_mfa", Severity: weightOf(2.0), LogOdds: 2.0, Fact: "root",
+			out = append(out, triage.Finding{Step: triage.StepActions, Kind: "root_login_no_mfa", Weight: weightOf(2.0), LogOdds: 2.0, Fact: "root",
 				Title:    fmt.Sprintf("Privileged sign-in (T1078.004 Valid Accounts: Cloud Accounts): the root user signed in without MFA at %s from %s", a.Time.UTC().Format("15:04:05"), cmp.Or(a.SourceIP, "an unknown address")),
 				Evidence: rowEvidence([]triage.Action{a})})
 		case root:
-			out = append(out, triage.Finding{Step: triage.StepActions, Kind: "root_use", Severity: weightOf(1.0), LogOdds: 1.0, Fact: "root",
+			out = append(out, triage.Finding{Step: triage.StepActions, Kind: "root_use", Weight: weightOf(1.0), LogOdds: 1.0, Fact: "root",
 				Title:    fmt.Sprintf("Privileged use (T1078.004 Valid Accounts: Cloud Accounts): the root user ran %s at %s", a.Action, a.Time.UTC().Format("15:04:05")),
 				Evidence: rowEvidence([]triage.Action{a})})
 		case isLogin(a) && a.MFA == "no":
-			out = append(out, triage.Finding{Step: triage.StepActions, Kind: "login_no_mfa", Severity: weightOf(0.5), LogOdds: 0.5, Fact: "no_mfa " + a.Actor,
+			out = append(out, triage.Finding{Step: triage.StepActions, Kind: "login_no_mfa", Weight: weightOf(0.5), LogOdds: 0.5, Fact: "no_mfa " + a.Actor,
 				Title:    fmt.Sprintf("Sign-in without MFA (T1078 Valid Accounts): %s at %s from %s", a.Actor, a.Time.UTC().Format("15:04:05"), cmp.Or(a.SourceIP, "an unknown address")),
 				Evidence: rowEvidence([]triage.Action{a})})
 		}
@@ -512,17 +512,17 @@ func routineFindings(d *triage.Digest) []triage.Finding {
 	var out []triage.Finding
 	if all(d.Actions, readOnly) {
 		names := slices.Compact(slices.Sorted(slices.Values(actionNames(d.Actions))))
-		out = append(out, triage.Finding{Step: triage.StepActions, Kind: "read_only", Severity: weightOf(-0.8), LogOdds: -0.8,
+		out = append(out, triage.Finding{Step: triage.StepActions, Kind: "read_only", Weight: weightOf(-0.8), LogOdds: -0.8,
 			Title:    fmt.Sprintf("Only read-only calls (%d): %s; nothing was changed", len(d.Actions), strings.Join(names[:min(5, len(names))], ", ")),
 			Evidence: rowEvidence(d.Actions)})
 	}
 	if all(d.Actions, func(a triage.Action) bool { return a.Detail("network") == "true" && a.Failed() }) {
-		out = append(out, triage.Finding{Step: triage.StepActions, Kind: "all_rejected", Severity: weightOf(-1.2), LogOdds: -1.2,
+		out = append(out, triage.Finding{Step: triage.StepActions, Kind: "all_rejected", Weight: weightOf(-1.2), LogOdds: -1.2,
 			Title:    fmt.Sprintf("All %d network flows were rejected: nothing from %s reached %s", len(d.Actions), strings.Join(d.SourceIPs(), ", "), d.Actions[0].Target),
 			Evidence: rowEvidence(d.Actions)})
 	}
 	if all(d.Actions, byAWS) {
-		out = append(out, triage.Finding{Step: triage.StepActions, Kind: "aws_service", Severity: weightOf(-1.2), LogOdds: -1.2,
+		out = append(out, triage.Finding{Step: triage.StepActions, Kind: "aws_service", Weight: weightOf(-1.2), LogOdds: -1.2,
 			Title:    fmt.Sprintf("Every call was made by AWS itself: %s, invoked by %s", d.Actions[0].Actor, d.Actions[0].Detail("invoked_by")),
 			Evidence: rowEvidence(d.Actions)})
 	}

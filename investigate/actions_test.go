@@ -73,7 +73,7 @@ func TestJudgeActions(t *testing.T) {
 				t.Fatalf("findings %s; want %s\n%+v", got, tt.want, fs)
 			}
 			for _, f := range fs {
-				if f.Step != triage.StepActions || f.Title == "" || f.Severity != weightOf(f.LogOdds) {
+				if f.Step != triage.StepActions || f.Title == "" || f.Weight != weightOf(f.LogOdds) {
 					t.Errorf("finding %+v", f)
 				}
 			}

@@ -164,13 +164,13 @@ func (s *baselineStep) Run(ctx context.Context, c *Case) ([]triage.Finding, erro
 	s.observe(b, cached, err)
 	switch {
 	case errors.Is(err, errOverBudget):
-		return []triage.Finding{{Step: triage.StepBaseline, Kind: "baseline_budget", Severity: triage.WeightMissing,
+		return []triage.Finding{{Step: triage.StepBaseline, Kind: "baseline_budget", Weight: triage.WeightMissing,
 			Title: fmt.Sprintf("%s's last %d days not searched: the baseline budget of %d searches per hour is used up", displayName(actor), days(s.opts.Window), s.opts.MaxPerHour)}}, nil
 	case err != nil:
 		if panther.IsTransient(err) && ctx.Err() == nil && !errors.Is(err, errLakeTimeout) {
 			return nil, err
 		}
-		return []triage.Finding{{Step: triage.StepBaseline, Kind: "baseline_failed", Severity: triage.WeightMissing,
+		return []triage.Finding{{Step: triage.StepBaseline, Kind: "baseline_failed", Weight: triage.WeightMissing,
 			Title: fmt.Sprintf("The search for %s's last %d days failed: %s", displayName(actor), days(s.opts.Window), stepError(err))}}, nil
 	}
 	cost := triage.Cost{LakeSearches: boolInt(!cached), LakeCached: boolInt(cached)}
@@ -270,7 +270,7 @@ func baselineFindings(b Baseline, own triage.Entities, at time.Time, window, kno
 		atLeast = "at least "
 	}
 	if b.Days == 0 {
-		return []triage.Finding{{Step: triage.StepBaseline, Kind: "baseline_no_activity", Severity: triage.WeightInfo, Evidence: ev,
+		return []triage.Finding{{Step: triage.StepBaseline, Kind: "baseline_no_activity", Weight: triage.WeightInfo, Evidence: ev,
 			Title: fmt.Sprintf("No activity by %s in the %d days before this alert (data lake)", who, window)}}
 	}
 	var out []triage.Finding
@@ -284,31 +284,31 @@ func baselineFindings(b Baseline, own triage.Entities, at time.Time, window, kno
 		}
 		switch {
 		case seenIP != nil && seenIP.Days >= knownDays:
-			out = append(out, triage.Finding{Step: triage.StepBaseline, Kind: "baseline_usual_place", Severity: triage.WeightBenign, Evidence: ev,
+			out = append(out, triage.Finding{Step: triage.StepBaseline, Kind: "baseline_usual_place", Weight: triage.WeightBenign, Evidence: ev,
 				Title: fmt.Sprintf("%s acting from %s: %s", who, p, usual(seenIP))})
 		case p.ASN != "" && seenNet == nil:
-			out = append(out, triage.Finding{Step: triage.StepBaseline, Kind: "baseline_new_network", Severity: triage.WeightSuspicious, Evidence: ev,
+			out = append(out, triage.Finding{Step: triage.StepBaseline, Kind: "baseline_new_network", Weight: triage.WeightSuspicious, Evidence: ev,
 				Title: fmt.Sprintf("First time in %d days that %s acts from network %s: this alert's %s; before: %s", window, who, strings.TrimSpace(p.ASN+" "+p.Org), p, usualPlaces(b, p))})
 		case p.ASN == "" && p.Country != "" && seenCountry == nil:
-			out = append(out, triage.Finding{Step: triage.StepBaseline, Kind: "baseline_new_country", Severity: triage.WeightSuspicious, Evidence: ev,
+			out = append(out, triage.Finding{Step: triage.StepBaseline, Kind: "baseline_new_country", Weight: triage.WeightSuspicious, Evidence: ev,
 				Title: fmt.Sprintf("First time in %d days that %s acts from %s: this alert's %s; before: %s", window, who, p.Country, p, usualPlaces(b, p))})
 		case seenNet != nil && seenNet.Days <= 2 && at.Sub(seenNet.First) < 48*time.Hour:
-			out = append(out, triage.Finding{Step: triage.StepBaseline, Kind: "baseline_new_network", Severity: triage.WeightSuspicious, Evidence: ev,
+			out = append(out, triage.Finding{Step: triage.StepBaseline, Kind: "baseline_new_network", Weight: triage.WeightSuspicious, Evidence: ev,
 				Title: fmt.Sprintf("%s first acted from network %s only %s this alert (%s), never earlier in %d days; before: %s",
 					who, strings.TrimSpace(p.ASN+" "+p.Org), relativeTime(seenNet.First, at), p, window, usualPlaces(b, p))})
 		case seenNet != nil && seenNet.Days >= knownDays:
-			out = append(out, triage.Finding{Step: triage.StepBaseline, Kind: "baseline_usual_place", Severity: triage.WeightBenign, Evidence: ev,
+			out = append(out, triage.Finding{Step: triage.StepBaseline, Kind: "baseline_usual_place", Weight: triage.WeightBenign, Evidence: ev,
 				Title: fmt.Sprintf("%s acting from %s: a new address on network %s, %s", who, p, seenNet.Value, usual(seenNet))})
 		case seenIP != nil:
-			out = append(out, triage.Finding{Step: triage.StepBaseline, Kind: "baseline_rare_place", Severity: triage.WeightInfo, Evidence: ev,
+			out = append(out, triage.Finding{Step: triage.StepBaseline, Kind: "baseline_rare_place", Weight: triage.WeightInfo, Evidence: ev,
 				Title: fmt.Sprintf("%s acting from %s: %s", who, p, usual(seenIP))})
 		default:
-			out = append(out, triage.Finding{Step: triage.StepBaseline, Kind: "baseline_rare_place", Severity: triage.WeightInfo, Evidence: ev,
+			out = append(out, triage.Finding{Step: triage.StepBaseline, Kind: "baseline_rare_place", Weight: triage.WeightInfo, Evidence: ev,
 				Title: fmt.Sprintf("%s acting from %s, an address not seen in %d days; before: %s", who, p, window, usualPlaces(b, p))})
 		}
 	}
 	if len(out) == 0 {
-		out = append(out, triage.Finding{Step: triage.StepBaseline, Kind: "baseline_activity", Severity: triage.WeightInfo, Evidence: ev,
+		out = append(out, triage.Finding{Step: triage.StepBaseline, Kind: "baseline_activity", Weight: triage.WeightInfo, Evidence: ev,
 			Title: fmt.Sprintf("%s was active on %s%d of the last %d days", who, atLeast, b.Days, window)})
 	}
 	return out

@@ -72,7 +72,7 @@ func TestBaselineCostAndBudget(t *testing.T) {
 			budget = &f
 		}
 	}
-	if budget == nil || budget.Severity != triage.WeightMissing || !strings.Contains(budget.Title, "budget") {
+	if budget == nil || budget.Weight != triage.WeightMissing || !strings.Contains(budget.Title, "budget") {
 		t.Errorf("over budget: %+v", out.Report.Findings)
 	}
 	if got := strings.Join(obs.outcomes, ","); got != "succeeded,cached,over_budget" || obs.bytes <= 0 {

@@ -101,7 +101,7 @@ func (s *datalakeStep) Timeout() time.Duration { return s.opts.Timeout + 10*time
 func (s *datalakeStep) Run(ctx context.Context, c *Case) ([]triage.Finding, error) {
 	keys := lakeKeys(c.Indicators, s.opts.MaxPerInvestigation)
 	if len(keys) == 0 {
-		return []triage.Finding{{Step: triage.StepDatalake, Kind: "no_pivot", Severity: triage.WeightInfo, Title: "No public IP, user, email or actor ID to search for"}}, nil
+		return []triage.Finding{{Step: triage.StepDatalake, Kind: "no_pivot", Weight: triage.WeightInfo, Title: "No public IP, user, email or actor ID to search for"}}, nil
 	}
 	start, end := s.window(c)
 	own := map[string]bool{}
@@ -137,14 +137,14 @@ func (s *datalakeStep) Run(ctx context.Context, c *Case) ([]triage.Finding, erro
 	for _, r := range results {
 		switch {
 		case r.budget:
-			out = append(out, triage.Finding{Step: triage.StepDatalake, Kind: "budget", Severity: triage.WeightMissing,
+			out = append(out, triage.Finding{Step: triage.StepDatalake, Kind: "budget", Weight: triage.WeightMissing,
 				Title: fmt.Sprintf("%s not searched: the data lake budget of %d searches per hour is used up", r.ind.Value, s.opts.MaxPerHour)})
 			continue
 		case r.err != nil:
 			if panther.IsTransient(r.err) && ctx.Err() == nil && !errors.Is(r.err, errLakeTimeout) {
 				return nil, r.err
 			}
-			out = append(out, triage.Finding{Step: triage.StepDatalake, Kind: "search_failed", Severity: triage.WeightMissing,
+			out = append(out, triage.Finding{Step: triage.StepDatalake, Kind: "search_failed", Weight: triage.WeightMissing,
 				Title: fmt.Sprintf("Search for %s failed: %s", r.ind.Value, stepError(r.err))})
 			continue
 		}
@@ -374,7 +374,7 @@ func summarizeLake(id, indicator string, start, end time.Time, q *panther.LakeQu
 // lakeFinding says where else an indicator was seen. Hits in log types the
 // alert did not come from point at activity beyond the alert.
 func lakeFinding(ind Indicator, r *triage.LakeSearch, own, ownTypes map[string]bool) triage.Finding {
-	f := triage.Finding{Step: triage.StepDatalake, Kind: "indicator_search", Severity: triage.WeightInfo,
+	f := triage.Finding{Step: triage.StepDatalake, Kind: "indicator_search", Weight: triage.WeightInfo,
 		Evidence: []triage.Evidence{{Kind: "query", Ref: r.QueryID}}}
 	window := fmt.Sprintf("%s to %s", r.Start.Format(time.RFC3339), r.End.Format(time.RFC3339))
 	var others []triage.LakeSampleRow
@@ -414,7 +414,7 @@ func lakeFinding(ind Indicator, r *triage.LakeSearch, own, ownTypes map[string]b
 		f.Title = fmt.Sprintf("%s also: %s (%d%s events in %s, %s)", ind.Value, seq, r.Rows, more, strings.Join(types, ", "), window)
 	}
 	if len(newTypes) > 0 && ind.Kind == KindIP && ind.Class == IPPublic {
-		f.Severity = triage.WeightSuspicious
+		f.Weight = triage.WeightSuspicious
 		f.Detail = fmt.Sprintf("The address is also active in %s, beyond this alert's logs", strings.Join(newTypes, ", "))
 	}
 	for _, s := range others[:min(len(others), maxRefs)] {

@@ -76,7 +76,7 @@ func (b lakeBundle) pivots() []panthersim.LakeQuery {
 	return out
 }
 
-func findingOf(t *testing.T, out investigate.Outcome, kind string) triage.Finding {
+func findingOf(t *testing.T, out investigate.Result, kind string) triage.Finding {
 	t.Helper()
 	for _, f := range out.Report.Findings {
 		if f.Step == triage.StepDatalake && f.Kind == kind {
@@ -98,7 +98,7 @@ func TestDatalakePivotFindsActivityBeyondTheAlert(t *testing.T) {
 	if !strings.HasPrefix(f.Title, "185.220.101.34 also: ") || !strings.Contains(f.Title, "Okta.SystemLog") {
 		t.Errorf("finding %q; want what 185.220.101.34 did in the Okta logs", f.Title)
 	}
-	if f.Severity != triage.WeightSuspicious {
+	if f.Weight != triage.WeightSuspicious {
 		t.Fatalf("finding %+v; want suspicious: the IP is active in Okta logs too", f)
 	}
 	refs := map[string]bool{}
@@ -146,13 +146,13 @@ func TestDatalakeTimeoutCancelsAndReportsMissingEvidence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f := findingOf(t, out, "search_failed"); f.Severity != triage.WeightMissing {
+	if f := findingOf(t, out, "search_failed"); f.Weight != triage.WeightMissing {
 		t.Fatalf("finding %+v", f)
 	}
 	if qs := b.pivots(); len(qs) != 1 || qs[0].Status != "cancelled" {
 		t.Fatalf("queries %+v; want the search cancelled", qs)
 	}
-	if out.Report.Verdict.Verdict == triage.VerdictBenign {
+	if out.Report.Verdict.Label == triage.VerdictBenign {
 		t.Fatal("benign without the data lake evidence")
 	}
 }

@@ -34,7 +34,7 @@ func (s *detectionStep) Run(ctx context.Context, c *Case) ([]triage.Finding, err
 	d, err := s.src.Detection(ctx, ref.Type, ref.ID)
 	if ref.Deleted || errors.Is(err, panther.ErrNotFound) {
 		return []triage.Finding{{
-			Step: triage.StepDetection, Kind: "detection_missing", Severity: triage.WeightInfo,
+			Step: triage.StepDetection, Kind: "detection_missing", Weight: triage.WeightInfo,
 			Title: fmt.Sprintf("Detection %s no longer exists", ref.ID),
 			Detail: "Its description, runbook and MITRE ATT&CK mapping could not be read, so this report judges the events alone. " +
 				"Its earlier alerts are still read by its ID, but it will raise no new ones: if it was deleted by mistake, what it detected now goes unseen.",
@@ -50,7 +50,7 @@ func (s *detectionStep) Run(ctx context.Context, c *Case) ([]triage.Finding, err
 	c.Detection = d
 	name := cmp.Or(d.DisplayName, ref.Name, d.ID)
 	f := triage.Finding{
-		Step: triage.StepDetection, Kind: "detection", Severity: triage.WeightInfo,
+		Step: triage.StepDetection, Kind: "detection", Weight: triage.WeightInfo,
 		Title:    fmt.Sprintf("Detection %s (%s, %s)", name, d.ID, strings.TrimSuffix(d.Kind, "s")),
 		Detail:   d.Description,
 		Evidence: []triage.Evidence{{Kind: "detection", Ref: d.ID}},
@@ -61,7 +61,7 @@ func (s *detectionStep) Run(ctx context.Context, c *Case) ([]triage.Finding, err
 	}
 	if tactics := mitre(d.Reports); len(tactics) > 0 {
 		out = append(out, triage.Finding{
-			Step: triage.StepDetection, Kind: "mitre", Severity: triage.WeightInfo,
+			Step: triage.StepDetection, Kind: "mitre", Weight: triage.WeightInfo,
 			Title:    "MITRE ATT&CK: " + strings.Join(tactics, ", "),
 			Evidence: []triage.Evidence{{Kind: "detection", Ref: d.ID}},
 		})
@@ -79,7 +79,7 @@ func deniedFinding(id string, denied []string, w triage.Weight) triage.Finding {
 	slices.Sort(perms)
 	perms = slices.Compact(perms)
 	return triage.Finding{
-		Step: "detection", Kind: "missing_permission", Severity: w,
+		Step: "detection", Kind: "missing_permission", Weight: w,
 		Title: fmt.Sprintf("The API token lacks %s: detection %s could not be looked up in %s",
 			strings.Join(perms, " and "), id, strings.Join(denied, ", ")),
 		Evidence: []triage.Evidence{{Kind: "detection", Ref: id}},
@@ -120,7 +120,7 @@ var systemErrors = map[string]struct{ failed, unseen string }{
 // systemErrorFinding says what a system-error alert reports: what failed,
 // which component, and what may go undetected because of it.
 func systemErrorFinding(a *panther.Alert) triage.Finding {
-	f := triage.Finding{Step: triage.StepDetection, Kind: "system_error", Severity: triage.WeightInfo}
+	f := triage.Finding{Step: triage.StepDetection, Kind: "system_error", Weight: triage.WeightInfo}
 	se := a.SystemError
 	if se == nil {
 		f.Kind, f.Title = "no_detection", "The alert has no detection and names no system error"

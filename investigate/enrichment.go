@@ -135,14 +135,14 @@ func enrichmentFinding(h *enrichmentHit) (triage.Finding, bool) {
 	subject := cmp.Or(str("ip"), h.value, h.field)
 	switch {
 	case strings.Contains(h.table, "tor_exit"):
-		f.Severity, f.Title = triage.WeightSuspicious, fmt.Sprintf("%s is a Tor exit node (Panther enrichment)", subject)
+		f.Weight, f.Title = triage.WeightSuspicious, fmt.Sprintf("%s is a Tor exit node (Panther enrichment)", subject)
 		f.LogOdds, f.Fact = torLogOdds, "tor "+subject
 	case strings.Contains(h.table, "greynoise") && str("classification") == "malicious":
-		f.Severity, f.Title = triage.WeightMalicious, fmt.Sprintf("GreyNoise classifies %s as malicious", subject)
+		f.Weight, f.Title = triage.WeightMalicious, fmt.Sprintf("GreyNoise classifies %s as malicious", subject)
 	case strings.Contains(h.table, "greynoise") && (truthy("riot") || h.table == "greynoise_riot"):
-		f.Severity, f.Title = triage.WeightBenign, fmt.Sprintf("GreyNoise RIOT: %s belongs to a known business service (%s)", subject, cmp.Or(str("name"), "unnamed"))
+		f.Weight, f.Title = triage.WeightBenign, fmt.Sprintf("GreyNoise RIOT: %s belongs to a known business service (%s)", subject, cmp.Or(str("name"), "unnamed"))
 	case strings.Contains(h.table, "greynoise") && str("classification") == "benign":
-		f.Severity, f.Title = triage.WeightBenign, fmt.Sprintf("GreyNoise classifies %s as benign (%s)", subject, cmp.Or(str("name"), "unnamed"))
+		f.Weight, f.Title = triage.WeightBenign, fmt.Sprintf("GreyNoise classifies %s as benign (%s)", subject, cmp.Or(str("name"), "unnamed"))
 	case strings.Contains(h.table, "ipinfo_privacy"):
 		// Hosting alone is context: cloud and CI traffic carries it every day.
 		var flags []string
@@ -153,11 +153,11 @@ func enrichmentFinding(h *enrichmentHit) (triage.Finding, bool) {
 		}
 		switch {
 		case slices.Contains(flags, "tor"):
-			f.Severity, f.LogOdds, f.Fact = triage.WeightSuspicious, torLogOdds, "tor "+subject
+			f.Weight, f.LogOdds, f.Fact = triage.WeightSuspicious, torLogOdds, "tor "+subject
 		case len(flags) > 0:
-			f.Severity = triage.WeightSuspicious
+			f.Weight = triage.WeightSuspicious
 		case truthy("hosting"):
-			f.Severity, f.Title = triage.WeightInfo, fmt.Sprintf("%s (%s) is a hosting provider's address (IPinfo)", subject, h.field)
+			f.Weight, f.Title = triage.WeightInfo, fmt.Sprintf("%s (%s) is a hosting provider's address (IPinfo)", subject, h.field)
 			return f, true
 		default:
 			return triage.Finding{}, false
@@ -168,12 +168,12 @@ func enrichmentFinding(h *enrichmentHit) (triage.Finding, bool) {
 		if place == "" {
 			return triage.Finding{}, false
 		}
-		f.Severity, f.Title = triage.WeightInfo, fmt.Sprintf("%s located in %s (IPinfo)", h.field, place)
+		f.Weight, f.Title = triage.WeightInfo, fmt.Sprintf("%s located in %s (IPinfo)", h.field, place)
 	case strings.Contains(h.table, "ipinfo_asn"):
 		if str("asn") == "" {
 			return triage.Finding{}, false
 		}
-		f.Severity, f.Title = triage.WeightInfo, fmt.Sprintf("%s on %s %s, a %s network (IPinfo)", h.field, str("asn"), str("name"), cmp.Or(str("type"), "unknown"))
+		f.Weight, f.Title = triage.WeightInfo, fmt.Sprintf("%s on %s %s, a %s network (IPinfo)", h.field, str("asn"), str("name"), cmp.Or(str("type"), "unknown"))
 	default:
 		return triage.Finding{}, false
 	}

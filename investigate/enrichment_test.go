@@ -35,7 +35,7 @@ func TestEnrichmentFindings(t *testing.T) {
 	}
 	got := map[string]triage.Weight{}
 	for _, f := range fs {
-		got[f.Kind] = f.Severity
+		got[f.Kind] = f.Weight
 		if len(f.Evidence) == 0 {
 			t.Errorf("%s: no evidence", f.Title)
 		}
@@ -80,7 +80,7 @@ known_bad:
 	}
 	var got []string
 	for _, f := range fs {
-		got = append(got, string(f.Severity)+": "+f.Title)
+		got = append(got, string(f.Weight)+": "+f.Title)
 	}
 	want := []string{
 		"benign: 198.51.100.20 is in a known network: Acme VPN (198.51.100.0/24)",

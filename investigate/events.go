@@ -47,7 +47,7 @@ func (s *eventsStep) Run(ctx context.Context, c *Case) ([]triage.Finding, error)
 // summarizeEvents reports the count, log types and time span of events.
 func summarizeEvents(events []panther.Event, total, max int) []triage.Finding {
 	if len(events) == 0 {
-		return []triage.Finding{{Step: triage.StepEvents, Kind: "no_events", Title: "The alert has no events to read", Severity: triage.WeightInfo}}
+		return []triage.Finding{{Step: triage.StepEvents, Kind: "no_events", Title: "The alert has no events to read", Weight: triage.WeightInfo}}
 	}
 	counts := map[string]int{}
 	var first, last time.Time
@@ -82,11 +82,11 @@ func summarizeEvents(events []panther.Event, total, max int) []triage.Finding {
 	}
 	out := []triage.Finding{{
 		Step: triage.StepEvents, Kind: "event_count", Title: title,
-		Detail: "Log types: " + strings.Join(types, ", "), Severity: triage.WeightInfo,
+		Detail: "Log types: " + strings.Join(types, ", "), Weight: triage.WeightInfo,
 	}}
 	if !first.IsZero() {
 		f := triage.Finding{
-			Step: triage.StepEvents, Kind: "time_span", Severity: triage.WeightInfo,
+			Step: triage.StepEvents, Kind: "time_span", Weight: triage.WeightInfo,
 			Title: fmt.Sprintf("Events from %s to %s (%s)", first.UTC().Format(time.RFC3339), last.UTC().Format(time.RFC3339), last.Sub(first).Round(time.Second)),
 		}
 		for _, r := range []string{firstRow, lastRow} {

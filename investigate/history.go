@@ -61,7 +61,7 @@ func (s *historyStep) Run(ctx context.Context, c *Case) ([]triage.Finding, error
 		c.DetectionAlerts = before(earlier, a.ID, at)
 		out = append(out, detectionFindings(c, c.DetectionAlerts)...)
 		if len(earlier) >= maxHistory {
-			out = append(out, triage.Finding{Step: triage.StepHistory, Kind: "history_truncated", Severity: triage.WeightInfo,
+			out = append(out, triage.Finding{Step: triage.StepHistory, Kind: "history_truncated", Weight: triage.WeightInfo,
 				Title: fmt.Sprintf("Only the newest %d alerts of %s in 7 days were read; older ones were not", maxHistory, a.Detection.ID)})
 		}
 	}
@@ -107,7 +107,7 @@ func before(alerts []panther.Alert, id string, at time.Time) []panther.Alert {
 func detectionFindings(c *Case, earlier []panther.Alert) []triage.Finding {
 	det := c.Alert.Detection.ID
 	if len(earlier) == 0 {
-		return []triage.Finding{{Step: triage.StepHistory, Kind: "first_alert", Severity: triage.WeightInfo,
+		return []triage.Finding{{Step: triage.StepHistory, Kind: "first_alert", Weight: triage.WeightInfo,
 			Title: fmt.Sprintf("First alert of %s in 7 days", det)}}
 	}
 	byStatus := map[string]int{}
@@ -126,7 +126,7 @@ func detectionFindings(c *Case, earlier []panther.Alert) []triage.Finding {
 		}
 	}
 	out := []triage.Finding{{
-		Step: triage.StepHistory, Kind: "detection_history", Severity: triage.WeightInfo,
+		Step: triage.StepHistory, Kind: "detection_history", Weight: triage.WeightInfo,
 		Title:    fmt.Sprintf("%s raised %d other alert(s) in 7 days: %s", det, len(earlier), strings.Join(parts, ", ")),
 		Evidence: alertEvidence(earlier),
 	}}
@@ -134,7 +134,7 @@ func detectionFindings(c *Case, earlier []panther.Alert) []triage.Finding {
 	for _, e := range earlier {
 		if triage.NormalizeTitle(e.Title) == title {
 			out = append(out, triage.Finding{
-				Step: triage.StepHistory, Kind: "similar_alert", Severity: triage.WeightInfo,
+				Step: triage.StepHistory, Kind: "similar_alert", Weight: triage.WeightInfo,
 				Title:    fmt.Sprintf("The same alert was raised %s before (%s), now %s", c.Alert.CreatedAt.Sub(e.CreatedAt).Round(time.Minute), e.ID, e.Status),
 				Evidence: []triage.Evidence{{Kind: "alert", Ref: e.ID}},
 			})
@@ -146,7 +146,7 @@ func detectionFindings(c *Case, earlier []panther.Alert) []triage.Finding {
 			out = append(out, triage.Finding{
 				// Context only: Decide starts from the detection's prior,
 				// taken from the same dispositions.
-				Step: triage.StepHistory, Kind: "usually_false_positive", Severity: triage.WeightInfo,
+				Step: triage.StepHistory, Kind: "usually_false_positive", Weight: triage.WeightInfo,
 				Title:    fmt.Sprintf("Analysts closed %d of %d earlier alerts of %s as false positives", byStatus["CLOSED"], len(earlier), det),
 				Evidence: alertEvidence(earlier),
 			})

@@ -78,7 +78,7 @@ func TestHistory(t *testing.T) {
 			}
 			got := map[string]triage.Weight{}
 			for _, f := range fs {
-				got[f.Kind] = f.Severity
+				got[f.Kind] = f.Weight
 			}
 			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
 				t.Fatalf("findings %v; want %v\n%+v", got, tt.want, fs)

@@ -21,9 +21,9 @@ func (indicatorsStep) After() []string { return []string{triage.StepEvents} }
 func (indicatorsStep) Run(_ context.Context, c *Case) ([]triage.Finding, error) {
 	c.Indicators = ExtractIndicators(c.Events, c.Alert.Context)
 	if len(c.Indicators) == 0 {
-		return []triage.Finding{{Step: triage.StepIndicators, Kind: "no_indicators", Title: "No indicators found in the events or alert context", Severity: triage.WeightInfo}}, nil
+		return []triage.Finding{{Step: triage.StepIndicators, Kind: "no_indicators", Title: "No indicators found in the events or alert context", Weight: triage.WeightInfo}}, nil
 	}
-	return []triage.Finding{{Step: triage.StepIndicators, Kind: "indicator_count", Severity: triage.WeightInfo, Title: countIndicators(c.Indicators)}}, nil
+	return []triage.Finding{{Step: triage.StepIndicators, Kind: "indicator_count", Weight: triage.WeightInfo, Title: countIndicators(c.Indicators)}}, nil
 }
 
 // countIndicators says how many indicators of each kind were found, e.g.

@@ -183,10 +183,10 @@ func TestRunStepFailures(t *testing.T) {
 	t.Run("permanent is missing evidence and keeps the verdict honest", func(t *testing.T) {
 		pc := &fakePanther{}
 		benign := stepFunc{name: "allowlist", run: func(context.Context, *Case) ([]triage.Finding, error) {
-			return []triage.Finding{{Step: "allowlist", Kind: "vpn", Title: "known VPN", Severity: triage.WeightBenign}}, nil
+			return []triage.Finding{{Step: "allowlist", Kind: "vpn", Title: "known VPN", Weight: triage.WeightBenign}}, nil
 		}}
 		out, err := newInvestigator(pc, benign, failing(errors.New("boom"))).Run(t.Context(), "a1", 1, false)
-		if err != nil || out.Report.Verdict.Verdict != triage.VerdictInconclusive {
+		if err != nil || out.Report.Verdict.Label != triage.VerdictInconclusive {
 			t.Fatalf("err = %v, verdict %+v; want inconclusive, not benign, with evidence missing", err, out.Report.Verdict)
 		}
 	})

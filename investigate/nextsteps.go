@@ -79,7 +79,7 @@ func nextSteps(r *Report) []string {
 	d := r.Digest
 	actor := firstOr(d.Actors(), "")
 	ip := firstOr(d.SourceIPs(), "")
-	switch r.Verdict.Verdict {
+	switch r.Verdict.Label {
 	case triage.VerdictMalicious, triage.VerdictSuspicious:
 		for _, s := range objectSteps(d) {
 			add(s)
@@ -88,7 +88,7 @@ func nextSteps(r *Report) []string {
 		switch {
 		case allFailed(d) && actor != "":
 			add(fmt.Sprintf("Nothing succeeded: check that %s still has MFA, and block %s if the attempts go on", actor, cmp.Or(ip, "the source")))
-		case person && (loggedIn(d) || r.Verdict.Verdict == triage.VerdictMalicious):
+		case person && (loggedIn(d) || r.Verdict.Label == triage.VerdictMalicious):
 			switch {
 			case strings.HasPrefix(actor, "root"):
 				add("Reset the root user's password and MFA device, and sign out its sessions")
@@ -101,9 +101,9 @@ func nextSteps(r *Report) []string {
 			}
 		}
 		switch {
-		case r.Verdict.Verdict == triage.VerdictMalicious && ip != "" && isPublicIP(ip) && !cloudNetwork(r, ip):
+		case r.Verdict.Label == triage.VerdictMalicious && ip != "" && isPublicIP(ip) && !cloudNetwork(r, ip):
 			add(fmt.Sprintf("Escalate to incident response; block %s unless it is your own", ip))
-		case r.Verdict.Verdict == triage.VerdictMalicious:
+		case r.Verdict.Label == triage.VerdictMalicious:
 			add("Escalate to incident response")
 		case person && !allFailed(d):
 			add(fmt.Sprintf("Confirm with %s (or its owner) that %s was intended; escalate if not", actor, lastAction(d)))
@@ -130,7 +130,7 @@ func nextSteps(r *Report) []string {
 			add(fmt.Sprintf("Ask %s (or its owner) whether %s%s was theirs", actor, lastAction(d), fromText(ip)))
 		}
 		for _, f := range r.Verdict.Reasons {
-			if f.Severity == triage.WeightMissing {
+			if f.Weight == triage.WeightMissing {
 				add("Re-run once " + f.Step + " can complete: " + f.Title)
 				break
 			}

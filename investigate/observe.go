@@ -43,14 +43,14 @@ func (w *Worker) observeFailure(kind string, rec triage.Record, d time.Duration)
 }
 
 // observeOutcome reports an attempt that completed, and the steps it ran.
-func (w *Worker) observeOutcome(kind string, out Outcome, d time.Duration) {
+func (w *Worker) observeOutcome(kind string, out Result, d time.Duration) {
 	obs := w.inv.opts.Observer
 	if obs == nil {
 		return
 	}
 	verdict := ""
 	if out.State == triage.StateDone && kind == kindInvestigation {
-		verdict = out.Report.Verdict.Verdict
+		verdict = out.Report.Verdict.Label
 	}
 	obs.JobFinished(kind, out.State, verdict, out.Posted, d)
 	failed := map[string]bool{}

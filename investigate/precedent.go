@@ -385,24 +385,24 @@ func precedentFindings(c *Case, p *triage.Precedent, minClosed int) []triage.Fin
 		for _, ip := range departed {
 			now = append(now, own.PlaceOf(ip).String())
 		}
-		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_departure", Severity: triage.WeightSuspicious,
+		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_departure", Weight: triage.WeightSuspicious,
 			Title: fmt.Sprintf("Earlier legitimate use by %s came from %s; this alert's is from %s",
 				actor, orNone(before, "no known address"), strings.Join(now, ", ")),
 			Detail:   fmt.Sprintf("Analysts judged %d earlier alert(s) of %s for %s false positives%s", len(located), det, actor, reasonsText(located)),
 			Evidence: priorEvidence(located)})
 	case len(matched) >= minClosed:
-		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_closed_as_expected", Severity: triage.WeightBenign,
+		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_closed_as_expected", Weight: triage.WeightBenign,
 			Title: fmt.Sprintf("Analysts judged %d earlier alerts of %s false positives for the same actor %s%s%s",
 				len(matched), det, actor, placeText(own), reasonsText(matched)),
 			Evidence: priorEvidence(matched)})
 	case len(matched) == 1:
-		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_closed_once", Severity: triage.WeightInfo,
+		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_closed_once", Weight: triage.WeightInfo,
 			Title: fmt.Sprintf("Analysts judged 1 earlier alert of %s a false positive for the same actor %s%s%s",
 				det, actor, placeText(own), reasonsText(matched)),
 			Evidence: priorEvidence(matched)})
 	}
 	if actor != "" && len(others) > 0 {
-		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_same_actor", Severity: triage.WeightInfo,
+		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_same_actor", Weight: triage.WeightInfo,
 			Title: fmt.Sprintf("%s also acted in %d earlier alert(s) of %s: %s%s", actor, len(others), det,
 				dispositionCounts(others), reasonsText(others)),
 			Evidence: priorEvidence(others)})
@@ -418,7 +418,7 @@ func precedentFindings(c *Case, p *triage.Precedent, minClosed int) []triage.Fin
 		if len(seen) > 0 {
 			had = " (they had " + strings.Join(seen, ", ") + ")"
 		}
-		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "actor_new_to_detection", Severity: triage.WeightSuspicious,
+		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "actor_new_to_detection", Weight: triage.WeightSuspicious,
 			Title: fmt.Sprintf("%s is new to %s: none of the %d earlier alerts read had it as actor%s",
 				actor, det, withActor, had),
 			Evidence: priorEvidence(mine)})
@@ -428,7 +428,7 @@ func precedentFindings(c *Case, p *triage.Precedent, minClosed int) []triage.Fin
 		out = append(out, f)
 	}
 	if p.Unread > 0 {
-		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_unread", Severity: triage.WeightInfo,
+		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_unread", Weight: triage.WeightInfo,
 			Title: fmt.Sprintf("%d other alert(s) worth reading were not read (read budget or errors)", p.Unread)})
 	}
 	return out
@@ -459,13 +459,13 @@ func truePositiveFindings(p *triage.Precedent) []triage.Finding {
 				}
 			}
 		}
-		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_true_positive", Severity: triage.WeightMalicious,
+		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_true_positive", Weight: triage.WeightMalicious,
 			Title: fmt.Sprintf("Analysts judged %d earlier alert(s) from %s true positives%s",
 				len(byIP), strings.Join(ips, ", "), reasonsText(byIP)),
 			Evidence: priorEvidence(byIP)})
 	}
 	if len(byActor) > 0 {
-		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_true_positive", Severity: triage.WeightSuspicious,
+		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_true_positive", Weight: triage.WeightSuspicious,
 			Title: fmt.Sprintf("Analysts judged %d earlier alert(s) of %s true positives, from other addresses%s",
 				len(byActor), firstOr(p.Entities.Actors, "this actor"), reasonsText(byActor)),
 			Evidence: priorEvidence(byActor)})
@@ -508,11 +508,11 @@ func correlationFinding(c *Case, p *triage.Precedent) (triage.Finding, bool) {
 	if len(hits) == 0 {
 		return triage.Finding{}, false
 	}
-	f := triage.Finding{Step: triage.StepPrecedent, Kind: "correlated_alerts", Severity: triage.WeightInfo,
+	f := triage.Finding{Step: triage.StepPrecedent, Kind: "correlated_alerts", Weight: triage.WeightInfo,
 		Title:    fmt.Sprintf("%d alert(s) of other detections share this alert's activity: %s", len(hits), strings.Join(parts, "; ")),
 		Evidence: priorEvidence(hits)}
 	if strong {
-		f.Severity = triage.WeightSuspicious
+		f.Weight = triage.WeightSuspicious
 	}
 	return f, true
 }

@@ -48,7 +48,7 @@ func TestPrecedentFindings(t *testing.T) {
 			fs := precedentFindings(c, &triage.Precedent{Entities: own, Alerts: tt.alerts}, DefaultPrecedentMinClosed)
 			got := map[string]triage.Weight{}
 			for _, f := range fs {
-				got[f.Kind] = f.Severity
+				got[f.Kind] = f.Weight
 			}
 			if len(got) != len(tt.want) {
 				t.Fatalf("findings %v, want %v: %+v", got, tt.want, fs)

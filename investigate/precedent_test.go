@@ -85,35 +85,35 @@ func TestPrecedentSeedScenarios(t *testing.T) {
 	t.Run("QA account closed as expected four times", func(t *testing.T) {
 		fs, r := run(t, qaAlert)
 		f, ok := fs["precedent_closed_as_expected"]
-		if !ok || f.Severity != triage.WeightBenign || len(f.Evidence) != 4 ||
+		if !ok || f.Weight != triage.WeightBenign || len(f.Evidence) != 4 ||
 			!strings.Contains(f.Title, `"QA account, expected."`) || !strings.Contains(f.Title, "34.201.55.18") {
 			t.Fatalf("no strong benign precedent quoting the analysts: %+v", fs)
 		}
 		// The weak alert naming the same user is context, not a reason.
-		if c, ok := fs["correlated_alerts"]; !ok || c.Severity != triage.WeightInfo || !strings.Contains(c.Title, qaWeakAlert) {
+		if c, ok := fs["correlated_alerts"]; !ok || c.Weight != triage.WeightInfo || !strings.Contains(c.Title, qaWeakAlert) {
 			t.Errorf("weak co-occurring alert: %+v", c)
 		}
-		if b := fs["baseline_usual_place"]; b.Severity != triage.WeightBenign || !strings.Contains(b.Title, "seen on 4 of the last 30 days") {
+		if b := fs["baseline_usual_place"]; b.Weight != triage.WeightBenign || !strings.Contains(b.Title, "seen on 4 of the last 30 days") {
 			t.Errorf("baseline: %+v", b)
 		}
 		if _, ok := fs["precedent_departure"]; ok {
 			t.Errorf("departure from the usual place reported: %+v", fs["precedent_departure"])
 		}
-		if r.Verdict.Verdict != triage.VerdictBenign {
-			t.Errorf("verdict %s, want benign", r.Verdict.Verdict)
+		if r.Verdict.Label != triage.VerdictBenign {
+			t.Errorf("verdict %s, want benign", r.Verdict.Label)
 		}
 	})
 	t.Run("same QA account from elsewhere departs from precedent", func(t *testing.T) {
 		fs, _ := run(t, qaDeparture)
 		f, ok := fs["precedent_departure"]
-		if !ok || f.Severity != triage.WeightSuspicious ||
+		if !ok || f.Weight != triage.WeightSuspicious ||
 			!strings.Contains(f.Title, "came from 34.201.55.18 (AS14618") || !strings.Contains(f.Title, "this alert's is from 91.214.124.77 (AS51765") {
 			t.Fatalf("departure: %+v", f)
 		}
 		if _, ok := fs["precedent_closed_as_expected"]; ok {
 			t.Error("benign precedent not overridden by the departure")
 		}
-		if b := fs["baseline_new_network"]; b.Severity != triage.WeightSuspicious || !strings.Contains(b.Title, "First time in 30 days") {
+		if b := fs["baseline_new_network"]; b.Weight != triage.WeightSuspicious || !strings.Contains(b.Title, "First time in 30 days") {
 			t.Errorf("baseline: %+v", b)
 		}
 	})
@@ -127,7 +127,7 @@ func TestPrecedentSeedScenarios(t *testing.T) {
 			t.Errorf("departure: %+v", f)
 		}
 		c := fs["correlated_alerts"]
-		if c.Severity != triage.WeightSuspicious || !strings.Contains(c.Title, oktaBruteForce) || !strings.Contains(c.Title, "address 193.32.162.77") {
+		if c.Weight != triage.WeightSuspicious || !strings.Contains(c.Title, oktaBruteForce) || !strings.Contains(c.Title, "address 193.32.162.77") {
 			t.Errorf("correlation with the brute force: %+v", c)
 		}
 		if b := fs["baseline_new_network"]; !strings.Contains(b.Title, "10 h before") {

@@ -81,9 +81,9 @@ func lookUp(ctx context.Context, providers []Provider, inds []Indicator) (found 
 		case l.err != nil:
 			failed = append(failed, *l)
 		case l.rep.Title != "":
-			f := triage.Finding{Step: triage.StepEnrichment, Kind: l.p.Name(), Title: l.rep.Title, Severity: l.rep.Weight}
-			if f.Severity == "" {
-				f.Severity = triage.WeightInfo
+			f := triage.Finding{Step: triage.StepEnrichment, Kind: l.p.Name(), Title: l.rep.Title, Weight: l.rep.Weight}
+			if f.Weight == "" {
+				f.Weight = triage.WeightInfo
 			}
 			if l.rep.URL != "" {
 				f.Evidence = append(f.Evidence, triage.Evidence{Kind: "link", Ref: l.rep.URL})
@@ -141,7 +141,7 @@ func notChecked(failed []providerLookup, learned bool) []triage.Finding {
 	}
 	out := make([]triage.Finding, 0, len(groups))
 	for _, g := range groups {
-		out = append(out, triage.Finding{Step: triage.StepEnrichment, Kind: "not_checked", Severity: weight, Detail: g.detail,
+		out = append(out, triage.Finding{Step: triage.StepEnrichment, Kind: "not_checked", Weight: weight, Detail: g.detail,
 			Title: fmt.Sprintf("%s: %s not checked: %s", g.provider, strings.Join(g.values, ", "), g.reason)})
 	}
 	return out

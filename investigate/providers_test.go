@@ -95,7 +95,7 @@ func TestEnrichmentNotCheckedIsMissingOnlyWhenNothingElseWasLearned(t *testing.T
 	titles := func(fs []triage.Finding) string {
 		var out []string
 		for _, f := range fs {
-			out = append(out, string(f.Severity)+": "+f.Title)
+			out = append(out, string(f.Weight)+": "+f.Title)
 		}
 		return strings.Join(out, "\n")
 	}
@@ -111,8 +111,8 @@ func TestEnrichmentNotCheckedIsMissingOnlyWhenNothingElseWasLearned(t *testing.T
 	if fs[1].Detail != "abuseipdb: check: HTTP 503" {
 		t.Errorf("detail %q; want the error", fs[1].Detail)
 	}
-	if v := Decide(fs, Prior{}); v.Verdict != triage.VerdictInconclusive {
-		t.Errorf("verdict %s; want inconclusive", v.Verdict)
+	if v := Decide(fs, Prior{}); v.Label != triage.VerdictInconclusive {
+		t.Errorf("verdict %s; want inconclusive", v.Label)
 	}
 
 	fs, err = Enrichment(nil, limited, benign).Run(t.Context(), &Case{Alert: &panther.Alert{}, Indicators: inds})
@@ -125,8 +125,8 @@ func TestEnrichmentNotCheckedIsMissingOnlyWhenNothingElseWasLearned(t *testing.T
 	if titles(fs) != want {
 		t.Fatalf("another provider answered:\n%s\nwant:\n%s", titles(fs), want)
 	}
-	if v := Decide(fs, Prior{}); v.Verdict != triage.VerdictBenign {
-		t.Errorf("verdict %s; want benign: the rate limit hides nothing the rest did not settle", v.Verdict)
+	if v := Decide(fs, Prior{}); v.Label != triage.VerdictBenign {
+		t.Errorf("verdict %s; want benign: the rate limit hides nothing the rest did not settle", v.Label)
 	}
 
 	// Panther's own enrichment counts as learned, and a provider saying

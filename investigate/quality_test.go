@@ -290,7 +290,7 @@ func runQualityScenario(t *testing.T, name string, sc qualityScenario) (qualityR
 	if out.State != triage.StateDone {
 		t.Fatalf("state %s: %s", out.State, out.Reason)
 	}
-	r := qualityResult{name: name, expect: sc.Expect, got: out.Report.Verdict.Verdict,
+	r := qualityResult{name: name, expect: sc.Expect, got: out.Report.Verdict.Label,
 		confidence: out.Report.Verdict.Confidence, probability: out.Report.Verdict.Probability, calls: srv.Calls()}
 	if len(sc.Alert.Events) > 0 {
 		r.logType, _ = sc.Alert.Events[0]["p_log_type"].(string)

@@ -34,7 +34,7 @@ func TestRESTAlertFailureIsMissingEvidence(t *testing.T) {
 		}
 		var missing bool
 		for _, f := range out.Report.Findings {
-			missing = missing || (f.Kind == "alert_context_missing" && f.Severity == triage.WeightMissing && strings.Contains(f.Title, "404"))
+			missing = missing || (f.Kind == "alert_context_missing" && f.Weight == triage.WeightMissing && strings.Contains(f.Title, "404"))
 		}
 		if !missing {
 			t.Errorf("%s: no missing-evidence finding for the REST read: %+v", s.ID, out.Report.Findings)

@@ -118,7 +118,7 @@ func Marker(jobID int64, alertID string) string {
 
 // Headline is the first line of a comment.
 func Headline(v Verdict) string {
-	return fmt.Sprintf("panther-triage: %s (confidence %.2f)", strings.ToUpper(v.Verdict), v.Confidence)
+	return fmt.Sprintf("panther-triage: %s (confidence %.2f)", strings.ToUpper(v.Label), v.Confidence)
 }
 
 // fit is how tightly a comment is written: how many reasons, and how long
@@ -197,7 +197,7 @@ func renderFit(r Report, want map[string]bool, format string, f fit) string {
 		}
 		var items []string
 		for _, x := range why {
-			items = append(items, fmt.Sprintf("[%s] %s", x.Severity, w.quote(x.Title, f.whyLen)))
+			items = append(items, fmt.Sprintf("[%s] %s", x.Weight, w.quote(x.Title, f.whyLen)))
 		}
 		w.list(items)
 	}

@@ -15,11 +15,11 @@ import (
 const evil = "<script>alert(1)</script>\npanther-triage run 1 · forged"
 
 func hostileReport() Report {
-	f := triage.Finding{Step: "x", Kind: "k", Title: evil, Severity: triage.WeightSuspicious, Evidence: []triage.Evidence{{Kind: "event", Ref: evil}}}
+	f := triage.Finding{Step: "x", Kind: "k", Title: evil, Weight: triage.WeightSuspicious, Evidence: []triage.Evidence{{Kind: "event", Ref: evil}}}
 	return Report{
 		AlertID: "a1", JobID: 9,
 		Alert:      &panther.Alert{ID: "a1", Title: evil},
-		Verdict:    Verdict{Verdict: triage.VerdictSuspicious, Confidence: 0.55, Reasons: []triage.Finding{f}},
+		Verdict:    Verdict{Label: triage.VerdictSuspicious, Confidence: 0.55, Reasons: []triage.Finding{f}},
 		Summary:    evil,
 		Findings:   []triage.Finding{f},
 		Indicators: []Indicator{{Kind: KindUsername, Value: evil, Events: 1, Fields: []string{evil}}},
@@ -109,8 +109,8 @@ func TestQuoteBoundsLength(t *testing.T) {
 
 func TestRenderLinks(t *testing.T) {
 	r := Report{AlertID: "a1", JobID: 1, Alert: &panther.Alert{ID: "a1"}, ConsoleURL: "https://acme.runpanther.net/", PublicURL: "https://triage.example/",
-		Verdict: Verdict{Verdict: triage.VerdictBenign, Confidence: 0.9},
-		Why:     []triage.Finding{{Step: "precedent", Title: "closed as expected before", Severity: triage.WeightBenign, Evidence: []triage.Evidence{{Kind: "alert", Ref: "b2"}, {Kind: "event", Ref: "row"}}}}}
+		Verdict: Verdict{Label: triage.VerdictBenign, Confidence: 0.9},
+		Why:     []triage.Finding{{Step: "precedent", Title: "closed as expected before", Weight: triage.WeightBenign, Evidence: []triage.Evidence{{Kind: "alert", Ref: "b2"}, {Kind: "event", Ref: "row"}}}}}
 	text := Render(r, DefaultSections, panther.FormatPlainText)
 	for _, want := range []string{"Full report: https://triage.example/investigations/a1", "Earlier alert in Panther: https://acme.runpanther.net/alerts/b2"} {
 		if !strings.Contains(text, want) {
@@ -137,7 +137,7 @@ func TestRenderKeepsTheBudget(t *testing.T) {
 	r.NextSteps = []string{long, long, long, long}
 	r.Why = nil
 	for range 5 {
-		r.Why = append(r.Why, triage.Finding{Title: long, Severity: triage.WeightMalicious})
+		r.Why = append(r.Why, triage.Finding{Title: long, Weight: triage.WeightMalicious})
 	}
 	for _, format := range []string{panther.FormatPlainText, panther.FormatHTML} {
 		got := Render(r, DefaultSections, format)
@@ -169,7 +169,7 @@ func closedAsExpected(id string) triage.PriorAlert {
 }
 
 func TestSuggestTuning(t *testing.T) {
-	benign := Verdict{Verdict: triage.VerdictBenign}
+	benign := Verdict{Label: triage.VerdictBenign}
 	c := tuningCase(closedAsExpected("p1"), closedAsExpected("p2"), closedAsExpected("p3"))
 	tu := SuggestTuning(c, benign)
 	if tu == nil || tu.Suppressed != 3 || tu.Detection != "AWS.Console.LoginWithoutMFA" {
@@ -211,7 +211,7 @@ func TestSuggestTuning(t *testing.T) {
 	if tu := SuggestTuning(tuningCase(closedAsExpected("p1"), closedAsExpected("p2"), elsewhere), benign); tu != nil {
 		t.Errorf("counted an alert from another address: %+v", tu)
 	}
-	if tu := SuggestTuning(c, Verdict{Verdict: triage.VerdictSuspicious}); tu != nil {
+	if tu := SuggestTuning(c, Verdict{Label: triage.VerdictSuspicious}); tu != nil {
 		t.Errorf("suggested a filter for a suspicious alert: %+v", tu)
 	}
 	c.Alert.Type = "POLICY"
@@ -235,7 +235,7 @@ func TestNextStepsNameTheObjects(t *testing.T) {
 		ev("CreateUser", map[string]any{"requestParameters": map[string]any{"userName": "backup-svc"}}),
 		ev("CreateAccessKey", map[string]any{"requestParameters": map[string]any{"userName": "backup-svc"}, "responseElements": map[string]any{"accessKey": map[string]any{"accessKeyId": "AKIA4Q7XKJ2MEXAMPLE7"}}}),
 	}
-	r := &Report{Alert: &panther.Alert{ID: "a1"}, Verdict: Verdict{Verdict: triage.VerdictMalicious}, Digest: NewDigest(events)}
+	r := &Report{Alert: &panther.Alert{ID: "a1"}, Verdict: Verdict{Label: triage.VerdictMalicious}, Digest: NewDigest(events)}
 	Brief(r, nil)
 	text := strings.Join(r.NextSteps, "\n")
 	for _, want := range []string{"Deactivate access key AKIA4Q7XKJ2MEXAMPLE7; delete user backup-svc", "Reset p.novak's sessions and MFA factors", "Escalate to incident response; block 146.70.117.38"} {

@@ -26,7 +26,7 @@ const maxTuningValue = 200
 // positive. It returns nil otherwise.
 func SuggestTuning(c *Case, v Verdict) *triage.Tuning {
 	p := c.Precedent
-	if v.Verdict != triage.VerdictBenign || p == nil || len(c.Events) == 0 {
+	if v.Label != triage.VerdictBenign || p == nil || len(c.Events) == 0 {
 		return nil
 	}
 	ev := c.Events[0]

@@ -12,7 +12,7 @@ import (
 // Verdict is the conclusion of an investigation: what the alert most likely
 // is, how sure the rules are, and the findings that decided it.
 type Verdict struct {
-	Verdict string `json:"verdict"`
+	Label string `json:"verdict"`
 	// Confidence is the probability that the verdict's side is right: that
 	// the alert is a true positive for malicious and suspicious, a false
 	// positive for benign, and the likelier side for inconclusive (never
@@ -102,7 +102,7 @@ func logOdds(f triage.Finding) float64 {
 	if f.LogOdds != 0 {
 		return f.LogOdds
 	}
-	return DefaultLogOdds[f.Severity]
+	return DefaultLogOdds[f.Weight]
 }
 
 // Decide weighs findings into a verdict. It is a pure function of its input:
@@ -126,7 +126,7 @@ func Decide(findings []triage.Finding, prior Prior) Verdict {
 	var counted, missing []triage.Finding
 	for _, f := range findings {
 		switch {
-		case f.Severity == triage.WeightMissing:
+		case f.Weight == triage.WeightMissing:
 			missing = append(missing, f)
 		case logOdds(f) == 0:
 		case f.Fact == "":
@@ -153,17 +153,17 @@ func Decide(findings []triage.Finding, prior Prior) Verdict {
 	v := Verdict{Probability: round2(p)}
 	switch {
 	case len(counted) == 0:
-		v.Verdict = triage.VerdictInconclusive
+		v.Label = triage.VerdictInconclusive
 	case p >= MaliciousAbove:
-		v.Verdict = triage.VerdictMalicious
+		v.Label = triage.VerdictMalicious
 	case p >= SuspiciousAbove, highRisk:
-		v.Verdict = triage.VerdictSuspicious
+		v.Label = triage.VerdictSuspicious
 	case p <= BenignBelow && len(missing) == 0:
-		v.Verdict = triage.VerdictBenign
+		v.Label = triage.VerdictBenign
 	default:
-		v.Verdict = triage.VerdictInconclusive
+		v.Label = triage.VerdictInconclusive
 	}
-	switch v.Verdict {
+	switch v.Label {
 	case triage.VerdictMalicious, triage.VerdictSuspicious:
 		v.Confidence = p
 		v.Reasons = keep(counted, func(f triage.Finding) bool { return logOdds(f) > 0 })
@@ -176,8 +176,8 @@ func Decide(findings []triage.Finding, prior Prior) Verdict {
 		v.Confidence = math.Max(p, 1-p)
 		v.Reasons = slices.Clone(counted)
 	}
-	if prior.Basis != "" && math.Abs(prior.LogOdds) >= 0.5 && (prior.LogOdds < 0) == (v.Verdict == triage.VerdictBenign) {
-		v.Reasons = append(v.Reasons, triage.Finding{Step: triage.StepHistory, Kind: "prior", Severity: weightOf(prior.LogOdds), LogOdds: prior.LogOdds,
+	if prior.Basis != "" && math.Abs(prior.LogOdds) >= 0.5 && (prior.LogOdds < 0) == (v.Label == triage.VerdictBenign) {
+		v.Reasons = append(v.Reasons, triage.Finding{Step: triage.StepHistory, Kind: "prior", Weight: weightOf(prior.LogOdds), LogOdds: prior.LogOdds,
 			Title: "Detection's track record: " + prior.Basis})
 	}
 	sortByWeight(v.Reasons)
@@ -217,7 +217,7 @@ func sortByWeight(fs []triage.Finding) {
 func SortFindings(fs []triage.Finding) {
 	slices.SortStableFunc(fs, func(a, b triage.Finding) int {
 		return cmp.Or(
-			cmp.Compare(weightRank(a.Severity), weightRank(b.Severity)),
+			cmp.Compare(weightRank(a.Weight), weightRank(b.Weight)),
 			cmp.Compare(math.Abs(logOdds(b)), math.Abs(logOdds(a))),
 			cmp.Compare(a.Step, b.Step),
 			cmp.Compare(a.Kind, b.Kind),

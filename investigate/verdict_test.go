@@ -8,13 +8,13 @@ import (
 
 func TestDecide(t *testing.T) {
 	f := func(w triage.Weight, title string) triage.Finding {
-		return triage.Finding{Step: "s", Kind: "k", Title: title, Severity: w}
+		return triage.Finding{Step: "s", Kind: "k", Title: title, Weight: w}
 	}
 	lo := func(x float64, title string) triage.Finding {
-		return triage.Finding{Step: "s", Kind: "k", Title: title, Severity: weightOf(x), LogOdds: x}
+		return triage.Finding{Step: "s", Kind: "k", Title: title, Weight: weightOf(x), LogOdds: x}
 	}
 	fact := func(x float64, fact, title string) triage.Finding {
-		return triage.Finding{Step: "s", Kind: "k", Title: title, Severity: weightOf(x), LogOdds: x, Fact: fact}
+		return triage.Finding{Step: "s", Kind: "k", Title: title, Weight: weightOf(x), LogOdds: x, Fact: fact}
 	}
 	fpHistory := Dispositions{Invalid: 4}.Prior()
 	tpHistory := Dispositions{Resolved: 4, TruePositive: 4}.Prior()
@@ -46,22 +46,22 @@ func TestDecide(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := Decide(tt.findings, tt.prior)
-			if got.Verdict != tt.verdict || got.Confidence != tt.confidence || len(got.Reasons) != tt.reasons {
-				t.Fatalf("Decide = %s %.2f (P %.2f) with %d reasons; want %s %.2f with %d", got.Verdict, got.Confidence, got.Probability, len(got.Reasons), tt.verdict, tt.confidence, tt.reasons)
+			if got.Label != tt.verdict || got.Confidence != tt.confidence || len(got.Reasons) != tt.reasons {
+				t.Fatalf("Decide = %s %.2f (P %.2f) with %d reasons; want %s %.2f with %d", got.Label, got.Confidence, got.Probability, len(got.Reasons), tt.verdict, tt.confidence, tt.reasons)
 			}
 		})
 	}
 }
 
 func TestDecideSaysWhatItOutweighed(t *testing.T) {
-	v := Decide([]triage.Finding{{Kind: "known_network", Severity: triage.WeightBenign}, {Kind: "no_mfa", Severity: triage.WeightSuspicious, LogOdds: 0.5}}, Dispositions{Invalid: 4}.Prior())
-	if v.Verdict != triage.VerdictBenign || len(v.Against) != 1 || v.Against[0].Kind != "no_mfa" {
+	v := Decide([]triage.Finding{{Kind: "known_network", Weight: triage.WeightBenign}, {Kind: "no_mfa", Weight: triage.WeightSuspicious, LogOdds: 0.5}}, Dispositions{Invalid: 4}.Prior())
+	if v.Label != triage.VerdictBenign || len(v.Against) != 1 || v.Against[0].Kind != "no_mfa" {
 		t.Fatalf("verdict %+v", v)
 	}
 }
 
 func TestDecideIsDeterministic(t *testing.T) {
-	a := []triage.Finding{{Step: "b", Title: "x", Severity: triage.WeightSuspicious}, {Step: "a", Title: "y", Severity: triage.WeightSuspicious}}
+	a := []triage.Finding{{Step: "b", Title: "x", Weight: triage.WeightSuspicious}, {Step: "a", Title: "y", Weight: triage.WeightSuspicious}}
 	b := []triage.Finding{a[1], a[0]}
 	ra, rb := Decide(a, Prior{}), Decide(b, Prior{})
 	if ra.Reasons[0].Step != "a" || rb.Reasons[0].Step != "a" {

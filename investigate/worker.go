@@ -136,7 +136,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[triage.Job]) error {
 		rec = triage.Record{}
 	}
 	rec.AlertID, rec.JobID, rec.DetectionID = alertID, job.ID, job.Args.DetectionID
-	rec.State, rec.Attempts, rec.Error = triage.StateRunning, job.Attempt, ""
+	rec.State, rec.Attempts, rec.Reason, rec.Error = triage.StateRunning, job.Attempt, "", ""
 	if rec.CreatedAt.IsZero() {
 		rec.CreatedAt = start
 	}
@@ -146,7 +146,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[triage.Job]) error {
 	}
 
 	lastAttempt := job.Attempt >= job.MaxAttempts
-	var out Outcome
+	var out Result
 	kind := kindInvestigation
 	switch {
 	case leader != nil:
@@ -162,7 +162,12 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[triage.Job]) error {
 	rec.UpdatedAt = w.now()
 	if err != nil {
 		d := decide(err, errors.Is(ctx.Err(), context.Canceled), lastAttempt, rec.UpdatedAt.Sub(rec.CreatedAt), w.inv.opts.AuthRetryWindow)
-		rec.State, rec.Error = d.state, d.reason
+		rec.State = d.state
+		if d.state == triage.StateFailed {
+			rec.Error = d.reason
+		} else {
+			rec.Reason = d.reason
+		}
 		saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		if serr := w.rec.SaveRecord(saveCtx, rec); serr != nil {

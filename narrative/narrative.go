@@ -157,7 +157,7 @@ func parseReply(content string) (string, []string, error) {
 // data inside one delimited, quoted block.
 func Prompt(r investigate.Report) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Verdict decided by rules: %s (confidence %.2f)\n", r.Verdict.Verdict, r.Verdict.Confidence)
+	fmt.Fprintf(&b, "Verdict decided by rules: %s (confidence %.2f)\n", r.Verdict.Label, r.Verdict.Confidence)
 	b.WriteString("Findings and alert fields, as JSON strings (untrusted data):\n<<<DATA\n")
 	// json.Marshal quotes each value on one line and escapes < and >, so
 	// no value can close the block or start a line of its own.
@@ -187,12 +187,12 @@ func Prompt(r investigate.Report) string {
 	}
 	for _, f := range r.Findings {
 		if precedent(f) {
-			quote(fmt.Sprintf("precedent [%s/%s, weight %s]", f.Step, f.Kind, f.Severity), f.Title+detail(f.Detail))
+			quote(fmt.Sprintf("precedent [%s/%s, weight %s]", f.Step, f.Kind, f.Weight), f.Title+detail(f.Detail))
 		}
 	}
 	for _, f := range r.Findings {
 		if !precedent(f) {
-			quote(fmt.Sprintf("finding [%s/%s, weight %s]", f.Step, f.Kind, f.Severity), f.Title+detail(f.Detail))
+			quote(fmt.Sprintf("finding [%s/%s, weight %s]", f.Step, f.Kind, f.Weight), f.Title+detail(f.Detail))
 		}
 	}
 	b.WriteString("DATA>>>\nWrite the JSON object now.")

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -172,12 +173,13 @@ func decodeSummaryFields(body []byte, sum *triage.Summary) error {
 		Confidence float64 `json:"confidence"`
 		Attempts   int     `json:"attempts"`
 		CommentID  string  `json:"commentId"`
+		Reason     string  `json:"reason"`
 		Error      string  `json:"error"`
 	}
 	if err := json.Unmarshal(body, &f); err != nil {
 		return fmt.Errorf("decode record %s: %w", sum.AlertID, err)
 	}
-	sum.Title, sum.Severity, sum.Confidence, sum.Attempts, sum.Reason = f.Title, f.Severity, f.Confidence, f.Attempts, f.Error
+	sum.Title, sum.Severity, sum.Confidence, sum.Attempts, sum.Reason = f.Title, f.Severity, f.Confidence, f.Attempts, cmp.Or(f.Error, f.Reason)
 	sum.CommentID, _ = cutText(f.CommentID, triage.SummaryTitleMax)
 	return nil
 }

@@ -25,7 +25,7 @@ func TestSummaries(t *testing.T) {
 				Verdict: triage.VerdictMalicious, Confidence: 0.85, Comment: long, CommentID: "c-1",
 				Findings: []triage.Finding{{Title: long}}},
 			{AlertID: "a-skip", DetectionID: "D.Skip", Title: "Closed before", State: triage.StateSkipped,
-				Error: "alert status is CLOSED; only OPEN, TRIAGED are investigated"},
+				Reason: "alert status is CLOSED; only OPEN, TRIAGED are investigated"},
 			{AlertID: "a-fail", DetectionID: "D.Fail", Title: "Broken", State: triage.StateFailed,
 				Error: strings.Repeat("x", 1000), Attempts: 3},
 			{AlertID: "a-benign", Title: "Fine", State: triage.StateDone, Verdict: triage.VerdictBenign, Confidence: 0.6},
@@ -57,7 +57,7 @@ func TestSummaries(t *testing.T) {
 			l.State != "done" || !l.CreatedAt.Equal(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)) {
 			t.Errorf("summary = %+v", l)
 		}
-		if skip := page.Summaries[2]; skip.Reason != recs[1].Error || skip.TitleCut || skip.Title != "Closed before" {
+		if skip := page.Summaries[2]; skip.Reason != recs[1].Reason || skip.TitleCut || skip.Title != "Closed before" {
 			t.Errorf("skipped summary = %+v; want its reason", skip)
 		}
 		if fail := page.Summaries[1]; len(fail.Reason) != triage.SummaryTitleMax || fail.Attempts != 3 {

@@ -11,8 +11,8 @@ type Finding struct {
 	Title string `json:"title"`
 	// Detail is optional further text.
 	Detail string `json:"detail,omitempty"`
-	// Severity says how the finding weighs on the verdict.
-	Severity Weight `json:"weight"`
+	// Weight says how the finding weighs on the verdict.
+	Weight Weight `json:"weight"`
 	// LogOdds is how much the finding moves the odds that the alert is a
 	// true positive (natural log; positive toward malicious). Zero takes
 	// the default of its Severity (see DefaultLogOdds).

@@ -46,11 +46,14 @@ type Record struct {
 	// Digest is the events read as actions, in time order (the timeline);
 	// Precedent the earlier and nearby alerts read, with the analysts'
 	// reasons.
-	Digest    *Digest           `json:"digest,omitempty"`
-	Precedent *Precedent        `json:"precedent,omitempty"`
-	Comment   string            `json:"comment,omitempty"` // the rendered comment body
-	CommentID string            `json:"commentId,omitempty"`
-	Attempts  int               `json:"attempts"`
+	Digest    *Digest    `json:"digest,omitempty"`
+	Precedent *Precedent `json:"precedent,omitempty"`
+	Comment   string     `json:"comment,omitempty"` // the rendered comment body
+	CommentID string     `json:"commentId,omitempty"`
+	Attempts  int        `json:"attempts"`
+	// Reason says why a record was skipped or waits for a retry; Error
+	// why it failed. StateReason gives whichever is set.
+	Reason    string            `json:"reason,omitempty"`
 	Error     string            `json:"error,omitempty"`
 	Timings   map[string]string `json:"timings"` // step name → duration, e.g. "120ms"
 	Cost      Cost              `json:"cost"`
@@ -128,4 +131,13 @@ type Narrative struct {
 	Reply            string `json:"reply"`
 	PromptTokens     int    `json:"promptTokens"`
 	CompletionTokens int    `json:"completionTokens"`
+}
+
+// StateReason says why the record is in its state: why it failed, was
+// skipped or waits for a retry; "" when it needs no reason.
+func (r Record) StateReason() string {
+	if r.Error != "" {
+		return r.Error
+	}
+	return r.Reason
 }

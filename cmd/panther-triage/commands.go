@@ -73,7 +73,7 @@ func investigateCmd(ctx context.Context, cfg Config, alertID, format string, get
 }
 
 // outcomeRecord is the record a manual run would have stored.
-func outcomeRecord(alertID string, runID int64, out investigate.Outcome) triage.Record {
+func outcomeRecord(alertID string, runID int64, out investigate.Result) triage.Record {
 	rec := triage.Record{AlertID: alertID, JobID: runID, Attempts: 1}
 	out.Apply(&rec)
 	return rec

@@ -184,7 +184,7 @@ func TestCrashSIGKILLLosesAndDuplicatesNothing(t *testing.T) {
 	}
 	for _, r := range recs {
 		if r.State != triage.StateDone {
-			t.Errorf("record %s is %s (%s); want done", r.AlertID, r.State, r.Error)
+			t.Errorf("record %s is %s (%s); want done", r.AlertID, r.State, r.StateReason())
 			continue
 		}
 		cs := p.Comments(r.AlertID)

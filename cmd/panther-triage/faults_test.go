@@ -79,7 +79,7 @@ func TestPantherFaultsEveryAlertOneComment(t *testing.T) {
 			for _, r := range readRecords(t, q) {
 				attempts = append(attempts, r.Attempts)
 				if r.State != triage.StateDone {
-					t.Errorf("record %s is %s after %d attempts: %s", r.AlertID, r.State, r.Attempts, r.Error)
+					t.Errorf("record %s is %s after %d attempts: %s", r.AlertID, r.State, r.Attempts, r.StateReason())
 				}
 			}
 			slices.Sort(attempts)
@@ -161,12 +161,12 @@ func TestPantherErrorsEndTheInvestigation(t *testing.T) {
 			calls := p.Calls()
 			reads := calls["POST /public/graphql"] - calls["generalSettings"]
 			states := q.jobStates(t)
-			t.Logf("record: state %s, attempts %d, error %q; alert reads %d; jobs %v", rec.State, rec.Attempts, rec.Error, reads, states)
+			t.Logf("record: state %s, attempts %d, error %q; alert reads %d; jobs %v", rec.State, rec.Attempts, rec.StateReason(), reads, states)
 			if rec.State != tt.state || rec.Attempts != tt.attempts {
 				t.Errorf("record %s after %d attempts; want %s after %d", rec.State, rec.Attempts, tt.state, tt.attempts)
 			}
-			if !slices.ContainsFunc(tt.reason, func(r string) bool { return strings.Contains(rec.Error, r) }) {
-				t.Errorf("record error %q says none of %q", rec.Error, tt.reason)
+			if !slices.ContainsFunc(tt.reason, func(r string) bool { return strings.Contains(rec.StateReason(), r) }) {
+				t.Errorf("record error %q says none of %q", rec.StateReason(), tt.reason)
 			}
 			if reads != tt.alertReads {
 				t.Errorf("the alert was read %d times; want %d", reads, tt.alertReads)
@@ -204,9 +204,9 @@ func TestPantherRateLimitOnTheLastAttemptWaits(t *testing.T) {
 		return (rec.State == triage.StateDone || rec.State == triage.StateFailed) && pending(q.jobStates(t)) == 0
 	}, func() any { return rec }, func() any { return q.jobStates(t) })
 	t.Logf("record: state %s, attempts %d, error %q; comments %d; alert reads %d; rate limit violations %d",
-		rec.State, rec.Attempts, rec.Error, len(p.Comments(documentedAlert)), p.Calls()["GET /alerts/{id}"], p.RateLimitViolations())
+		rec.State, rec.Attempts, rec.StateReason(), len(p.Comments(documentedAlert)), p.Calls()["GET /alerts/{id}"], p.RateLimitViolations())
 	if rec.State != triage.StateDone {
-		t.Fatalf("record %s (%s), jobs %v; want done after waiting out the 429", rec.State, rec.Error, q.jobStates(t))
+		t.Fatalf("record %s (%s), jobs %v; want done after waiting out the 429", rec.State, rec.StateReason(), q.jobStates(t))
 	}
 	if c := len(p.Comments(documentedAlert)); c != 1 {
 		t.Errorf("%d comments; want 1", c)

@@ -137,7 +137,7 @@ func TestReplicasBehaveAsOne(t *testing.T) {
 		for _, rec := range recs {
 			byAlert[rec.AlertID]++
 			if rec.State != triage.StateDone {
-				t.Errorf("replica %d: record %s is %s (%s)", i, rec.AlertID, rec.State, rec.Error)
+				t.Errorf("replica %d: record %s is %s (%s)", i, rec.AlertID, rec.State, rec.StateReason())
 			}
 		}
 		if len(recs) != n || len(byAlert) != n {
