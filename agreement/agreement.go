@@ -13,9 +13,8 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/rs/zerolog"
 
-	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/panther"
-	"github.com/panther-triage/panther-triage/store"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // Lister lists the alerts Panther created in a time range, with statuses,
@@ -27,8 +26,8 @@ type Lister interface {
 
 // Store is where verdicts are read and outcomes recorded.
 type Store interface {
-	PendingVerdicts(ctx context.Context, since time.Time, max int) ([]store.VerdictRow, error)
-	SaveOutcome(ctx context.Context, r store.VerdictRow, status string, agree bool) error
+	PendingVerdicts(ctx context.Context, since time.Time, max int) ([]triage.VerdictRow, error)
+	SaveOutcome(ctx context.Context, r triage.VerdictRow, status string, agree bool) error
 }
 
 // DefaultEvery is how often the service reads analysts' verdicts unless
@@ -47,6 +46,10 @@ type Config struct {
 	Max int
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// Judge reads how analysts judged an ended alert from its status and
+	// comments: a triage.Disposition* value, and the comment that gives
+	// the reason. The service passes investigate.JudgeAlert. Required.
+	Judge func(status string, comments []panther.Comment) (disposition string, reason *triage.ClosingComment)
 }
 
 // Job is the periodic agreement job.
@@ -98,16 +101,16 @@ func (w *Worker) Work(ctx context.Context, _ *river.Job[Job]) error {
 // and whether they ended it at all. CLOSED (Invalid) agrees with benign.
 // RESOLVED only means handled: it agrees with malicious or suspicious only
 // when the analysts' comment says true positive, and with benign when it
-// says the activity was expected (investigate.JudgeAlert reads comments).
-func Agrees(verdict, status string, comments []panther.Comment) (agree, final bool) {
+// says the activity was expected. disposition is how analysts judged it
+// (Config.Judge).
+func Agrees(verdict, status, disposition string) (agree, final bool) {
 	switch status {
 	case "RESOLVED", "CLOSED":
-		disposition, _ := investigate.JudgeAlert(status, comments)
 		switch disposition {
-		case investigate.DispositionTruePositive:
-			return verdict == investigate.VerdictMalicious || verdict == investigate.VerdictSuspicious, true
-		case investigate.DispositionFalsePositive:
-			return verdict == investigate.VerdictBenign, true
+		case triage.DispositionTruePositive:
+			return verdict == triage.VerdictMalicious || verdict == triage.VerdictSuspicious, true
+		case triage.DispositionFalsePositive:
+			return verdict == triage.VerdictBenign, true
 		}
 		return false, true
 	}
@@ -140,7 +143,8 @@ func (w *Worker) Run(ctx context.Context) (int, error) {
 				return n, fmt.Errorf("agreement: %w", err)
 			}
 		}
-		agree, final := Agrees(r.Verdict, st, comments)
+		disposition, _ := w.cfg.Judge(st, comments)
+		agree, final := Agrees(r.Verdict, st, disposition)
 		if !final {
 			continue
 		}

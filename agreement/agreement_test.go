@@ -12,6 +12,7 @@ import (
 	"github.com/panther-triage/panther-triage/panther/panthersim"
 	"github.com/panther-triage/panther-triage/store"
 	"github.com/panther-triage/panther-triage/store/storetest"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 func TestAgrees(t *testing.T) {
@@ -40,7 +41,8 @@ func TestAgrees(t *testing.T) {
 				{Body: "panther-triage: MALICIOUS (confidence 0.90)\nincident", CreatedAt: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)},
 			}
 		}
-		if agree, final := agreement.Agrees(tt.verdict, tt.status, comments); agree != tt.agree || final != tt.final {
+		disposition, _ := investigate.JudgeAlert(tt.status, comments)
+		if agree, final := agreement.Agrees(tt.verdict, tt.status, disposition); agree != tt.agree || final != tt.final {
 			t.Errorf("Agrees(%s, %s, %q) = %v, %v", tt.verdict, tt.status, tt.comment, agree, final)
 		}
 	}
@@ -66,7 +68,7 @@ func TestAgreementPerDetection(t *testing.T) {
 				a.Comments = []panthersim.SeedComment{{Body: "True positive, escalated.", CreatedBy: "sam@acme.io", CreatedAt: now.Add(-time.Hour)}}
 			}
 			srv.AddAlert(a)
-			rec := investigate.Record{AlertID: id, DetectionID: det, State: investigate.StateDone, Verdict: verdict, CreatedAt: now.Add(-time.Hour)}
+			rec := triage.Record{AlertID: id, DetectionID: det, State: triage.StateDone, Verdict: verdict, CreatedAt: now.Add(-time.Hour)}
 			if err := st.SaveRecord(t.Context(), rec); err != nil {
 				t.Fatal(err)
 			}
@@ -78,7 +80,7 @@ func TestAgreementPerDetection(t *testing.T) {
 		add("b2", "B", "malicious", "OPEN")      // not final yet
 		add("b3", "B", "inconclusive", "CLOSED") // not counted
 		pc := panther.New(srv.GraphQLURL(), "", srv.Token)
-		w := agreement.NewWorker(agreement.Config{Every: time.Hour, Now: func() time.Time { return now }}, pc, st, zerolog.Nop())
+		w := agreement.NewWorker(agreement.Config{Every: time.Hour, Now: func() time.Time { return now }, Judge: investigate.JudgeAlert}, pc, st, zerolog.Nop())
 		n, err := w.Run(t.Context())
 		if err != nil || n != 4 {
 			t.Fatalf("recorded %d, %v; want 4", n, err)
@@ -87,7 +89,7 @@ func TestAgreementPerDetection(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []store.Agreement{{DetectionID: "A", Agree: 2, Disagree: 1}, {DetectionID: "B", Agree: 0, Disagree: 1}}
+		want := []triage.Agreement{{DetectionID: "A", Agree: 2, Disagree: 1}, {DetectionID: "B", Agree: 0, Disagree: 1}}
 		if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
 			t.Fatalf("agreements %+v; want %+v", got, want)
 		}

@@ -160,7 +160,7 @@ func deliverSample(ctx context.Context, sim *panthersim.Server, base string, see
 	if err != nil {
 		return run, err
 	}
-	run.state, run.reason = rec.State, rec.Error
+	run.state, run.reason = rec.State, rec.Reason
 	if at, ok := commentAt(); ok {
 		run.latency = at.Sub(t0)
 	}

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // apiCalls reads the service's Panther API calls by operation from
@@ -82,8 +82,8 @@ func scrape(ctx context.Context, base string, f func(name string, labels map[str
 }
 
 // record reads an alert's investigation record through the read API.
-func record(ctx context.Context, base, alertID string) (investigate.Record, error) {
-	var rec investigate.Record
+func record(ctx context.Context, base, alertID string) (triage.Record, error) {
+	var rec triage.Record
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/investigations/"+alertID, nil)
 	if err != nil {
 		return rec, err
@@ -102,13 +102,13 @@ func record(ctx context.Context, base, alertID string) (investigate.Record, erro
 
 // waitFinished polls an alert's record until it is done, skipped or
 // failed, or timeout passes.
-func waitFinished(ctx context.Context, base, alertID string, timeout time.Duration) (investigate.Record, error) {
+func waitFinished(ctx context.Context, base, alertID string, timeout time.Duration) (triage.Record, error) {
 	deadline := time.Now().Add(timeout)
 	for {
 		rec, err := record(ctx, base, alertID)
 		if err == nil {
 			switch rec.State {
-			case investigate.StateDone, investigate.StateSkipped, investigate.StateFailed:
+			case triage.StateDone, triage.StateSkipped, triage.StateFailed:
 				return rec, nil
 			}
 		}

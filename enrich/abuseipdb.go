@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // AbuseIPDB limits: the free (Individual) plan allows 1,000 checks a day.
@@ -49,7 +50,7 @@ func (p *abuseIPDB) Lookup(ctx context.Context, kind, ip string) (Result, error)
 		return Result{}, fmt.Errorf("abuseipdb: check %s: %w", ip, err)
 	}
 	d := a.Data
-	r := Result{Weight: investigate.WeightInfo, URL: "https://www.abuseipdb.com/check/" + url.PathEscape(ip)}
+	r := Result{Weight: triage.WeightInfo, URL: "https://www.abuseipdb.com/check/" + url.PathEscape(ip)}
 	about := joinNonEmpty(d.ISP, d.CountryCode, d.UsageType)
 	if d.IsTor {
 		about = joinNonEmpty(about, "Tor exit node")
@@ -57,11 +58,11 @@ func (p *abuseIPDB) Lookup(ctx context.Context, kind, ip string) (Result, error)
 	reports := fmt.Sprintf("%d report(s) in 90 days", d.TotalReports)
 	switch {
 	case d.AbuseConfidenceScore >= 75:
-		r.Weight = investigate.WeightMalicious
+		r.Weight = triage.WeightMalicious
 	case d.AbuseConfidenceScore >= 25:
-		r.Weight = investigate.WeightSuspicious
+		r.Weight = triage.WeightSuspicious
 	case d.IsWhitelisted:
-		r.Weight, r.Title = investigate.WeightBenign, fmt.Sprintf("AbuseIPDB lists %s as whitelisted (%s)", ip, joinNonEmpty(reports, about))
+		r.Weight, r.Title = triage.WeightBenign, fmt.Sprintf("AbuseIPDB lists %s as whitelisted (%s)", ip, joinNonEmpty(reports, about))
 		return r, nil
 	case d.TotalReports == 0:
 		r.Title = fmt.Sprintf("AbuseIPDB has no reports of %s in 90 days (%s)", ip, about)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // TestCacheSharedAcrossInvestigations runs the enrichment step for two
@@ -31,7 +32,7 @@ func TestCacheSharedAcrossInvestigations(t *testing.T) {
 		Cached(VirusTotal(testKey, vt.options()), 24*time.Hour, 100, obs),
 	}
 	step := investigate.Enrichment(nil, providers...)
-	var runs [2][]investigate.Finding
+	var runs [2][]triage.Finding
 	for i, row := range []string{"row-a", "row-b"} {
 		fs, err := step.Run(t.Context(), &investigate.Case{Alert: &panther.Alert{}, Indicators: []investigate.Indicator{
 			{Kind: investigate.KindIP, Value: "45.155.205.7", Class: investigate.IPPublic, RowIDs: []string{row}},
@@ -54,7 +55,7 @@ func TestCacheSharedAcrossInvestigations(t *testing.T) {
 	}
 	for i := range runs[0] {
 		a, b := runs[0][i], runs[1][i]
-		if a.Title != b.Title || a.Severity != investigate.WeightMalicious || a.Evidence[0].Kind != "link" || !strings.HasPrefix(a.Evidence[0].Ref, "https://") {
+		if a.Title != b.Title || a.Weight != triage.WeightMalicious || a.Evidence[0].Kind != "link" || !strings.HasPrefix(a.Evidence[0].Ref, "https://") {
 			t.Errorf("finding %+v then %+v; want the same malicious finding with a link first", a, b)
 		}
 		if b.Evidence[len(b.Evidence)-1].Ref != "row-b" {
@@ -81,7 +82,7 @@ func (p *countingProvider) Lookup(ctx context.Context, kind, value string) (Resu
 	if p.err != nil {
 		return Result{}, p.err
 	}
-	return Result{Weight: investigate.WeightInfo, Title: "seen " + value}, nil
+	return Result{Weight: triage.WeightInfo, Title: "seen " + value}, nil
 }
 
 func TestCacheExpiresAndIsBounded(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // GreyNoise Community limits: GreyNoise publishes no exact figure for the
@@ -51,7 +52,7 @@ func (p *greyNoise) Lookup(ctx context.Context, kind, ip string) (Result, error)
 	if err != nil && !errors.Is(err, errNotFound) {
 		return Result{}, fmt.Errorf("greynoise: look up %s: %w", ip, err)
 	}
-	r := Result{Weight: investigate.WeightInfo, URL: cmp.Or(g.Link, "https://viz.greynoise.io/ip/"+url.PathEscape(ip))}
+	r := Result{Weight: triage.WeightInfo, URL: cmp.Or(g.Link, "https://viz.greynoise.io/ip/"+url.PathEscape(ip))}
 	name := cmp.Or(g.Name, "unnamed")
 	// The titles match those of Panther's own GreyNoise enrichment, so that
 	// the two say one thing once.
@@ -60,11 +61,11 @@ func (p *greyNoise) Lookup(ctx context.Context, kind, ip string) (Result, error)
 		r.NotFound = true
 		r.Title = fmt.Sprintf("GreyNoise has not seen %s scanning the internet, nor among known business services", ip)
 	case g.Classification == "malicious":
-		r.Weight, r.Title = investigate.WeightMalicious, fmt.Sprintf("GreyNoise classifies %s as malicious", ip)
+		r.Weight, r.Title = triage.WeightMalicious, fmt.Sprintf("GreyNoise classifies %s as malicious", ip)
 	case g.RIOT:
-		r.Weight, r.Title = investigate.WeightBenign, fmt.Sprintf("GreyNoise RIOT: %s belongs to a known business service (%s)", ip, name)
+		r.Weight, r.Title = triage.WeightBenign, fmt.Sprintf("GreyNoise RIOT: %s belongs to a known business service (%s)", ip, name)
 	case g.Classification == "benign":
-		r.Weight, r.Title = investigate.WeightBenign, fmt.Sprintf("GreyNoise classifies %s as benign (%s)", ip, name)
+		r.Weight, r.Title = triage.WeightBenign, fmt.Sprintf("GreyNoise classifies %s as benign (%s)", ip, name)
 	default:
 		r.Title = fmt.Sprintf("GreyNoise has seen %s scanning the internet, intent unknown", ip)
 	}

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 const testKey = "k3y-5e1f0c2b9a8d7e6f"
@@ -67,24 +67,24 @@ func TestProvidersReadDocumentedAnswers(t *testing.T) {
 	tests := []struct {
 		p           Provider
 		kind, value string
-		weight      investigate.Weight
+		weight      triage.Weight
 		title, url  string
 		notFound    bool
 	}{
-		{ab, "ip", "118.25.6.39", investigate.WeightMalicious, "AbuseIPDB rates 118.25.6.39 100% likely abusive (1234 report(s) in 90 days, Tencent Cloud Computing (Beijing) Co. Ltd, CN, Data Center/Web Hosting/Transit)", "https://www.abuseipdb.com/check/118.25.6.39", false},
-		{ab, "ip", "45.1.1.1", investigate.WeightSuspicious, "AbuseIPDB rates 45.1.1.1 40% likely abusive (12 report(s) in 90 days, Tencent Cloud Computing (Beijing) Co. Ltd, CN, Data Center/Web Hosting/Transit, Tor exit node)", "", false},
-		{ab, "ip", "8.8.8.8", investigate.WeightBenign, "AbuseIPDB lists 8.8.8.8 as whitelisted (3 report(s) in 90 days, Tencent Cloud Computing (Beijing) Co. Ltd, CN, Data Center/Web Hosting/Transit)", "", false},
-		{ab, "ip", "2001:4860:4860::8888", investigate.WeightInfo, "AbuseIPDB has no reports of 2001:4860:4860::8888 in 90 days (Tencent Cloud Computing (Beijing) Co. Ltd, CN, Data Center/Web Hosting/Transit)", "https://www.abuseipdb.com/check/2001:4860:4860::8888", false},
-		{gn, "ip", "45.155.205.7", investigate.WeightMalicious, "GreyNoise classifies 45.155.205.7 as malicious", "https://viz.greynoise.io/ip/45.155.205.7", false},
-		{gn, "ip", "8.8.8.8", investigate.WeightBenign, "GreyNoise RIOT: 8.8.8.8 belongs to a known business service (Google Public DNS)", "", false},
-		{gn, "ip", "71.6.135.131", investigate.WeightBenign, "GreyNoise classifies 71.6.135.131 as benign (Shodan.io)", "", false},
-		{gn, "ip", "92.1.1.1", investigate.WeightInfo, "GreyNoise has seen 92.1.1.1 scanning the internet, intent unknown", "", false},
-		{gn, "ip", "203.0.113.9", investigate.WeightInfo, "GreyNoise has not seen 203.0.113.9 scanning the internet, nor among known business services", "https://viz.greynoise.io/ip/203.0.113.9", true},
-		{vtp, "ip", "45.155.205.7", investigate.WeightMalicious, "VirusTotal: 7 of 93 engines flag 45.155.205.7 as malicious, 1 as suspicious", "https://www.virustotal.com/gui/ip-address/45.155.205.7", false},
-		{vtp, "domain", "evil.example", investigate.WeightSuspicious, "VirusTotal: 1 of 86 engines flag evil.example as malicious", "https://www.virustotal.com/gui/domain/evil.example", false},
-		{vtp, "ip", "8.8.8.8", investigate.WeightInfo, "VirusTotal: no engine flags 8.8.8.8 as malicious (60 harmless, 25 undetected)", "", false},
-		{vtp, "md5", "44d88612fea8a8f36de82e1278abb02f", investigate.WeightMalicious, "VirusTotal: 60 of 147 engines flag 44d88612fea8a8f36de82e1278abb02f as malicious, 2 as suspicious", "https://www.virustotal.com/gui/file/44d88612fea8a8f36de82e1278abb02f", false},
-		{vtp, "sha256", strings.Repeat("ab", 32), investigate.WeightInfo, "VirusTotal has no report on " + strings.Repeat("ab", 32), "", true},
+		{ab, "ip", "118.25.6.39", triage.WeightMalicious, "AbuseIPDB rates 118.25.6.39 100% likely abusive (1234 report(s) in 90 days, Tencent Cloud Computing (Beijing) Co. Ltd, CN, Data Center/Web Hosting/Transit)", "https://www.abuseipdb.com/check/118.25.6.39", false},
+		{ab, "ip", "45.1.1.1", triage.WeightSuspicious, "AbuseIPDB rates 45.1.1.1 40% likely abusive (12 report(s) in 90 days, Tencent Cloud Computing (Beijing) Co. Ltd, CN, Data Center/Web Hosting/Transit, Tor exit node)", "", false},
+		{ab, "ip", "8.8.8.8", triage.WeightBenign, "AbuseIPDB lists 8.8.8.8 as whitelisted (3 report(s) in 90 days, Tencent Cloud Computing (Beijing) Co. Ltd, CN, Data Center/Web Hosting/Transit)", "", false},
+		{ab, "ip", "2001:4860:4860::8888", triage.WeightInfo, "AbuseIPDB has no reports of 2001:4860:4860::8888 in 90 days (Tencent Cloud Computing (Beijing) Co. Ltd, CN, Data Center/Web Hosting/Transit)", "https://www.abuseipdb.com/check/2001:4860:4860::8888", false},
+		{gn, "ip", "45.155.205.7", triage.WeightMalicious, "GreyNoise classifies 45.155.205.7 as malicious", "https://viz.greynoise.io/ip/45.155.205.7", false},
+		{gn, "ip", "8.8.8.8", triage.WeightBenign, "GreyNoise RIOT: 8.8.8.8 belongs to a known business service (Google Public DNS)", "", false},
+		{gn, "ip", "71.6.135.131", triage.WeightBenign, "GreyNoise classifies 71.6.135.131 as benign (Shodan.io)", "", false},
+		{gn, "ip", "92.1.1.1", triage.WeightInfo, "GreyNoise has seen 92.1.1.1 scanning the internet, intent unknown", "", false},
+		{gn, "ip", "203.0.113.9", triage.WeightInfo, "GreyNoise has not seen 203.0.113.9 scanning the internet, nor among known business services", "https://viz.greynoise.io/ip/203.0.113.9", true},
+		{vtp, "ip", "45.155.205.7", triage.WeightMalicious, "VirusTotal: 7 of 93 engines flag 45.155.205.7 as malicious, 1 as suspicious", "https://www.virustotal.com/gui/ip-address/45.155.205.7", false},
+		{vtp, "domain", "evil.example", triage.WeightSuspicious, "VirusTotal: 1 of 86 engines flag evil.example as malicious", "https://www.virustotal.com/gui/domain/evil.example", false},
+		{vtp, "ip", "8.8.8.8", triage.WeightInfo, "VirusTotal: no engine flags 8.8.8.8 as malicious (60 harmless, 25 undetected)", "", false},
+		{vtp, "md5", "44d88612fea8a8f36de82e1278abb02f", triage.WeightMalicious, "VirusTotal: 60 of 147 engines flag 44d88612fea8a8f36de82e1278abb02f as malicious, 2 as suspicious", "https://www.virustotal.com/gui/file/44d88612fea8a8f36de82e1278abb02f", false},
+		{vtp, "sha256", strings.Repeat("ab", 32), triage.WeightInfo, "VirusTotal has no report on " + strings.Repeat("ab", 32), "", true},
 	}
 	for _, tt := range tests {
 		c.Advance(time.Minute) // VirusTotal allows 4 a minute

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // VirusTotal limits: the public API allows 4 requests a minute and 500 a
@@ -65,7 +66,7 @@ func (p *virusTotal) Lookup(ctx context.Context, kind, value string) (Result, er
 	if !ok {
 		return Result{}, nil
 	}
-	r := Result{Weight: investigate.WeightInfo, URL: "https://www.virustotal.com/gui/" + gui + "/" + url.PathEscape(value)}
+	r := Result{Weight: triage.WeightInfo, URL: "https://www.virustotal.com/gui/" + gui + "/" + url.PathEscape(value)}
 	var o virusTotalObject
 	err := p.c.get(ctx, "/api/v3/"+api+"/"+url.PathEscape(value), nil, &o)
 	switch {
@@ -87,9 +88,9 @@ func (p *virusTotal) Lookup(ctx context.Context, kind, value string) (Result, er
 	case s.Malicious == 0:
 		r.Title = fmt.Sprintf("VirusTotal: no engine flags %s as malicious (%d harmless, %d undetected%s)", value, s.Harmless, s.Undetected, also)
 	default:
-		r.Weight = investigate.WeightSuspicious
+		r.Weight = triage.WeightSuspicious
 		if s.Malicious >= 3 {
-			r.Weight = investigate.WeightMalicious
+			r.Weight = triage.WeightMalicious
 		}
 		r.Title = fmt.Sprintf("VirusTotal: %d of %d engines flag %s as malicious%s", s.Malicious, total, value, also)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/dlclark/regexp2"
 	"github.com/dlclark/regexp2/syntax"
 
-	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // Severities are Panther's alert severities, lowest first.
@@ -163,7 +163,7 @@ func lowerAll(ss []string) []string {
 
 // Filter returns "" when the delivery is to be investigated, otherwise the
 // reason it is not.
-func (f *Filter) Filter(d investigate.Delivery) string {
+func (f *Filter) Filter(d triage.Delivery) string {
 	if len(f.severities) > 0 && !slices.Contains(f.severities, strings.ToUpper(d.Severity)) {
 		return fmt.Sprintf("severity %s is not investigated", d.Severity)
 	}

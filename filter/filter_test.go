@@ -5,17 +5,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 func TestFilter(t *testing.T) {
-	d := func(sev, typ, det string) investigate.Delivery {
-		return investigate.Delivery{AlertID: "a", Severity: sev, Type: typ, DetectionID: det}
+	d := func(sev, typ, det string) triage.Delivery {
+		return triage.Delivery{AlertID: "a", Severity: sev, Type: typ, DetectionID: det}
 	}
 	tests := []struct {
 		name string
 		cfg  Config
-		d    investigate.Delivery
+		d    triage.Delivery
 		want string // substring of the reason; "" passes
 	}{
 		{"defaults pass a rule", Config{}, d("INFO", "RULE", "X"), ""},
@@ -48,8 +48,8 @@ func TestFilter(t *testing.T) {
 	}
 }
 
-func tagged(tags ...string) investigate.Delivery {
-	return investigate.Delivery{AlertID: "a", Severity: "HIGH", Type: "RULE", DetectionID: "X", Tags: tags}
+func tagged(tags ...string) triage.Delivery {
+	return triage.Delivery{AlertID: "a", Severity: "HIGH", Type: "RULE", DetectionID: "X", Tags: tags}
 }
 
 func TestRegexErrorSaysWhere(t *testing.T) {
@@ -83,7 +83,7 @@ func TestRegexMatchTimeBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := f.Filter(investigate.Delivery{Severity: "HIGH", Type: "RULE", DetectionID: strings.Repeat("a", 40) + "!"})
+	got := f.Filter(triage.Delivery{Severity: "HIGH", Type: "RULE", DetectionID: strings.Repeat("a", 40) + "!"})
 	if !strings.Contains(got, "did not finish") {
 		t.Fatalf("Filter = %q; want the timeout reason", got)
 	}

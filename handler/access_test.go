@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 const (
@@ -284,7 +284,7 @@ func TestErrorsByRoute(t *testing.T) {
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			b := setup(t)
-			b.store.InvestigationFunc = func(context.Context, string) (investigate.Record, error) {
+			b.store.InvestigationFunc = func(context.Context, string) (triage.Record, error) {
 				panic("boom")
 			}
 			req := httptest.NewRequest(http.MethodGet, tc.path, nil)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // statusBody is the body of the health answers.
@@ -61,7 +61,7 @@ func (s *server) listInvestigations(w http.ResponseWriter, r *http.Request) erro
 func (s *server) getInvestigation(w http.ResponseWriter, r *http.Request) error {
 	alertID := alertIDParam(r)
 	rec, err := s.records.Investigation(r.Context(), alertID)
-	if errors.Is(err, investigate.ErrNoRecord) {
+	if errors.Is(err, triage.ErrNoRecord) {
 		return &httpError{
 			Status: http.StatusNotFound, Code: "not_found",
 			Message: "no investigation for this alert",

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 func TestAPIAuth(t *testing.T) {
@@ -36,13 +36,13 @@ func TestAPIAuth(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			b := setup(t)
 			called := false
-			b.store.InvestigationsFunc = func(context.Context, int) ([]investigate.Record, error) {
+			b.store.InvestigationsFunc = func(context.Context, int) ([]triage.Record, error) {
 				called = true
 				return nil, nil
 			}
-			b.store.InvestigationFunc = func(context.Context, string) (investigate.Record, error) {
+			b.store.InvestigationFunc = func(context.Context, string) (triage.Record, error) {
 				called = true
-				return investigate.Record{}, investigate.ErrNoRecord
+				return triage.Record{}, triage.ErrNoRecord
 			}
 			req := httptest.NewRequest(http.MethodGet, tc.target, nil)
 			if tc.auth != "" {
@@ -68,28 +68,28 @@ func TestAPIAuth(t *testing.T) {
 }
 
 func TestAPIInvestigation(t *testing.T) {
-	rec0 := investigate.Record{
+	rec0 := triage.Record{
 		AlertID:    "b90c19e66e160e194a5b3b94ec27fb7c",
 		JobID:      42,
-		State:      investigate.StateDone,
+		State:      triage.StateDone,
 		Verdict:    "benign",
 		Confidence: 0.8,
-		Findings:   []investigate.Finding{{Step: "indicators", Kind: "private_ip", Title: "10.0.0.1 is private"}},
+		Findings:   []triage.Finding{{Step: "indicators", Kind: "private_ip", Title: "10.0.0.1 is private"}},
 		Timings:    map[string]string{"events": "120ms"},
 		CreatedAt:  time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
 		UpdatedAt:  time.Date(2026, 1, 2, 3, 4, 9, 0, time.UTC),
 	}
 	b := setup(t)
-	b.store.InvestigationFunc = func(_ context.Context, id string) (investigate.Record, error) {
+	b.store.InvestigationFunc = func(_ context.Context, id string) (triage.Record, error) {
 		switch id {
 		case rec0.AlertID:
 			return rec0, nil
 		case "Test.Alert/with slash":
-			return investigate.Record{AlertID: id, State: investigate.StateQueued}, nil
+			return triage.Record{AlertID: id, State: triage.StateQueued}, nil
 		case "broken":
-			return investigate.Record{}, errors.New(storeErrText)
+			return triage.Record{}, errors.New(storeErrText)
 		}
-		return investigate.Record{}, investigate.ErrNoRecord
+		return triage.Record{}, triage.ErrNoRecord
 	}
 	get := func(path string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, path, nil)
@@ -161,12 +161,12 @@ func TestAPIInvestigations(t *testing.T) {
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			b := setup(t)
-			records := []investigate.Record{
-				{AlertID: "newer", State: investigate.StateRunning},
-				{AlertID: "older", State: investigate.StateDone},
-				{AlertID: "oldest", State: investigate.StateDone},
+			records := []triage.Record{
+				{AlertID: "newer", State: triage.StateRunning},
+				{AlertID: "older", State: triage.StateDone},
+				{AlertID: "oldest", State: triage.StateDone},
 			}
-			b.store.InvestigationsFunc = func(_ context.Context, limit int) ([]investigate.Record, error) {
+			b.store.InvestigationsFunc = func(_ context.Context, limit int) ([]triage.Record, error) {
 				return records[:min(limit, len(records))], nil
 			}
 			req := httptest.NewRequest(http.MethodGet, "/api/v1/investigations"+tc.query, nil)
@@ -184,7 +184,7 @@ func TestAPIInvestigations(t *testing.T) {
 				return
 			}
 			var body struct {
-				Investigations []investigate.Record `json:"investigations"`
+				Investigations []triage.Record `json:"investigations"`
 			}
 			decodeInto(t, rec, &body)
 			want := records[:min(tc.wantLimit, len(records))]
@@ -285,24 +285,24 @@ func TestAPIInvestigationsFiltersAndCursor(t *testing.T) {
 	for _, tc := range []struct {
 		query      string
 		wantStatus int
-		want       investigate.ListQuery
+		want       triage.ListQuery
 		wantError  string
 	}{
-		{"?state=done&verdict=malicious&limit=5", http.StatusOK, investigate.ListQuery{Limit: 5, State: "done", Verdict: "malicious"}, ""},
-		{"?cursor=abc", http.StatusOK, investigate.ListQuery{Limit: 50, Cursor: "abc"}, ""},
-		{"?cursor=forged", http.StatusBadRequest, investigate.ListQuery{}, "cursor is not one this service gave out"},
-		{"?verdict=evil", http.StatusBadRequest, investigate.ListQuery{}, "verdict must be one of"},
-		{"?state=sleeping", http.StatusBadRequest, investigate.ListQuery{}, "state must be one of"},
+		{"?state=done&verdict=malicious&limit=5", http.StatusOK, triage.ListQuery{Limit: 5, State: "done", Verdict: "malicious"}, ""},
+		{"?cursor=abc", http.StatusOK, triage.ListQuery{Limit: 50, Cursor: "abc"}, ""},
+		{"?cursor=forged", http.StatusBadRequest, triage.ListQuery{}, "cursor is not one this service gave out"},
+		{"?verdict=evil", http.StatusBadRequest, triage.ListQuery{}, "verdict must be one of"},
+		{"?state=sleeping", http.StatusBadRequest, triage.ListQuery{}, "state must be one of"},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			b := setup(t)
-			var got investigate.ListQuery
-			b.store.ListFunc = func(_ context.Context, q investigate.ListQuery) (investigate.SummaryPage, error) {
+			var got triage.ListQuery
+			b.store.ListFunc = func(_ context.Context, q triage.ListQuery) (triage.SummaryPage, error) {
 				got = q
 				if q.Cursor == "forged" {
-					return investigate.SummaryPage{}, fmt.Errorf("store: %w", investigate.ErrBadCursor)
+					return triage.SummaryPage{}, fmt.Errorf("store: %w", triage.ErrBadCursor)
 				}
-				return investigate.SummaryPage{Summaries: []investigate.Summary{{AlertID: "a"}}, Next: "next-page"}, nil
+				return triage.SummaryPage{Summaries: []triage.Summary{{AlertID: "a"}}, Next: "next-page"}, nil
 			}
 			req := httptest.NewRequest(http.MethodGet, "/api/v1/investigations"+tc.query, nil)
 			req.Header.Set("Authorization", "Bearer "+testSecret)
@@ -316,7 +316,7 @@ func TestAPIInvestigationsFiltersAndCursor(t *testing.T) {
 			if got != tc.want {
 				t.Errorf("store asked %+v; want %+v", got, tc.want)
 			}
-			var body investigate.SummaryPage
+			var body triage.SummaryPage
 			decodeInto(t, rec, &body)
 			if body.Next != "next-page" || len(body.Summaries) != 1 {
 				t.Errorf("body %+v", body)

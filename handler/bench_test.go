@@ -11,15 +11,15 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // noopEnqueuer accepts every delivery as job 42 and keeps nothing, so
 // that a benchmark measures the handler alone.
 type noopEnqueuer struct{}
 
-func (noopEnqueuer) Enqueue(context.Context, investigate.Delivery) (investigate.Enqueued, error) {
-	return investigate.Enqueued{JobID: 42}, nil
+func (noopEnqueuer) Enqueue(context.Context, triage.Delivery) (triage.Enqueued, error) {
+	return triage.Enqueued{JobID: 42}, nil
 }
 
 // benchPayload is Panther's documented webhook example (documentedPayload),

@@ -15,9 +15,9 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/store"
 	"github.com/panther-triage/panther-triage/store/storetest"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // FuzzWebhook feeds arbitrary bodies through the webhook with the right
@@ -111,8 +111,8 @@ type storingEnqueuer struct {
 // PostgreSQL one, for the fuzzing process.
 func newStoringEnqueuer(f *testing.F) *storingEnqueuer {
 	s := &storingEnqueuer{dbs: map[string]*store.Store{}}
-	s.EnqueueFunc = func(_ context.Context, d investigate.Delivery) (investigate.Enqueued, error) {
-		return investigate.Enqueued{JobID: 9, Duplicate: strings.HasPrefix(d.AlertID, "dup")}, nil
+	s.EnqueueFunc = func(_ context.Context, d triage.Delivery) (triage.Enqueued, error) {
+		return triage.Enqueued{JobID: 9, Duplicate: strings.HasPrefix(d.AlertID, "dup")}, nil
 	}
 	s.PingFunc = func(context.Context) error { return nil }
 	dsns := map[string]string{"sqlite": storetest.SQLite(f)}
@@ -130,7 +130,7 @@ func newStoringEnqueuer(f *testing.F) *storingEnqueuer {
 	return s
 }
 
-func (s *storingEnqueuer) Enqueue(ctx context.Context, d investigate.Delivery) (investigate.Enqueued, error) {
+func (s *storingEnqueuer) Enqueue(ctx context.Context, d triage.Delivery) (triage.Enqueued, error) {
 	for name, st := range s.dbs {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		_, err := st.Enqueue(sctx, d)
@@ -158,7 +158,7 @@ func (s *storingEnqueuer) reset() {
 
 // result returns the current input's Enqueue calls and the first failure
 // to store one.
-func (s *storingEnqueuer) result() ([]investigate.Delivery, error) {
+func (s *storingEnqueuer) result() ([]triage.Delivery, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.calls(), s.err

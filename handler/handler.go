@@ -11,14 +11,14 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/rs/zerolog/hlog"
 
-	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // Enqueuer durably stores a delivery together with its investigation job.
 // It must not return until the delivery is on disk or committed: the webhook
 // answers 2xx only after Enqueue succeeds.
 type Enqueuer interface {
-	Enqueue(ctx context.Context, d investigate.Delivery) (investigate.Enqueued, error)
+	Enqueue(ctx context.Context, d triage.Delivery) (triage.Enqueued, error)
 }
 
 // Pinger reports whether the database answers and can write; /readyz
@@ -31,12 +31,12 @@ type Pinger interface {
 // Records reads stored investigations for the read API and the page.
 type Records interface {
 	// Investigation returns the whole record of one alert, or
-	// investigate.ErrNoRecord when there is none.
-	Investigation(ctx context.Context, alertID string) (investigate.Record, error)
+	// triage.ErrNoRecord when there is none.
+	Investigation(ctx context.Context, alertID string) (triage.Record, error)
 	// Summaries returns one page of summaries, newest first, filtered by
 	// state and verdict; a cursor it did not write is
-	// investigate.ErrBadCursor. Lists never read whole records.
-	Summaries(ctx context.Context, q investigate.ListQuery) (investigate.SummaryPage, error)
+	// triage.ErrBadCursor. Lists never read whole records.
+	Summaries(ctx context.Context, q triage.ListQuery) (triage.SummaryPage, error)
 	// VerdictCounts counts the records of each verdict, of one state or,
 	// for "", of all.
 	VerdictCounts(ctx context.Context, state string) (map[string]int, error)
@@ -46,7 +46,7 @@ type Records interface {
 // to investigate, otherwise the reason it is not (shown to Panther in the
 // response body, e.g. "severity INFO is not investigated").
 type Filter interface {
-	Filter(d investigate.Delivery) string
+	Filter(d triage.Delivery) string
 }
 
 // Config configures the handler returned by New.
@@ -83,10 +83,10 @@ type Config struct {
 	// Now is the clock used for Delivery.ReceivedAt and the page's ages.
 	// Default nil: time.Now.
 	Now func() time.Time
-	// PantherURL is the Panther console's base URL, e.g.
+	// ConsoleURL is the Panther console's base URL, e.g.
 	// https://example.runpanther.net. When set, the page links alert IDs to
-	// <PantherURL>/alerts/<id>. Default empty: alert IDs are shown as text.
-	PantherURL string
+	// <ConsoleURL>/alerts/<id>. Default empty: alert IDs are shown as text.
+	ConsoleURL string
 	// Metrics, when set, is served at GET /metrics without the secret, for
 	// Prometheus. Default nil: no /metrics route.
 	Metrics http.Handler

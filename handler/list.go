@@ -9,27 +9,27 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // The verdicts and states the lists filter by, in the order the page's form
 // offers them.
 var (
 	listVerdicts = []string{
-		investigate.VerdictMalicious, investigate.VerdictSuspicious,
-		investigate.VerdictBenign, investigate.VerdictInconclusive,
+		triage.VerdictMalicious, triage.VerdictSuspicious,
+		triage.VerdictBenign, triage.VerdictInconclusive,
 	}
 	listStates = []string{
-		investigate.StateQueued, investigate.StateRunning, investigate.StateDone,
-		investigate.StateSkipped, investigate.StateFailed,
+		triage.StateQueued, triage.StateRunning, triage.StateDone,
+		triage.StateSkipped, triage.StateFailed,
 	}
 )
 
 // parseListQuery reads the query of a list, the API's or the page's:
 // ?limit= (1 to maxListLimit, default defaultListLimit), ?state=,
 // ?verdict= and ?cursor=. The store applies all of them.
-func parseListQuery(q url.Values) (investigate.ListQuery, error) {
-	lq := investigate.ListQuery{Limit: defaultListLimit, Cursor: q.Get("cursor")}
+func parseListQuery(q url.Values) (triage.ListQuery, error) {
+	lq := triage.ListQuery{Limit: defaultListLimit, Cursor: q.Get("cursor")}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxListLimit {
@@ -62,16 +62,16 @@ func listFilter(v, name string, allowed []string) (string, error) {
 }
 
 // listSummaries reads the page of summaries q selects.
-func (s *server) listSummaries(r *http.Request, q investigate.ListQuery) (investigate.SummaryPage, error) {
+func (s *server) listSummaries(r *http.Request, q triage.ListQuery) (triage.SummaryPage, error) {
 	page, err := s.records.Summaries(r.Context(), q)
-	if errors.Is(err, investigate.ErrBadCursor) {
+	if errors.Is(err, triage.ErrBadCursor) {
 		return page, &httpError{Status: http.StatusBadRequest, Code: "invalid_request", Message: "cursor is not one this service gave out"}
 	}
 	if err != nil {
 		return page, fmt.Errorf("handler: list investigations: %w", err)
 	}
 	if page.Summaries == nil {
-		page.Summaries = []investigate.Summary{}
+		page.Summaries = []triage.Summary{}
 	}
 	return page, nil
 }

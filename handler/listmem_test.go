@@ -16,9 +16,9 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/panther-triage/panther-triage/handler"
-	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/store"
 	"github.com/panther-triage/panther-triage/store/storetest"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // BenchmarkListMemory stores 200 records whose titles and comments are
@@ -43,8 +43,8 @@ func benchListMemory(b *testing.B, dsn string) {
 	huge := strings.Repeat("A", big)
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range records {
-		rec := investigate.Record{
-			AlertID: fmt.Sprintf("%032x", i), State: investigate.StateDone, Verdict: investigate.VerdictBenign,
+		rec := triage.Record{
+			AlertID: fmt.Sprintf("%032x", i), State: triage.StateDone, Verdict: triage.VerdictBenign,
 			Title: huge, Comment: huge, CreatedAt: start.Add(time.Duration(i) * time.Second),
 		}
 		if err := st.SaveRecord(b.Context(), rec); err != nil {

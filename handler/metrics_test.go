@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // fakeDeliveries is a DeliveryObserver that keeps what it is told.
@@ -32,7 +32,7 @@ func TestDeliveriesAreObservedByOutcome(t *testing.T) {
 	obs := &fakeDeliveries{}
 	b := setup(t, func(c *Config) {
 		c.Deliveries = obs
-		c.Filter = &fakeFilter{FilterFunc: func(d investigate.Delivery) string {
+		c.Filter = &fakeFilter{FilterFunc: func(d triage.Delivery) string {
 			if d.Severity == "LOW" {
 				return "severity LOW is not investigated"
 			}
@@ -41,14 +41,14 @@ func TestDeliveriesAreObservedByOutcome(t *testing.T) {
 	})
 	var mu sync.Mutex
 	dup := false
-	b.store.EnqueueFunc = func(context.Context, investigate.Delivery) (investigate.Enqueued, error) {
+	b.store.EnqueueFunc = func(context.Context, triage.Delivery) (triage.Enqueued, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if dup {
-			return investigate.Enqueued{JobID: 42, Duplicate: true}, nil
+			return triage.Enqueued{JobID: 42, Duplicate: true}, nil
 		}
 		dup = true
-		return investigate.Enqueued{JobID: 42}, nil
+		return triage.Enqueued{JobID: 42}, nil
 	}
 	send := func(secret, body string) {
 		req := httptest.NewRequest(http.MethodPost, "/webhook", strings.NewReader(body))
@@ -71,8 +71,8 @@ func TestDeliveriesAreObservedByOutcome(t *testing.T) {
 		t.Fatalf("observed %v; want %v", obs.seen, want)
 	}
 
-	b.store.EnqueueFunc = func(context.Context, investigate.Delivery) (investigate.Enqueued, error) {
-		return investigate.Enqueued{}, errors.New(storeErrText)
+	b.store.EnqueueFunc = func(context.Context, triage.Delivery) (triage.Enqueued, error) {
+		return triage.Enqueued{}, errors.New(storeErrText)
 	}
 	send(testSecret, strings.ReplaceAll(documentedPayload, "b90c19e66e160e194a5b3b94ec27fb7c", "another"))
 	if last := obs.seen[len(obs.seen)-1]; last != "rejected/unavailable" {

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // The page's templates and its style sheet, built into the binary: there is
@@ -101,8 +101,8 @@ func (s *server) head(r *http.Request, title string, refresh int) pageHead {
 // listPage is the data of the list page.
 type listPage struct {
 	pageHead
-	Summaries []investigate.Summary // one page, newest first, filtered by the store
-	Query     investigate.ListQuery
+	Summaries []triage.Summary // one page, newest first, filtered by the store
+	Query     triage.ListQuery
 	Verdicts  []string
 	States    []string
 	Counts    []verdictCount // of every record of the state filter
@@ -181,7 +181,7 @@ func (s *server) listInvestigationsPage(w http.ResponseWriter, r *http.Request) 
 func (s *server) investigationPage(w http.ResponseWriter, r *http.Request) error {
 	alertID := alertIDParam(r)
 	rec, err := s.records.Investigation(r.Context(), alertID)
-	if errors.Is(err, investigate.ErrNoRecord) {
+	if errors.Is(err, triage.ErrNoRecord) {
 		return &httpError{
 			Status: http.StatusNotFound, Code: "not_found",
 			Message: "There is no investigation for alert " + alertID + ".",
@@ -191,7 +191,7 @@ func (s *server) investigationPage(w http.ResponseWriter, r *http.Request) error
 		return fmt.Errorf("handler: get investigation %s for the page: %w", alertID, err)
 	}
 	refresh := 0
-	if rec.State == investigate.StateQueued || rec.State == investigate.StateRunning {
+	if rec.State == triage.StateQueued || rec.State == triage.StateRunning {
 		refresh = pageRefreshSeconds // until the report is there
 	}
 	p := newDetailPage(s.head(r, "Alert "+alertID, refresh), rec)
@@ -250,7 +250,7 @@ func reportURL(alertID string) string {
 // pantherAlertURL is the alert's page in the Panther console, or "" when
 // Config.PantherURL is not set.
 func (s *server) pantherAlertURL(alertID string) string {
-	base := strings.TrimRight(s.cfg.PantherURL, "/")
+	base := strings.TrimRight(s.cfg.ConsoleURL, "/")
 	if base == "" {
 		return ""
 	}
@@ -262,14 +262,14 @@ func (s *server) pantherAlertURL(alertID string) string {
 // grey: the service chose not to investigate, nothing went wrong.
 func tone(v any) string {
 	switch fmt.Sprint(v) {
-	case investigate.VerdictMalicious, investigate.StateFailed, "CRITICAL", "HIGH":
+	case triage.VerdictMalicious, triage.StateFailed, "CRITICAL", "HIGH":
 		return "tone-bad"
-	case investigate.VerdictSuspicious, "MEDIUM":
+	case triage.VerdictSuspicious, "MEDIUM":
 		return "tone-warn"
-	case investigate.VerdictBenign, investigate.StateDone:
+	case triage.VerdictBenign, triage.StateDone:
 		return "tone-good"
-	case investigate.StateQueued, investigate.StateRunning,
-		string(investigate.WeightInfo), "LOW":
+	case triage.StateQueued, triage.StateRunning,
+		string(triage.WeightInfo), "LOW":
 		return "tone-info"
 	}
 	return "tone-muted" // inconclusive, skipped, missing, INFO, anything else

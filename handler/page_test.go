@@ -17,28 +17,28 @@ import (
 	"testing"
 	"time"
 
-	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // pageRecords are the store's records in the page tests, newest first: one
 // of each verdict and state the list filters by.
-func pageRecords() []investigate.Record {
+func pageRecords() []triage.Record {
 	at := func(ago time.Duration) time.Time { return testNow().Add(-ago) }
-	return []investigate.Record{
+	return []triage.Record{
 		{
-			AlertID: "a1000000000000000000000000000001", JobID: 7, State: investigate.StateQueued,
+			AlertID: "a1000000000000000000000000000001", JobID: 7, State: triage.StateQueued,
 			DetectionID: "Okta.BruteForce", Severity: "MEDIUM", Title: "Okta brute force on jdoe",
-			Findings: []investigate.Finding{}, CreatedAt: at(30 * time.Second), UpdatedAt: at(30 * time.Second),
+			Findings: []triage.Finding{}, CreatedAt: at(30 * time.Second), UpdatedAt: at(30 * time.Second),
 		},
 		{
-			AlertID: "a2000000000000000000000000000002", JobID: 6, State: investigate.StateDone,
+			AlertID: "a2000000000000000000000000000002", JobID: 6, State: triage.StateDone,
 			DetectionID: "AWS.Console.RootLogin", Severity: "CRITICAL", Title: "AWS root login from 185.220.101.34",
-			Verdict: investigate.VerdictMalicious, Confidence: 0.85,
+			Verdict: triage.VerdictMalicious, Confidence: 0.85,
 			Summary: "Root console login from a Tor exit node.",
-			Findings: []investigate.Finding{{
+			Findings: []triage.Finding{{
 				Step: "enrichment", Kind: "tor_exit", Title: "185.220.101.34 is a Tor exit node",
-				Detail: "listed by the Tor project", Severity: investigate.WeightMalicious,
-				Evidence: []investigate.Evidence{
+				Detail: "listed by the Tor project", Weight: triage.WeightMalicious,
+				Evidence: []triage.Evidence{
 					{Kind: "event", Ref: "row-7f3a"},
 					{Kind: "alert", Ref: "a0999999999999999999999999999999"},
 					{Kind: "query", Ref: "query-42"},
@@ -49,13 +49,13 @@ func pageRecords() []investigate.Record {
 			CreatedAt: at(5 * time.Minute), UpdatedAt: at(4 * time.Minute),
 		},
 		{
-			AlertID: "a3000000000000000000000000000003", JobID: 5, State: investigate.StateDone,
+			AlertID: "a3000000000000000000000000000003", JobID: 5, State: triage.StateDone,
 			DetectionID: "GitHub.Repo.Public", Severity: "LOW", Title: "Repository made public",
-			Verdict: investigate.VerdictBenign, Confidence: 0.6,
+			Verdict: triage.VerdictBenign, Confidence: 0.6,
 			CreatedAt: at(3 * time.Hour), UpdatedAt: at(3 * time.Hour),
 		},
 		{
-			AlertID: "a4000000000000000000000000000004", JobID: 4, State: investigate.StateFailed,
+			AlertID: "a4000000000000000000000000000004", JobID: 4, State: triage.StateFailed,
 			DetectionID: "GCP.IAM.OwnerGranted", Severity: "HIGH", Title: "GCP owner granted to outsider",
 			Error: "panther: get alert: 403 forbidden", Attempts: 1,
 			CreatedAt: at(72 * time.Hour), UpdatedAt: at(72 * time.Hour),
@@ -66,11 +66,11 @@ func pageRecords() []investigate.Record {
 // pageSetup is setup with the store holding records: the fake store
 // filters them, then answers the newest limit of them, as the store does;
 // Investigation looks one up by alert ID.
-func pageSetup(t *testing.T, records []investigate.Record, opts ...func(*Config)) *bundle {
+func pageSetup(t *testing.T, records []triage.Record, opts ...func(*Config)) *bundle {
 	t.Helper()
 	b := setup(t, opts...)
-	b.store.ListFunc = func(_ context.Context, q investigate.ListQuery) (investigate.SummaryPage, error) {
-		var page investigate.SummaryPage
+	b.store.ListFunc = func(_ context.Context, q triage.ListQuery) (triage.SummaryPage, error) {
+		var page triage.SummaryPage
 		for _, r := range records {
 			if (q.State == "" || r.State == q.State) && (q.Verdict == "" || r.Verdict == q.Verdict) {
 				if len(page.Summaries) == q.Limit {
@@ -82,16 +82,16 @@ func pageSetup(t *testing.T, records []investigate.Record, opts ...func(*Config)
 		}
 		return page, nil
 	}
-	b.store.InvestigationsFunc = func(_ context.Context, limit int) ([]investigate.Record, error) {
+	b.store.InvestigationsFunc = func(_ context.Context, limit int) ([]triage.Record, error) {
 		return records[:min(limit, len(records))], nil
 	}
-	b.store.InvestigationFunc = func(_ context.Context, id string) (investigate.Record, error) {
+	b.store.InvestigationFunc = func(_ context.Context, id string) (triage.Record, error) {
 		for _, r := range records {
 			if r.AlertID == id {
 				return r, nil
 			}
 		}
-		return investigate.Record{}, investigate.ErrNoRecord
+		return triage.Record{}, triage.ErrNoRecord
 	}
 	return b
 }
@@ -120,7 +120,7 @@ func getPage(t *testing.T, b *bundle, path string, want int) string {
 }
 
 // shownAlerts returns which of the records' alert IDs body shows.
-func shownAlerts(body string, records []investigate.Record) []string {
+func shownAlerts(body string, records []triage.Record) []string {
 	var out []string
 	for _, r := range records {
 		if strings.Contains(body, r.AlertID) {
@@ -133,15 +133,15 @@ func shownAlerts(body string, records []investigate.Record) []string {
 func TestPageList(t *testing.T) {
 	records := pageRecords()
 	b := pageSetup(t, records)
-	var got investigate.ListQuery
+	var got triage.ListQuery
 	list := b.store.ListFunc
-	b.store.ListFunc = func(ctx context.Context, q investigate.ListQuery) (investigate.SummaryPage, error) {
+	b.store.ListFunc = func(ctx context.Context, q triage.ListQuery) (triage.SummaryPage, error) {
 		got = q
 		return list(ctx, q)
 	}
 	body := getPage(t, b, "/", http.StatusOK)
 
-	if got != (investigate.ListQuery{Limit: defaultListLimit}) {
+	if got != (triage.ListQuery{Limit: defaultListLimit}) {
 		t.Errorf("store asked %+v, want the default page", got)
 	}
 	if got := shownAlerts(body, records); len(got) != len(records) {
@@ -242,9 +242,9 @@ func TestPageListFilters(t *testing.T) {
 	for _, q := range []string{"?verdict=evil", "?state=lost", "?verdict=Benign", "?limit=0", "?limit=501", "?limit=x"} {
 		t.Run("invalid "+q, func(t *testing.T) {
 			b := pageSetup(t, records)
-			b.store.ListFunc = func(context.Context, investigate.ListQuery) (investigate.SummaryPage, error) {
+			b.store.ListFunc = func(context.Context, triage.ListQuery) (triage.SummaryPage, error) {
 				t.Error("the store was read for an invalid request")
-				return investigate.SummaryPage{}, nil
+				return triage.SummaryPage{}, nil
 			}
 			body := getPage(t, b, "/"+q, http.StatusBadRequest)
 			if !strings.Contains(body, "must be") {
@@ -330,7 +330,7 @@ func TestPageDetail(t *testing.T) {
 		}
 	})
 	t.Run("escaped alert ID", func(t *testing.T) {
-		odd := []investigate.Record{{AlertID: "Test.Alert/with slash", State: investigate.StateQueued}}
+		odd := []triage.Record{{AlertID: "Test.Alert/with slash", State: triage.StateQueued}}
 		b := pageSetup(t, odd)
 		list := getPage(t, b, "/", http.StatusOK)
 		if !strings.Contains(list, `href="/investigations/Test.Alert%2Fwith%20slash"`) {
@@ -359,11 +359,11 @@ func TestPageStoreError(t *testing.T) {
 	for _, path := range []string{"/", "/investigations/a2000000000000000000000000000002"} {
 		t.Run(path, func(t *testing.T) {
 			b := setup(t)
-			b.store.InvestigationsFunc = func(context.Context, int) ([]investigate.Record, error) {
+			b.store.InvestigationsFunc = func(context.Context, int) ([]triage.Record, error) {
 				return nil, errors.New(storeErrText)
 			}
-			b.store.InvestigationFunc = func(context.Context, string) (investigate.Record, error) {
-				return investigate.Record{}, errors.New(storeErrText)
+			b.store.InvestigationFunc = func(context.Context, string) (triage.Record, error) {
+				return triage.Record{}, errors.New(storeErrText)
 			}
 			body := getPage(t, b, path, http.StatusInternalServerError)
 			if !strings.Contains(body, "<p>internal error</p>") {
@@ -382,14 +382,14 @@ func TestPageStoreError(t *testing.T) {
 func TestPageEscaping(t *testing.T) {
 	const evil = `<script>alert(1)</script>`
 	const escaped = `&lt;script&gt;alert(1)&lt;/script&gt;`
-	records := []investigate.Record{{
-		AlertID: "id" + evil, State: investigate.StateDone, Verdict: investigate.VerdictSuspicious,
+	records := []triage.Record{{
+		AlertID: "id" + evil, State: triage.StateDone, Verdict: triage.VerdictSuspicious,
 		DetectionID: "det" + evil, Severity: "HIGH" + evil, Title: "title" + evil,
 		Summary: "summary" + evil, Comment: "comment" + evil, Error: "error" + evil, CommentID: "cid" + evil,
-		Findings: []investigate.Finding{{
+		Findings: []triage.Finding{{
 			Step: "step" + evil, Kind: "kind" + evil, Title: "finding" + evil, Detail: "detail" + evil,
-			Severity: investigate.Weight("weight" + evil),
-			Evidence: []investigate.Evidence{
+			Weight: triage.Weight("weight" + evil),
+			Evidence: []triage.Evidence{
 				{Kind: "event", Ref: "row" + evil},
 				{Kind: "alert", Ref: "alert" + evil},
 				{Kind: "kind" + evil, Ref: "ref" + evil},
@@ -401,7 +401,7 @@ func TestPageEscaping(t *testing.T) {
 		opts := []func(*Config){}
 		name := "without PantherURL"
 		if withPanther {
-			opts = append(opts, func(c *Config) { c.PantherURL = "https://example.runpanther.net" })
+			opts = append(opts, func(c *Config) { c.ConsoleURL = "https://example.runpanther.net" })
 			name = "with PantherURL"
 		}
 		t.Run(name, func(t *testing.T) {
@@ -439,7 +439,7 @@ func TestPagePantherLinks(t *testing.T) {
 		{"base with slash", "https://example.runpanther.net/", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			b := pageSetup(t, records, func(c *Config) { c.PantherURL = tc.base })
+			b := pageSetup(t, records, func(c *Config) { c.ConsoleURL = tc.base })
 			list := getPage(t, b, "/", http.StatusOK)
 			detail := getPage(t, b, "/investigations/a2000000000000000000000000000002", http.StatusOK)
 			for _, c := range []struct{ page, body, link string }{
@@ -457,7 +457,7 @@ func TestPagePantherLinks(t *testing.T) {
 		})
 	}
 	t.Run("unsafe base", func(t *testing.T) {
-		b := pageSetup(t, records, func(c *Config) { c.PantherURL = "javascript:alert(1)//" })
+		b := pageSetup(t, records, func(c *Config) { c.ConsoleURL = "javascript:alert(1)//" })
 		body := getPage(t, b, "/", http.StatusOK)
 		if strings.Contains(body, `href="javascript:`) {
 			t.Error("a javascript: PantherURL became a link")
@@ -481,11 +481,11 @@ func TestPageAuth(t *testing.T) {
 			t.Run(path+" "+tc.name, func(t *testing.T) {
 				b := pageSetup(t, pageRecords())
 				called := false
-				b.store.InvestigationsFunc = func(context.Context, int) ([]investigate.Record, error) {
+				b.store.InvestigationsFunc = func(context.Context, int) ([]triage.Record, error) {
 					called = true
 					return pageRecords(), nil
 				}
-				b.store.InvestigationFunc = func(context.Context, string) (investigate.Record, error) {
+				b.store.InvestigationFunc = func(context.Context, string) (triage.Record, error) {
 					called = true
 					return pageRecords()[1], nil
 				}
@@ -540,7 +540,7 @@ var update = flag.Bool("update", false, "rewrite docs/page-list.png and docs/pag
 
 // browserRecords are pageRecords with what a full report holds, and a
 // skipped alert, for the browser test and the README's screenshots.
-func browserRecords() []investigate.Record {
+func browserRecords() []triage.Record {
 	records := pageRecords()
 	at := func(ago time.Duration) time.Time { return testNow().Add(-ago) }
 	rec := &records[1]
@@ -551,37 +551,37 @@ func browserRecords() []investigate.Record {
 		"Review what root did after 02:58 UTC in CloudTrail",
 		"Escalate to incident response; block 185.220.101.34 unless it is your own",
 	}
-	rec.Digest = &investigate.Digest{Actions: []investigate.Action{
-		{Time: at(62 * time.Minute), Actor: "root", Action: "ConsoleLogin", Outcome: investigate.OutcomeFailed, Reason: "Failed authentication", SourceIP: "185.220.101.34", Country: "DE", RowID: "8e3f1a6c2b7d4e9f8a1c3b5d7e9f9a02"},
-		{Time: at(60 * time.Minute), Actor: "root", Action: "ConsoleLogin", Outcome: investigate.OutcomeSucceeded, MFA: "no", SourceIP: "185.220.101.34", Country: "DE", RowID: "8e3f1a6c2b7d4e9f8a1c3b5d7e9f9a03"},
+	rec.Digest = &triage.Digest{Actions: []triage.Action{
+		{Time: at(62 * time.Minute), Actor: "root", Action: "ConsoleLogin", Outcome: triage.OutcomeFailed, Reason: "Failed authentication", SourceIP: "185.220.101.34", Country: "DE", RowID: "8e3f1a6c2b7d4e9f8a1c3b5d7e9f9a02"},
+		{Time: at(60 * time.Minute), Actor: "root", Action: "ConsoleLogin", Outcome: triage.OutcomeSucceeded, MFA: "no", SourceIP: "185.220.101.34", Country: "DE", RowID: "8e3f1a6c2b7d4e9f8a1c3b5d7e9f9a03"},
 	}}
-	rec.Precedent = &investigate.Precedent{Alerts: []investigate.PriorAlert{{
+	rec.Precedent = &triage.Precedent{Alerts: []triage.PriorAlert{{
 		ID: "b1000000000000000000000000000009", DetectionID: "AWS.CloudTrail.UnusedRegion", Severity: "LOW", Status: "CLOSED",
-		Disposition: investigate.DispositionFalsePositive, SameAccount: true,
-		Reason: &investigate.ClosingComment{Body: "AWS Config sweep, expected.", CreatedBy: "sam.analyst@acme.io"},
+		Disposition: triage.DispositionFalsePositive, SameAccount: true,
+		Reason: &triage.ClosingComment{Body: "AWS Config sweep, expected.", CreatedBy: "sam.analyst@acme.io"},
 	}}}
-	ev := func(kind, ref string) investigate.Evidence { return investigate.Evidence{Kind: kind, Ref: ref} }
+	ev := func(kind, ref string) triage.Evidence { return triage.Evidence{Kind: kind, Ref: ref} }
 	rec.Findings = append(rec.Findings,
-		investigate.Finding{Step: "events", Kind: "time_span", Severity: investigate.WeightInfo,
+		triage.Finding{Step: "events", Kind: "time_span", Weight: triage.WeightInfo,
 			Title:    "2 events of AWS.CloudTrail from 2026-01-02 02:50 to 02:58 UTC",
-			Evidence: []investigate.Evidence{ev("event", "8e3f1a6c2b7d4e9f8a1c3b5d7e9f9a02"), ev("event", "8e3f1a6c2b7d4e9f8a1c3b5d7e9f9a03")}},
-		investigate.Finding{Step: "history", Kind: "first_alert", Severity: investigate.WeightSuspicious,
+			Evidence: []triage.Evidence{ev("event", "8e3f1a6c2b7d4e9f8a1c3b5d7e9f9a02"), ev("event", "8e3f1a6c2b7d4e9f8a1c3b5d7e9f9a03")}},
+		triage.Finding{Step: "history", Kind: "first_alert", Weight: triage.WeightSuspicious,
 			Title:    "First alert of AWS.Console.RootLogin in 7 days; the actor is new to the detection",
-			Evidence: []investigate.Evidence{ev("detection", "AWS.Console.RootLogin")}},
-		investigate.Finding{Step: "indicators", Kind: "indicator_count", Severity: investigate.WeightInfo,
+			Evidence: []triage.Evidence{ev("detection", "AWS.Console.RootLogin")}},
+		triage.Finding{Step: "indicators", Kind: "indicator_count", Weight: triage.WeightInfo,
 			Title:    "Indicators: 185.220.101.34 (public IP), root (user), 123456789012 (account)",
-			Evidence: []investigate.Evidence{ev("event", "8e3f1a6c2b7d4e9f8a1c3b5d7e9f9a02")}},
-		investigate.Finding{Step: "datalake", Kind: "indicator_search", Severity: investigate.WeightInfo,
+			Evidence: []triage.Evidence{ev("event", "8e3f1a6c2b7d4e9f8a1c3b5d7e9f9a02")}},
+		triage.Finding{Step: "datalake", Kind: "indicator_search", Weight: triage.WeightInfo,
 			Title:    "185.220.101.34 appears only in this alert's events",
-			Evidence: []investigate.Evidence{ev("query", "d0000000000000000000000000000002")}},
-		investigate.Finding{Step: "detection", Kind: "mitre", Severity: investigate.WeightInfo,
+			Evidence: []triage.Evidence{ev("query", "d0000000000000000000000000000002")}},
+		triage.Finding{Step: "detection", Kind: "mitre", Weight: triage.WeightInfo,
 			Title:    "MITRE ATT&CK: TA0001 Initial Access, T1078 Valid Accounts",
-			Evidence: []investigate.Evidence{ev("detection", "AWS.Console.RootLogin")}},
+			Evidence: []triage.Evidence{ev("detection", "AWS.Console.RootLogin")}},
 	)
-	return append(records, investigate.Record{
-		AlertID: "a5000000000000000000000000000005", JobID: 3, State: investigate.StateSkipped,
+	return append(records, triage.Record{
+		AlertID: "a5000000000000000000000000000005", JobID: 3, State: triage.StateSkipped,
 		DetectionID: "Okta.MFA.Reset", Severity: "MEDIUM", Title: "Okta MFA factor reset for jdoe",
-		Error:     "alert status is CLOSED; investigating only OPEN, TRIAGED",
+		Reason:    "alert status is CLOSED; investigating only OPEN, TRIAGED",
 		CreatedAt: at(80 * time.Hour), UpdatedAt: at(80 * time.Hour),
 	})
 }
@@ -738,24 +738,24 @@ func runChromium(t *testing.T, chromium string, args ...string) string {
 // actions as the timeline, then the precedent with the analysts' reasons.
 func TestPageReportFromTheRecordsStory(t *testing.T) {
 	at := testNow().Add(-time.Hour)
-	rec := investigate.Record{
-		AlertID: "a3000000000000000000000000000003", JobID: 9, State: investigate.StateDone,
-		DetectionID: "AWS.Console.LoginWithoutMFA", Verdict: investigate.VerdictBenign, Confidence: 0.97,
+	rec := triage.Record{
+		AlertID: "a3000000000000000000000000000003", JobID: 9, State: triage.StateDone,
+		DetectionID: "AWS.Console.LoginWithoutMFA", Verdict: triage.VerdictBenign, Confidence: 0.97,
 		Summary: "the old summary", CreatedAt: at, UpdatedAt: at,
 		Story:     []string{"qa-automation from 34.201.55.18 (US): ConsoleLogin without MFA."},
 		NextSteps: []string{"Close as expected", "Tune the detection"},
-		Tuning:    &investigate.Tuning{Detection: "AWS.Console.LoginWithoutMFA", Suppressed: 4, Condition: "userIdentity.userName is not qa-automation", YAML: "InlineFilters: []"},
-		Why:       []investigate.Finding{{Step: investigate.StepPrecedent, Kind: "precedent_closed_as_expected", Severity: investigate.WeightBenign, Title: "Analysts judged 4 earlier alerts false positives"}},
-		Digest: &investigate.Digest{Actions: []investigate.Action{{
-			Time: at.Add(-time.Minute), Actor: "qa-automation", Action: "ConsoleLogin", Outcome: investigate.OutcomeSucceeded, MFA: "no", SourceIP: "34.201.55.18", Country: "US",
+		Tuning:    &triage.Tuning{Detection: "AWS.Console.LoginWithoutMFA", Suppressed: 4, Condition: "userIdentity.userName is not qa-automation", YAML: "InlineFilters: []"},
+		Why:       []triage.Finding{{Step: triage.StepPrecedent, Kind: "precedent_closed_as_expected", Weight: triage.WeightBenign, Title: "Analysts judged 4 earlier alerts false positives"}},
+		Digest: &triage.Digest{Actions: []triage.Action{{
+			Time: at.Add(-time.Minute), Actor: "qa-automation", Action: "ConsoleLogin", Outcome: triage.OutcomeSucceeded, MFA: "no", SourceIP: "34.201.55.18", Country: "US",
 		}}},
-		Precedent: &investigate.Precedent{Alerts: []investigate.PriorAlert{{
+		Precedent: &triage.Precedent{Alerts: []triage.PriorAlert{{
 			ID: "b8277900000000000000000000000004", DetectionID: "AWS.Console.LoginWithoutMFA", Status: "CLOSED",
-			Disposition: investigate.DispositionFalsePositive, SameActor: true, SameIP: true,
-			Reason: &investigate.ClosingComment{Body: "QA account, expected.", CreatedBy: "sam.analyst@acme.io"},
+			Disposition: triage.DispositionFalsePositive, SameActor: true, SameIP: true,
+			Reason: &triage.ClosingComment{Body: "QA account, expected.", CreatedBy: "sam.analyst@acme.io"},
 		}}},
 	}
-	b := pageSetup(t, []investigate.Record{rec})
+	b := pageSetup(t, []triage.Record{rec})
 	body := getPage(t, b, "/investigations/"+rec.AlertID, http.StatusOK)
 	order := []string{
 		"<h2>What happened</h2>\n  <p>qa-automation from 34.201.55.18 (US): ConsoleLogin without MFA.</p>",

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // whyMax is how many findings the report's "Why" lists.
@@ -18,22 +18,22 @@ const whyMax = 5
 // precedent; then everything else.
 type detailPage struct {
 	pageHead
-	investigate.Record
+	triage.Record
 
 	// Story says in a few lines what happened.
 	Story []string
 	// NextSteps are the actions to take; Tuning, for a benign call, the
 	// exclusion that would have suppressed this alert and its precedent.
 	NextSteps []string
-	Tuning    *investigate.Tuning
+	Tuning    *triage.Tuning
 	// Why are the strongest findings, strongest first.
-	Why []investigate.Finding
+	Why []triage.Finding
 	// Timeline orders what is known of the case in time.
 	Timeline []timelineEntry
 	// Precedent is what earlier alerts of the detection, and how analysts
 	// ended them, say about this one; PriorAlerts the alerts read, each
 	// with what it shares with this one and the analyst's reason.
-	Precedent   []investigate.Finding
+	Precedent   []triage.Finding
 	PriorAlerts []priorAlert
 	// Sections are the remaining findings, grouped by what they are about.
 	Sections []findingSection
@@ -49,7 +49,7 @@ type timelineEntry struct {
 
 // priorAlert is one earlier or nearby alert of the report's precedent.
 type priorAlert struct {
-	investigate.PriorAlert
+	triage.PriorAlert
 	// Shares says what it has in common with this alert.
 	Shares string
 }
@@ -57,7 +57,7 @@ type priorAlert struct {
 // findingSection is one group of findings of the report.
 type findingSection struct {
 	Title    string
-	Findings []investigate.Finding
+	Findings []triage.Finding
 }
 
 // The report's groups of findings, by the step that made them; steps not
@@ -77,7 +77,7 @@ var reportSections = []struct{ title, step string }{
 // written before those fields existed, or with the narrator off), the
 // page falls back on what every record has: the summary, the findings and
 // the record's own times.
-func newDetailPage(head pageHead, rec investigate.Record) detailPage {
+func newDetailPage(head pageHead, rec triage.Record) detailPage {
 	p := detailPage{pageHead: head, Record: rec}
 
 	// Story, next steps and why: what the comment opens with, else the
@@ -94,12 +94,12 @@ func newDetailPage(head pageHead, rec investigate.Record) detailPage {
 	}
 	if len(p.Why) == 0 {
 		for _, f := range rec.Findings {
-			if weightRank(f.Severity) > 0 {
+			if weightRank(f.Weight) > 0 {
 				p.Why = append(p.Why, f)
 			}
 		}
-		slices.SortStableFunc(p.Why, func(a, b investigate.Finding) int {
-			return cmp.Compare(weightRank(b.Severity), weightRank(a.Severity))
+		slices.SortStableFunc(p.Why, func(a, b triage.Finding) int {
+			return cmp.Compare(weightRank(b.Weight), weightRank(a.Weight))
 		})
 	}
 	p.Why = p.Why[:min(len(p.Why), whyMax)]
@@ -123,7 +123,7 @@ func newDetailPage(head pageHead, rec investigate.Record) detailPage {
 	if !rec.CreatedAt.IsZero() {
 		p.Timeline = append(p.Timeline, timelineEntry{At: rec.CreatedAt, What: "Panther delivered the alert"})
 	}
-	if rec.State != investigate.StateQueued && rec.State != investigate.StateRunning && !rec.UpdatedAt.IsZero() {
+	if rec.State != triage.StateQueued && rec.State != triage.StateRunning && !rec.UpdatedAt.IsZero() {
 		what := "Investigation ended: " + rec.State
 		if rec.Verdict != "" {
 			what = "Investigation ended: " + rec.Verdict
@@ -140,9 +140,9 @@ func newDetailPage(head pageHead, rec investigate.Record) detailPage {
 	}
 
 	// Precedent, then the rest by step.
-	grouped := map[string][]investigate.Finding{}
+	grouped := map[string][]triage.Finding{}
 	for _, f := range rec.Findings {
-		if f.Step == investigate.StepHistory || f.Step == investigate.StepPrecedent {
+		if f.Step == triage.StepHistory || f.Step == triage.StepPrecedent {
 			p.Precedent = append(p.Precedent, f)
 			continue
 		}
@@ -154,7 +154,7 @@ func newDetailPage(head pageHead, rec investigate.Record) detailPage {
 		}
 		delete(grouped, sec.step)
 	}
-	var other []investigate.Finding
+	var other []triage.Finding
 	for _, f := range rec.Findings {
 		if _, ok := grouped[f.Step]; ok {
 			other = append(other, f)
@@ -168,15 +168,15 @@ func newDetailPage(head pageHead, rec investigate.Record) detailPage {
 
 // weightRank orders finding weights by how strongly they speak; 0 for
 // those that do not weigh on the verdict.
-func weightRank(w investigate.Weight) int {
+func weightRank(w triage.Weight) int {
 	switch w {
-	case investigate.WeightMalicious:
+	case triage.WeightMalicious:
 		return 4
-	case investigate.WeightSuspicious:
+	case triage.WeightSuspicious:
 		return 3
-	case investigate.WeightMissing:
+	case triage.WeightMissing:
 		return 2
-	case investigate.WeightBenign:
+	case triage.WeightBenign:
 		return 1
 	}
 	return 0
@@ -184,7 +184,7 @@ func weightRank(w investigate.Weight) int {
 
 // actionLine is one action of the digest in words: who did what to what,
 // how it ended, from where.
-func actionLine(a investigate.Action) string {
+func actionLine(a triage.Action) string {
 	var b strings.Builder
 	b.WriteString(cmp.Or(a.Actor, "someone"))
 	b.WriteString(" " + a.Action)
@@ -210,7 +210,7 @@ func actionLine(a investigate.Action) string {
 }
 
 // shares says what an earlier alert has in common with this one.
-func shares(a investigate.PriorAlert) string {
+func shares(a triage.PriorAlert) string {
 	var out []string
 	for _, x := range []struct {
 		ok   bool

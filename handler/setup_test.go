@@ -13,7 +13,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // testSecret is the webhook secret every test handler is configured with;
@@ -42,14 +42,14 @@ type bundle struct {
 func setup(t testing.TB, opts ...func(*Config)) *bundle {
 	t.Helper()
 	store := &fakeStore{
-		EnqueueFunc: func(context.Context, investigate.Delivery) (investigate.Enqueued, error) {
-			return investigate.Enqueued{JobID: 42}, nil
+		EnqueueFunc: func(context.Context, triage.Delivery) (triage.Enqueued, error) {
+			return triage.Enqueued{JobID: 42}, nil
 		},
 		PingFunc: func(context.Context) error { return nil },
-		InvestigationFunc: func(context.Context, string) (investigate.Record, error) {
-			return investigate.Record{}, investigate.ErrNoRecord
+		InvestigationFunc: func(context.Context, string) (triage.Record, error) {
+			return triage.Record{}, triage.ErrNoRecord
 		},
-		InvestigationsFunc: func(context.Context, int) ([]investigate.Record, error) {
+		InvestigationsFunc: func(context.Context, int) ([]triage.Record, error) {
 			return nil, nil
 		},
 	}

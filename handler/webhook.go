@@ -21,8 +21,8 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/rs/zerolog"
 
-	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/logcap"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // testAlertID is the alertId of Panther's "Send test alert".
@@ -100,7 +100,7 @@ func (s *server) webhook(w http.ResponseWriter, r *http.Request) error {
 	}
 	info.unknownType = !knownType(req.Type)
 
-	d := investigate.Delivery{
+	d := triage.Delivery{
 		AlertID:     req.AlertID,
 		DetectionID: req.ID,
 		Severity:    req.Severity,

@@ -10,9 +10,9 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/store"
 	"github.com/panther-triage/panther-triage/store/storetest"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // TestWebhookCasesStored runs every case file against the real store, on
@@ -38,7 +38,7 @@ func TestWebhookCasesStored(t *testing.T) {
 		filter.Store("")
 		h := New(Config{
 			Secret: testSecret, Now: testNow,
-			Filter: &fakeFilter{FilterFunc: func(investigate.Delivery) string { return filter.Load().(string) }},
+			Filter: &fakeFilter{FilterFunc: func(triage.Delivery) string { return filter.Load().(string) }},
 		}, st, st, st, zerolog.Nop())
 
 		for _, c := range cases {
@@ -61,7 +61,7 @@ func TestWebhookCasesStored(t *testing.T) {
 				if err != nil {
 					t.Fatalf("answered 202, but the record of %q does not read back: %v", resp.AlertID, err)
 				}
-				if r.State != investigate.StateQueued {
+				if r.State != triage.StateQueued {
 					t.Errorf("record state = %q, want queued", r.State)
 				}
 				var sent struct {

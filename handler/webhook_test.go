@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // webhookCase is one file under testdata/webhook; see its README.md.
@@ -131,18 +131,18 @@ func (c webhookCase) request(t *testing.T) *http.Request {
 func runWebhookCase(t *testing.T, c webhookCase) {
 	b := setup(t, func(cfg *Config) {
 		if c.Filter != "" {
-			cfg.Filter = &fakeFilter{FilterFunc: func(investigate.Delivery) string { return c.Filter }}
+			cfg.Filter = &fakeFilter{FilterFunc: func(triage.Delivery) string { return c.Filter }}
 		}
 	})
 	switch c.Store {
 	case "", "queued":
 	case "duplicate":
-		b.store.EnqueueFunc = func(context.Context, investigate.Delivery) (investigate.Enqueued, error) {
-			return investigate.Enqueued{JobID: 7, Duplicate: true}, nil
+		b.store.EnqueueFunc = func(context.Context, triage.Delivery) (triage.Enqueued, error) {
+			return triage.Enqueued{JobID: 7, Duplicate: true}, nil
 		}
 	case "fail":
-		b.store.EnqueueFunc = func(context.Context, investigate.Delivery) (investigate.Enqueued, error) {
-			return investigate.Enqueued{}, errors.New(storeErrText)
+		b.store.EnqueueFunc = func(context.Context, triage.Delivery) (triage.Enqueued, error) {
+			return triage.Enqueued{}, errors.New(storeErrText)
 		}
 	default:
 		t.Fatalf("case file: unknown store %q", c.Store)
@@ -333,8 +333,8 @@ func TestWebhookBodyLimit(t *testing.T) {
 // generic 503.
 func TestWebhookStoreFailureLogged(t *testing.T) {
 	b := setup(t)
-	b.store.EnqueueFunc = func(context.Context, investigate.Delivery) (investigate.Enqueued, error) {
-		return investigate.Enqueued{}, errors.New(storeErrText)
+	b.store.EnqueueFunc = func(context.Context, triage.Delivery) (triage.Enqueued, error) {
+		return triage.Enqueued{}, errors.New(storeErrText)
 	}
 	req := httptest.NewRequest(http.MethodPost, "/webhook", strings.NewReader(documentedPayload))
 	req.Header.Set("Authorization", "Bearer "+testSecret)
@@ -364,11 +364,11 @@ func TestWebhookStoreFailureLogged(t *testing.T) {
 // stuck store answers 503 rather than holding Panther's request.
 func TestWebhookEnqueueDeadline(t *testing.T) {
 	b := setup(t)
-	b.store.EnqueueFunc = func(ctx context.Context, _ investigate.Delivery) (investigate.Enqueued, error) {
+	b.store.EnqueueFunc = func(ctx context.Context, _ triage.Delivery) (triage.Enqueued, error) {
 		if _, ok := ctx.Deadline(); !ok {
 			t.Error("Enqueue context has no deadline")
 		}
-		return investigate.Enqueued{JobID: 1}, nil
+		return triage.Enqueued{JobID: 1}, nil
 	}
 	req := httptest.NewRequest(http.MethodPost, "/webhook", strings.NewReader(documentedPayload))
 	req.Header.Set("Authorization", "Bearer "+testSecret)
@@ -446,7 +446,7 @@ func TestWebhookSecretInQueryRejected(t *testing.T) {
 // generic 500 and is logged with the request ID.
 func TestWebhookPanicRecovered(t *testing.T) {
 	b := setup(t)
-	b.store.EnqueueFunc = func(context.Context, investigate.Delivery) (investigate.Enqueued, error) {
+	b.store.EnqueueFunc = func(context.Context, triage.Delivery) (triage.Enqueued, error) {
 		panic("boom: " + storeErrText)
 	}
 	req := httptest.NewRequest(http.MethodPost, "/webhook", strings.NewReader(documentedPayload))
@@ -524,8 +524,8 @@ func TestWebhookLogLinesBounded(t *testing.T) {
 	}
 	// A store failure whose text quotes what it was given (as PostgreSQL's
 	// errors can) is logged cut too.
-	b.store.EnqueueFunc = func(context.Context, investigate.Delivery) (investigate.Enqueued, error) {
-		return investigate.Enqueued{}, errors.New("store: enqueue: value too long: " + huge + huge)
+	b.store.EnqueueFunc = func(context.Context, triage.Delivery) (triage.Enqueued, error) {
+		return triage.Enqueued{}, errors.New("store: enqueue: value too long: " + huge + huge)
 	}
 	req = httptest.NewRequest(http.MethodPost, "/webhook", strings.NewReader(documentedPayload))
 	req.Header.Set("Authorization", "Bearer "+testSecret)

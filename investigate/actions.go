@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // ActionOptions configure what the actions step judges.
@@ -26,10 +28,10 @@ func Actions(opts ActionOptions) Step { return actionsStep{opts: opts} }
 
 type actionsStep struct{ opts ActionOptions }
 
-func (actionsStep) Name() string    { return StepActions }
-func (actionsStep) After() []string { return []string{StepEvents} }
+func (actionsStep) Name() string    { return triage.StepActions }
+func (actionsStep) After() []string { return []string{triage.StepEvents} }
 
-func (s actionsStep) Run(_ context.Context, c *Case) ([]Finding, error) {
+func (s actionsStep) Run(_ context.Context, c *Case) ([]triage.Finding, error) {
 	return JudgeActions(c.Digest, s.opts), nil
 }
 
@@ -50,7 +52,7 @@ type Meaning struct {
 	// "*" matches by prefix.
 	Actions []string
 	// When, if set, must also hold for the action.
-	When func(a Action, org orgDomains) bool
+	When func(a triage.Action, org orgDomains) bool
 	// Says what the action does, in words.
 	Says string
 	// Fact, when set, is shared by rows that read the same fact at
@@ -75,7 +77,7 @@ var Knowledge = []Meaning{
 		Says: "disables a security detector or guardrail", LogOdds: 2.5},
 	{Kind: "defense_evasion", Category: "Defence evasion", Technique: "T1562.008 Disable or Modify Cloud Logs",
 		LogTypes: []string{"GCP.AuditLog"}, Actions: []string{"DeleteSink", "UpdateSink", "DeleteBucket", "UpdateBucket", "DeleteLog", "DeleteExclusion", "CreateExclusion"},
-		When: func(a Action, _ orgDomains) bool {
+		When: func(a triage.Action, _ orgDomains) bool {
 			return strings.Contains(a.Target, "sinks") || strings.Contains(a.Target, "logs") || strings.Contains(a.Target, "exclusions")
 		},
 		Says: "stops or changes the project's audit log routing", LogOdds: 2.5},
@@ -90,7 +92,7 @@ var Knowledge = []Meaning{
 		Says: "turns off a repository or organisation safeguard", LogOdds: 1.5},
 	{Kind: "defense_evasion", Category: "Defence evasion", Technique: "T1556.006 Modify Authentication Process: MFA",
 		LogTypes: []string{"GSuite.", "Azure.", "Microsoft365.", "Slack.", "Zoom."}, Actions: []string{"ENFORCE_STRONG_AUTHENTICATION", "2sv_disable", "Disable Strong Authentication.", "Disable Strong Authentication", "pref.two_factor_auth_changed", "pref.sso_setting_changed", "Security Sign In With Two-Factor Authentication"},
-		When: func(a Action, _ orgDomains) bool {
+		When: func(a triage.Action, _ orgDomains) bool {
 			return !strings.Contains(strings.ToLower(a.Target+a.Detail("new_value")), "true")
 		},
 		Says: "weakens or removes two-factor authentication", LogOdds: 2.0},
@@ -122,15 +124,15 @@ var Knowledge = []Meaning{
 	{Fact: "grant", Kind: "privilege_grant", Category: "Privilege grant", Technique: "T1098.003 Account Manipulation: Additional Cloud Roles",
 		LogTypes: []string{"GCP.AuditLog", "Okta.SystemLog", "GitHub.Audit", "GSuite.", "Azure."},
 		Actions:  []string{"SetIamPolicy", "group.user_membership.add", "org.update_member", "team.add_member", "ASSIGN_ROLE", "Add member to role", "Add member to role.", "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE"},
-		When:     func(a Action, _ orgDomains) bool { return a.LogType != "GCP.AuditLog" || a.Detail("role") != "" },
+		When:     func(a triage.Action, _ orgDomains) bool { return a.LogType != "GCP.AuditLog" || a.Detail("role") != "" },
 		Says:     "grants a role or membership", LogOdds: 0.5},
 	{Fact: "grant", Kind: "admin_grant", Category: "Privilege grant", Technique: "T1098.003 Account Manipulation: Additional Cloud Roles",
 		Actions: []string{"*"},
-		When:    func(a Action, _ orgDomains) bool { return !revokes(a) && adminGrant(a) },
+		When:    func(a triage.Action, _ orgDomains) bool { return !revokes(a) && adminGrant(a) },
 		Says:    "grants an administrator or owner role", LogOdds: 1.5},
 	{Fact: "grant", Kind: "outsider_grant", Category: "Privilege grant to an outsider", Technique: "T1098.003 Account Manipulation: Additional Cloud Roles",
 		Actions: []string{"*"},
-		When: func(a Action, org orgDomains) bool {
+		When: func(a triage.Action, org orgDomains) bool {
 			return !revokes(a) && org.outsider(grantee(a)) && (adminGrant(a) || isGrant(a))
 		},
 		Says: "grants access to an identity outside the organisation's domains", LogOdds: 3.0},
@@ -138,15 +140,15 @@ var Knowledge = []Meaning{
 	// Exposure.
 	{Kind: "exposure", Category: "Exposure", Technique: "T1530 Data from Cloud Storage",
 		Actions: []string{"*"},
-		When:    func(a Action, _ orgDomains) bool { return a.Detail("public") == "true" },
+		When:    func(a triage.Action, _ orgDomains) bool { return a.Detail("public") == "true" },
 		Says:    "opens a bucket to everyone on the internet", LogOdds: 2.0},
 	{Kind: "exposure", Category: "Exposure", Technique: "T1213.003 Data from Information Repositories: Code Repositories",
 		LogTypes: []string{"GitHub.Audit"}, Actions: []string{"repo.access", "repo.create"},
-		When: func(a Action, _ orgDomains) bool { return a.Detail("visibility") == "public" },
+		When: func(a triage.Action, _ orgDomains) bool { return a.Detail("visibility") == "public" },
 		Says: "makes a repository public", LogOdds: 2.0},
 	{Kind: "exposure", Category: "Exposure", Technique: "T1567 Exfiltration Over Web Service",
 		LogTypes: []string{"GSuite.", "Microsoft365."}, Actions: []string{"change_user_access", "change_document_visibility", "change_acl_editors", "AnonymousLinkCreated", "AddedToSecureLink", "SharingInvitationCreated", "CompanyLinkCreated"},
-		When: func(a Action, org orgDomains) bool {
+		When: func(a triage.Action, org orgDomains) bool {
 			v := a.Detail("visibility")
 			return org.outsider(a.Detail("target_user")) || strings.Contains(v, "public") || strings.Contains(v, "external") || strings.HasPrefix(a.Action, "Anonymous")
 		},
@@ -154,7 +156,7 @@ var Knowledge = []Meaning{
 
 	// Exploitation.
 	{Kind: "exploit_attempt", Category: "Initial access", Technique: "T1190 Exploit Public-Facing Application",
-		Actions: []string{"*"}, When: func(a Action, _ orgDomains) bool { return exploitPayload(a.Detail("request")) != "" },
+		Actions: []string{"*"}, When: func(a triage.Action, _ orgDomains) bool { return exploitPayload(a.Detail("request")) != "" },
 		Says: "carries an exploit payload in the request", LogOdds: 1.2},
 
 	// Destruction.
@@ -163,7 +165,7 @@ var Knowledge = []Meaning{
 		Says: "deletes data, backups or keys", LogOdds: 1.2},
 	{Kind: "destruction", Category: "Destructive action", Technique: "T1485 Data Destruction",
 		LogTypes: []string{"GCP.AuditLog", "Azure.", "GitHub.Audit", "GSuite.", "Slack.", "Zoom."}, Actions: []string{"Delete*", "*/DELETE", "repo.destroy", "delete", "trash", "storage.buckets.delete", "channel_deleted", "workspace_deleted", "Account Delete"},
-		When: func(a Action, _ orgDomains) bool { return !strings.Contains(strings.ToLower(a.Action), "sink") },
+		When: func(a triage.Action, _ orgDomains) bool { return !strings.Contains(strings.ToLower(a.Action), "sink") },
 		Says: "deletes resources or data", LogOdds: 1.2},
 }
 
@@ -193,7 +195,7 @@ func (o orgDomains) outsider(identity string) bool {
 
 // learnDomains takes the dominant email domain of the actors as the
 // organisation's, unless it is webmail.
-func learnDomains(d *Digest) orgDomains {
+func learnDomains(d *triage.Digest) orgDomains {
 	counts := map[string]int{}
 	best := ""
 	for _, a := range d.Actions {
@@ -213,25 +215,25 @@ func learnDomains(d *Digest) orgDomains {
 }
 
 // grantee is who a grant or share went to.
-func grantee(a Action) string {
+func grantee(a triage.Action) string {
 	return strings.TrimPrefix(cmp.Or(a.Detail("member"), a.Detail("target_user"), a.Detail("user_email")), "user:")
 }
 
 // revokes says whether an action takes access away rather than grants it.
-func revokes(a Action) bool {
+func revokes(a triage.Action) bool {
 	n := strings.ToLower(a.Action)
 	return strings.Contains(n, "detach") || strings.Contains(n, "remove") || strings.Contains(n, "delete") ||
 		strings.Contains(n, "revoke") || strings.Contains(n, "deactivate")
 }
 
 // isGrant says whether an action grants a role or access.
-func isGrant(a Action) bool {
+func isGrant(a triage.Action) bool {
 	return a.Detail("role") != "" || a.Detail("role_name") != "" || a.Detail("policy") != "" || a.Detail("permission") != "" ||
 		strings.Contains(strings.ToLower(a.Action), "grant") || strings.Contains(strings.ToLower(a.Action), "add member to role")
 }
 
 // adminGrant says whether an action grants an administrator or owner role.
-func adminGrant(a Action) bool {
+func adminGrant(a triage.Action) bool {
 	for _, v := range []string{a.Detail("policy"), a.Detail("role"), a.Detail("role_name"), a.Detail("privilege")} {
 		l := strings.ToLower(v)
 		if l == "administratoraccess" || l == "iamfullaccess" || l == "roles/owner" || l == "roles/editor" || l == "roles/iam.securityadmin" ||
@@ -248,7 +250,7 @@ func adminGrant(a Action) bool {
 	return strings.Contains(strings.ToLower(a.Action), "add member to role") && strings.Contains(strings.ToLower(a.Target), "admin")
 }
 
-func (m Meaning) matches(a Action, org orgDomains) bool {
+func (m Meaning) matches(a triage.Action, org orgDomains) bool {
 	if len(m.LogTypes) > 0 && !slices.ContainsFunc(m.LogTypes, func(lt string) bool {
 		return lt == a.LogType || strings.HasSuffix(lt, ".") && strings.HasPrefix(a.LogType, lt)
 	}) {
@@ -279,7 +281,7 @@ func (m Meaning) matches(a Action, org orgDomains) bool {
 // techniques, then the authentication patterns (success after repeated
 // failures, several countries within minutes, root use, logins without
 // MFA). Each finding carries its log-odds and names its events.
-func JudgeActions(d *Digest, opts ActionOptions) []Finding {
+func JudgeActions(d *triage.Digest, opts ActionOptions) []triage.Finding {
 	if d == nil || len(d.Actions) == 0 {
 		return nil
 	}
@@ -287,9 +289,9 @@ func JudgeActions(d *Digest, opts ActionOptions) []Finding {
 	if len(org) == 0 {
 		org = learnDomains(d)
 	}
-	var out []Finding
+	var out []triage.Finding
 	for _, m := range Knowledge {
-		var hits []Action
+		var hits []triage.Action
 		for _, a := range d.Actions {
 			if m.matches(a, org) {
 				hits = append(hits, a)
@@ -307,8 +309,8 @@ func JudgeActions(d *Digest, opts ActionOptions) []Finding {
 
 // meaningFinding reports the actions that show one meaning. Succeeded
 // actions weigh fully; when every one failed, the attempt weighs half.
-func meaningFinding(m Meaning, hits []Action) Finding {
-	succeeded := slices.DeleteFunc(slices.Clone(hits), Action.Failed)
+func meaningFinding(m Meaning, hits []triage.Action) triage.Finding {
+	succeeded := slices.DeleteFunc(slices.Clone(hits), triage.Action.Failed)
 	shown := len(succeeded)
 	a := hits[0]
 	if shown > 0 {
@@ -330,17 +332,17 @@ func meaningFinding(m Meaning, hits []Action) Finding {
 	if n := len(hits); n > 1 {
 		title += fmt.Sprintf(" (%d such actions)", n)
 	}
-	return Finding{
-		Step: StepActions, Kind: m.Kind, Title: title, Severity: weightOf(logOdds), LogOdds: logOdds,
+	return triage.Finding{
+		Step: triage.StepActions, Kind: m.Kind, Title: title, Weight: weightOf(logOdds), LogOdds: logOdds,
 		Fact: cmp.Or(m.Fact, m.Kind+" "+m.Technique), Evidence: rowEvidence(hits),
 	}
 }
 
 // mergeKinds keeps, of findings sharing a fact, the heaviest one.
-func mergeKinds(fs []Finding) []Finding {
-	var out []Finding
+func mergeKinds(fs []triage.Finding) []triage.Finding {
+	var out []triage.Finding
 	for _, f := range fs {
-		i := slices.IndexFunc(out, func(o Finding) bool { return o.Fact != "" && o.Fact == f.Fact })
+		i := slices.IndexFunc(out, func(o triage.Finding) bool { return o.Fact != "" && o.Fact == f.Fact })
 		switch {
 		case i < 0:
 			out = append(out, f)
@@ -354,30 +356,30 @@ func mergeKinds(fs []Finding) []Finding {
 // weightOf is the weight a log-odds shows as: malicious from the default
 // log-odds of a malicious finding (2.5, enough alone for a malicious
 // verdict), suspicious above 0, benign below 0.
-func weightOf(logOdds float64) Weight {
+func weightOf(logOdds float64) triage.Weight {
 	switch {
-	case logOdds >= DefaultLogOdds[WeightMalicious]:
-		return WeightMalicious
+	case logOdds >= DefaultLogOdds[triage.WeightMalicious]:
+		return triage.WeightMalicious
 	case logOdds > 0:
-		return WeightSuspicious
+		return triage.WeightSuspicious
 	case logOdds < 0:
-		return WeightBenign
+		return triage.WeightBenign
 	}
-	return WeightInfo
+	return triage.WeightInfo
 }
 
-func rowEvidence(as []Action) []Evidence {
-	var ev []Evidence
+func rowEvidence(as []triage.Action) []triage.Evidence {
+	var ev []triage.Evidence
 	for _, a := range as {
-		if a.RowID != "" && len(ev) < maxRefs && !slices.ContainsFunc(ev, func(e Evidence) bool { return e.Ref == a.RowID }) {
-			ev = append(ev, Evidence{Kind: "event", Ref: a.RowID})
+		if a.RowID != "" && len(ev) < maxRefs && !slices.ContainsFunc(ev, func(e triage.Evidence) bool { return e.Ref == a.RowID }) {
+			ev = append(ev, triage.Evidence{Kind: "event", Ref: a.RowID})
 		}
 	}
 	return ev
 }
 
 // isLogin says whether an action is a sign-in.
-func isLogin(a Action) bool {
+func isLogin(a triage.Action) bool {
 	n := strings.ToLower(a.Action)
 	return n == "consolelogin" || n == "user.session.start" || strings.HasPrefix(n, "user.authentication.") ||
 		n == "login_success" || n == "login_failure" || n == "sign-in activity" || n == "userloggedin" || n == "userloginfailed" ||
@@ -396,12 +398,12 @@ const (
 )
 
 // authFindings reads the sign-in patterns of the digest.
-func authFindings(d *Digest) []Finding {
-	var out []Finding
+func authFindings(d *triage.Digest) []triage.Finding {
+	var out []triage.Finding
 	// Success after repeated failures, per actor.
 	type tally struct {
-		failed  []Action
-		success *Action
+		failed  []triage.Action
+		success *triage.Action
 	}
 	byActor := map[string]*tally{}
 	var order []string
@@ -418,7 +420,7 @@ func authFindings(d *Digest) []Finding {
 		switch {
 		case a.Failed() && t.success == nil:
 			t.failed = append(t.failed, a)
-		case a.Outcome == OutcomeSucceeded && t.success == nil && len(t.failed) >= bruteForceFailures:
+		case a.Outcome == triage.OutcomeSucceeded && t.success == nil && len(t.failed) >= bruteForceFailures:
 			t.success = &a
 		}
 	}
@@ -426,31 +428,33 @@ func authFindings(d *Digest) []Finding {
 		t := byActor[actor]
 		switch {
 		case t.success != nil:
-			out = append(out, Finding{Step: StepActions, Kind: "brute_force_success", Severity: weightOf(3.0), LogOdds: 3.0, Fact: "brute_force " + actor,
+			out = append(out, triage.Finding{Step: triage.StepActions, Kind: "brute_force_success", Weight: weightOf(3.0), LogOdds: 3.0, Fact: "brute_force " + actor,
 				Title: fmt.Sprintf("Credential access (T1110 Brute Force): %d failed sign-ins as %s, then one succeeded at %s from %s",
 					len(t.failed), actor, t.success.Time.UTC().Format("15:04:05"), cmp.Or(t.success.SourceIP, "an unknown address")),
 				Evidence: rowEvidence(append(t.failed[len(t.failed)-1:], *t.success))})
-		case len(t.failed) >= failuresAlone && !slices.ContainsFunc(d.Actions, func(a Action) bool { return a.Actor == actor && isLogin(a) && a.Outcome == OutcomeSucceeded }):
+		case len(t.failed) >= failuresAlone && !slices.ContainsFunc(d.Actions, func(a triage.Action) bool {
+			return a.Actor == actor && isLogin(a) && a.Outcome == triage.OutcomeSucceeded
+		}):
 			// The guessing is the alert; that nothing got in is what it
 			// tells, and it leans toward closing.
-			out = append(out, Finding{Step: StepActions, Kind: "failed_logins", Severity: weightOf(-0.3), LogOdds: -0.3, Fact: "brute_force " + actor,
+			out = append(out, triage.Finding{Step: triage.StepActions, Kind: "failed_logins", Weight: weightOf(-0.3), LogOdds: -0.3, Fact: "brute_force " + actor,
 				Title:    fmt.Sprintf("Credential access attempt (T1110 Brute Force): %d failed sign-ins as %s and none succeeded: the guessing did not get in", len(t.failed), actor),
 				Evidence: rowEvidence(t.failed)})
 		}
 	}
 	// Several countries within the travel window, per actor.
 	for _, actor := range d.Actors() {
-		var seen []Action
+		var seen []triage.Action
 		for _, a := range d.Actions {
 			if a.Actor != actor || a.Country == "" || a.Failed() {
 				continue
 			}
 			for _, s := range seen {
 				if s.Country != a.Country && a.Time.Sub(s.Time) <= travelWindow {
-					out = append(out, Finding{Step: StepActions, Kind: "improbable_travel", Severity: weightOf(1.2), LogOdds: 1.2, Fact: "travel " + actor,
+					out = append(out, triage.Finding{Step: triage.StepActions, Kind: "improbable_travel", Weight: weightOf(1.2), LogOdds: 1.2, Fact: "travel " + actor,
 						Title: fmt.Sprintf("Initial access (T1078 Valid Accounts): %s acted from %s and %s within %s",
 							actor, s.Country, a.Country, a.Time.Sub(s.Time).Round(time.Minute)),
-						Evidence: rowEvidence([]Action{s, a})})
+						Evidence: rowEvidence([]triage.Action{s, a})})
 					break
 				}
 			}
@@ -465,24 +469,24 @@ func authFindings(d *Digest) []Finding {
 		root := a.Detail("identity_type") == "Root"
 		switch {
 		case root && isLogin(a) && a.MFA == "no":
-			out = append(out, Finding{Step: StepActions, Kind: "root_login_no_mfa", Severity: weightOf(2.0), LogOdds: 2.0, Fact: "root",
+			out = append(out, triage.Finding{Step: triage.StepActions, Kind: "root_login_no_mfa", Weight: weightOf(2.0), LogOdds: 2.0, Fact: "root",
 				Title:    fmt.Sprintf("Privileged sign-in (T1078.004 Valid Accounts: Cloud Accounts): the root user signed in without MFA at %s from %s", a.Time.UTC().Format("15:04:05"), cmp.Or(a.SourceIP, "an unknown address")),
-				Evidence: rowEvidence([]Action{a})})
+				Evidence: rowEvidence([]triage.Action{a})})
 		case root:
-			out = append(out, Finding{Step: StepActions, Kind: "root_use", Severity: weightOf(1.0), LogOdds: 1.0, Fact: "root",
+			out = append(out, triage.Finding{Step: triage.StepActions, Kind: "root_use", Weight: weightOf(1.0), LogOdds: 1.0, Fact: "root",
 				Title:    fmt.Sprintf("Privileged use (T1078.004 Valid Accounts: Cloud Accounts): the root user ran %s at %s", a.Action, a.Time.UTC().Format("15:04:05")),
-				Evidence: rowEvidence([]Action{a})})
+				Evidence: rowEvidence([]triage.Action{a})})
 		case isLogin(a) && a.MFA == "no":
-			out = append(out, Finding{Step: StepActions, Kind: "login_no_mfa", Severity: weightOf(0.5), LogOdds: 0.5, Fact: "no_mfa " + a.Actor,
+			out = append(out, triage.Finding{Step: triage.StepActions, Kind: "login_no_mfa", Weight: weightOf(0.5), LogOdds: 0.5, Fact: "no_mfa " + a.Actor,
 				Title:    fmt.Sprintf("Sign-in without MFA (T1078 Valid Accounts): %s at %s from %s", a.Actor, a.Time.UTC().Format("15:04:05"), cmp.Or(a.SourceIP, "an unknown address")),
-				Evidence: rowEvidence([]Action{a})})
+				Evidence: rowEvidence([]triage.Action{a})})
 		}
 	}
 	return out
 }
 
 // readOnly says whether an action only reads.
-func readOnly(a Action) bool {
+func readOnly(a triage.Action) bool {
 	if ro := a.Detail("read_only"); ro != "" {
 		return ro == "true"
 	}
@@ -497,39 +501,39 @@ func readOnly(a Action) bool {
 
 // byAWS says whether AWS itself made a CloudTrail call: a service, or a
 // service-linked role invoked by one.
-func byAWS(a Action) bool {
+func byAWS(a triage.Action) bool {
 	return a.LogType == "AWS.CloudTrail" && (a.Detail("identity_type") == "AWSService" ||
 		strings.HasSuffix(a.Detail("invoked_by"), ".amazonaws.com") && strings.HasPrefix(a.Detail("issuer"), "AWSServiceRoleFor"))
 }
 
 // routineFindings are the signs that the actions are routine: only reads,
 // or only AWS's own service roles at work.
-func routineFindings(d *Digest) []Finding {
-	var out []Finding
+func routineFindings(d *triage.Digest) []triage.Finding {
+	var out []triage.Finding
 	if all(d.Actions, readOnly) {
 		names := slices.Compact(slices.Sorted(slices.Values(actionNames(d.Actions))))
-		out = append(out, Finding{Step: StepActions, Kind: "read_only", Severity: weightOf(-0.8), LogOdds: -0.8,
+		out = append(out, triage.Finding{Step: triage.StepActions, Kind: "read_only", Weight: weightOf(-0.8), LogOdds: -0.8,
 			Title:    fmt.Sprintf("Only read-only calls (%d): %s; nothing was changed", len(d.Actions), strings.Join(names[:min(5, len(names))], ", ")),
 			Evidence: rowEvidence(d.Actions)})
 	}
-	if all(d.Actions, func(a Action) bool { return a.Detail("network") == "true" && a.Failed() }) {
-		out = append(out, Finding{Step: StepActions, Kind: "all_rejected", Severity: weightOf(-1.2), LogOdds: -1.2,
+	if all(d.Actions, func(a triage.Action) bool { return a.Detail("network") == "true" && a.Failed() }) {
+		out = append(out, triage.Finding{Step: triage.StepActions, Kind: "all_rejected", Weight: weightOf(-1.2), LogOdds: -1.2,
 			Title:    fmt.Sprintf("All %d network flows were rejected: nothing from %s reached %s", len(d.Actions), strings.Join(d.SourceIPs(), ", "), d.Actions[0].Target),
 			Evidence: rowEvidence(d.Actions)})
 	}
 	if all(d.Actions, byAWS) {
-		out = append(out, Finding{Step: StepActions, Kind: "aws_service", Severity: weightOf(-1.2), LogOdds: -1.2,
+		out = append(out, triage.Finding{Step: triage.StepActions, Kind: "aws_service", Weight: weightOf(-1.2), LogOdds: -1.2,
 			Title:    fmt.Sprintf("Every call was made by AWS itself: %s, invoked by %s", d.Actions[0].Actor, d.Actions[0].Detail("invoked_by")),
 			Evidence: rowEvidence(d.Actions)})
 	}
 	return out
 }
 
-func all(as []Action, ok func(Action) bool) bool {
-	return len(as) > 0 && !slices.ContainsFunc(as, func(a Action) bool { return !ok(a) })
+func all(as []triage.Action, ok func(triage.Action) bool) bool {
+	return len(as) > 0 && !slices.ContainsFunc(as, func(a triage.Action) bool { return !ok(a) })
 }
 
-func actionNames(as []Action) []string {
+func actionNames(as []triage.Action) []string {
 	out := make([]string, 0, len(as))
 	for _, a := range as {
 		out = append(out, a.Action)

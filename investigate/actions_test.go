@@ -7,9 +7,10 @@ import (
 	"testing"
 
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
-func kinds(fs []Finding) string {
+func kinds(fs []triage.Finding) string {
 	var out []string
 	for _, f := range fs {
 		out = append(out, fmt.Sprintf("%s:%.1f", f.Kind, f.LogOdds))
@@ -62,7 +63,7 @@ func TestJudgeActions(t *testing.T) {
 				"outcome": map[string]any{"result": "SUCCESS"}, "client": map[string]any{"geographicalContext": map[string]any{"country": "Brazil"}}},
 		}, ActionOptions{}, "improbable_travel:1.2"},
 		{"a public bucket policy", []panther.Event{ctEvent(0, "PutBucketPolicy", map[string]any{"requestParameters": map[string]any{"bucketName": "b1",
-			"bucketPolicy": map[string]any{"Statement": []any{map[string]any{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"}}}}})}, ActionOptions{},
+			"bucketPolicy": map[string]any{"Statement": []any{map[string]any{"Effect": "Allow", "Principal": "*", "triage.Action": "s3:GetObject"}}}}})}, ActionOptions{},
 			"exposure:2.0"},
 	}
 	for _, tt := range tests {
@@ -72,7 +73,7 @@ func TestJudgeActions(t *testing.T) {
 				t.Fatalf("findings %s; want %s\n%+v", got, tt.want, fs)
 			}
 			for _, f := range fs {
-				if f.Step != StepActions || f.Title == "" || f.Severity != weightOf(f.LogOdds) {
+				if f.Step != triage.StepActions || f.Title == "" || f.Weight != weightOf(f.LogOdds) {
 					t.Errorf("finding %+v", f)
 				}
 			}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // Defaults of BaselineOptions.
@@ -112,8 +113,8 @@ type baselineStep struct {
 	opts  BaselineOptions
 }
 
-func (s *baselineStep) Name() string    { return StepBaseline }
-func (s *baselineStep) After() []string { return []string{StepEvents} }
+func (s *baselineStep) Name() string    { return triage.StepBaseline }
+func (s *baselineStep) After() []string { return []string{triage.StepEvents} }
 
 // Timeout lets the step wait for its search, plus a little to cancel it.
 func (s *baselineStep) Timeout() time.Duration { return s.opts.Timeout + 10*time.Second }
@@ -130,7 +131,7 @@ func (s *baselineStep) Timeout() time.Duration { return s.opts.Timeout + 10*time
 //	baseline_no_activity   info: no earlier activity of the actor
 //	baseline_budget        missing: not searched, the hourly budget is used
 //	                       up
-func (s *baselineStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
+func (s *baselineStep) Run(ctx context.Context, c *Case) ([]triage.Finding, error) {
 	own := EntitiesOf(c.Events)
 	if len(own.Actors) == 0 {
 		return nil, nil
@@ -159,20 +160,20 @@ func (s *baselineStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 			}
 			return summarizeBaseline(actor, start, end, q), nil
 		})
-	c.AddCost(Cost{LakePolls: polls})
+	c.AddCost(triage.Cost{LakePolls: polls})
 	s.observe(b, cached, err)
 	switch {
 	case errors.Is(err, errOverBudget):
-		return []Finding{{Step: StepBaseline, Kind: "baseline_budget", Severity: WeightMissing,
+		return []triage.Finding{{Step: triage.StepBaseline, Kind: "baseline_budget", Weight: triage.WeightMissing,
 			Title: fmt.Sprintf("%s's last %d days not searched: the baseline budget of %d searches per hour is used up", displayName(actor), days(s.opts.Window), s.opts.MaxPerHour)}}, nil
 	case err != nil:
 		if panther.IsTransient(err) && ctx.Err() == nil && !errors.Is(err, errLakeTimeout) {
 			return nil, err
 		}
-		return []Finding{{Step: StepBaseline, Kind: "baseline_failed", Severity: WeightMissing,
+		return []triage.Finding{{Step: triage.StepBaseline, Kind: "baseline_failed", Weight: triage.WeightMissing,
 			Title: fmt.Sprintf("The search for %s's last %d days failed: %s", displayName(actor), days(s.opts.Window), stepError(err))}}, nil
 	}
-	cost := Cost{LakeSearches: boolInt(!cached), LakeCached: boolInt(cached)}
+	cost := triage.Cost{LakeSearches: boolInt(!cached), LakeCached: boolInt(cached)}
 	if !cached {
 		cost.BytesScanned = b.BytesScanned
 	}
@@ -261,18 +262,18 @@ func summarizeBaseline(actor string, start, end time.Time, q *panther.LakeQuery)
 }
 
 // baselineFindings compare this alert's places with the actor's baseline.
-func baselineFindings(b Baseline, own Entities, at time.Time, window, knownDays int) []Finding {
+func baselineFindings(b Baseline, own triage.Entities, at time.Time, window, knownDays int) []triage.Finding {
 	who := displayActor(own)
-	ev := []Evidence{{Kind: "query", Ref: b.QueryID}}
+	ev := []triage.Evidence{{Kind: "query", Ref: b.QueryID}}
 	atLeast := ""
 	if b.More {
 		atLeast = "at least "
 	}
 	if b.Days == 0 {
-		return []Finding{{Step: StepBaseline, Kind: "baseline_no_activity", Severity: WeightInfo, Evidence: ev,
+		return []triage.Finding{{Step: triage.StepBaseline, Kind: "baseline_no_activity", Weight: triage.WeightInfo, Evidence: ev,
 			Title: fmt.Sprintf("No activity by %s in the %d days before this alert (data lake)", who, window)}}
 	}
-	var out []Finding
+	var out []triage.Finding
 	for _, ip := range own.IPs[:min(len(own.IPs), 2)] {
 		p := own.PlaceOf(ip)
 		seenIP := findSeen(b.IPs, ip)
@@ -283,31 +284,31 @@ func baselineFindings(b Baseline, own Entities, at time.Time, window, knownDays 
 		}
 		switch {
 		case seenIP != nil && seenIP.Days >= knownDays:
-			out = append(out, Finding{Step: StepBaseline, Kind: "baseline_usual_place", Severity: WeightBenign, Evidence: ev,
+			out = append(out, triage.Finding{Step: triage.StepBaseline, Kind: "baseline_usual_place", Weight: triage.WeightBenign, Evidence: ev,
 				Title: fmt.Sprintf("%s acting from %s: %s", who, p, usual(seenIP))})
 		case p.ASN != "" && seenNet == nil:
-			out = append(out, Finding{Step: StepBaseline, Kind: "baseline_new_network", Severity: WeightSuspicious, Evidence: ev,
+			out = append(out, triage.Finding{Step: triage.StepBaseline, Kind: "baseline_new_network", Weight: triage.WeightSuspicious, Evidence: ev,
 				Title: fmt.Sprintf("First time in %d days that %s acts from network %s: this alert's %s; before: %s", window, who, strings.TrimSpace(p.ASN+" "+p.Org), p, usualPlaces(b, p))})
 		case p.ASN == "" && p.Country != "" && seenCountry == nil:
-			out = append(out, Finding{Step: StepBaseline, Kind: "baseline_new_country", Severity: WeightSuspicious, Evidence: ev,
+			out = append(out, triage.Finding{Step: triage.StepBaseline, Kind: "baseline_new_country", Weight: triage.WeightSuspicious, Evidence: ev,
 				Title: fmt.Sprintf("First time in %d days that %s acts from %s: this alert's %s; before: %s", window, who, p.Country, p, usualPlaces(b, p))})
 		case seenNet != nil && seenNet.Days <= 2 && at.Sub(seenNet.First) < 48*time.Hour:
-			out = append(out, Finding{Step: StepBaseline, Kind: "baseline_new_network", Severity: WeightSuspicious, Evidence: ev,
+			out = append(out, triage.Finding{Step: triage.StepBaseline, Kind: "baseline_new_network", Weight: triage.WeightSuspicious, Evidence: ev,
 				Title: fmt.Sprintf("%s first acted from network %s only %s this alert (%s), never earlier in %d days; before: %s",
 					who, strings.TrimSpace(p.ASN+" "+p.Org), relativeTime(seenNet.First, at), p, window, usualPlaces(b, p))})
 		case seenNet != nil && seenNet.Days >= knownDays:
-			out = append(out, Finding{Step: StepBaseline, Kind: "baseline_usual_place", Severity: WeightBenign, Evidence: ev,
+			out = append(out, triage.Finding{Step: triage.StepBaseline, Kind: "baseline_usual_place", Weight: triage.WeightBenign, Evidence: ev,
 				Title: fmt.Sprintf("%s acting from %s: a new address on network %s, %s", who, p, seenNet.Value, usual(seenNet))})
 		case seenIP != nil:
-			out = append(out, Finding{Step: StepBaseline, Kind: "baseline_rare_place", Severity: WeightInfo, Evidence: ev,
+			out = append(out, triage.Finding{Step: triage.StepBaseline, Kind: "baseline_rare_place", Weight: triage.WeightInfo, Evidence: ev,
 				Title: fmt.Sprintf("%s acting from %s: %s", who, p, usual(seenIP))})
 		default:
-			out = append(out, Finding{Step: StepBaseline, Kind: "baseline_rare_place", Severity: WeightInfo, Evidence: ev,
+			out = append(out, triage.Finding{Step: triage.StepBaseline, Kind: "baseline_rare_place", Weight: triage.WeightInfo, Evidence: ev,
 				Title: fmt.Sprintf("%s acting from %s, an address not seen in %d days; before: %s", who, p, window, usualPlaces(b, p))})
 		}
 	}
 	if len(out) == 0 {
-		out = append(out, Finding{Step: StepBaseline, Kind: "baseline_activity", Severity: WeightInfo, Evidence: ev,
+		out = append(out, triage.Finding{Step: triage.StepBaseline, Kind: "baseline_activity", Weight: triage.WeightInfo, Evidence: ev,
 			Title: fmt.Sprintf("%s was active on %s%d of the last %d days", who, atLeast, b.Days, window)})
 	}
 	return out
@@ -315,7 +316,7 @@ func baselineFindings(b Baseline, own Entities, at time.Time, window, knownDays 
 
 // usualPlaces names the actor's most used networks (or addresses) and
 // countries other than this alert's place.
-func usualPlaces(b Baseline, now Place) string {
+func usualPlaces(b Baseline, now triage.Place) string {
 	var parts []string
 	add := func(list []BaselineSeen, skip string, label bool) int {
 		n := 0
@@ -356,7 +357,7 @@ func findSeen(list []BaselineSeen, v string) *BaselineSeen {
 
 // displayName shortens an ARN to its last part.
 func displayName(actor string) string {
-	return displayActor(Entities{Actors: []string{actor}})
+	return displayActor(triage.Entities{Actors: []string{actor}})
 }
 
 func days(d time.Duration) int { return int(d / (24 * time.Hour)) }

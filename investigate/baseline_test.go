@@ -11,6 +11,7 @@ import (
 	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/panther"
 	"github.com/panther-triage/panther-triage/panther/panthersim"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // lakeCounter is a data lake observer that records outcomes.
@@ -65,13 +66,13 @@ func TestBaselineCostAndBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var budget *investigate.Finding
+	var budget *triage.Finding
 	for _, f := range out.Report.Findings {
 		if f.Kind == "baseline_budget" {
 			budget = &f
 		}
 	}
-	if budget == nil || budget.Severity != investigate.WeightMissing || !strings.Contains(budget.Title, "budget") {
+	if budget == nil || budget.Weight != triage.WeightMissing || !strings.Contains(budget.Title, "budget") {
 		t.Errorf("over budget: %+v", out.Report.Findings)
 	}
 	if got := strings.Join(obs.outcomes, ","); got != "succeeded,cached,over_budget" || obs.bytes <= 0 {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // Lake runs indicator searches in Panther's data lake.
@@ -26,55 +27,13 @@ type Lake interface {
 // caller the one to run the search (and later Save or Release it), or says
 // the hourly budget is used up.
 type LakeCache interface {
-	ClaimLakeSearch(ctx context.Context, key string, perHour int, wait time.Duration) (LakeClaim, error)
-	SaveLakeSearch(ctx context.Context, key string, r LakeSearch) error
+	ClaimLakeSearch(ctx context.Context, key string, perHour int, wait time.Duration) (triage.LakeClaim, error)
+	SaveLakeSearch(ctx context.Context, key string, r triage.LakeSearch) error
 	ReleaseLakeSearch(ctx context.Context, key string) error
-}
-
-// LakeClaim is the answer to a claim on a search.
-type LakeClaim struct {
-	// Cached is set when the search ran before.
-	Cached *LakeSearch
-	// Run is true when the caller is to run the search.
-	Run bool
-	// OverBudget is true when the hourly budget is used up.
-	OverBudget bool
-}
-
-// LakeSearch is the summary of one indicator search.
-type LakeSearch struct {
-	QueryID      string          `json:"queryId"`
-	Indicator    string          `json:"indicator"`
-	Start        time.Time       `json:"start"`
-	End          time.Time       `json:"end"`
-	Rows         int             `json:"rows"`
-	More         bool            `json:"more"`
-	BytesScanned float64         `json:"bytesScanned"`
-	LogTypes     []LakeLogType   `json:"logTypes"`
-	Samples      []LakeSampleRow `json:"samples"`
-	// Actions are the rows read as the digest reads events (at most
-	// maxLakeActions, oldest first), so that a finding can say what the
-	// indicator did rather than how often it was seen.
-	Actions []Action `json:"actions,omitempty"`
 }
 
 // maxLakeActions bounds the actions kept of one search's rows.
 const maxLakeActions = 50
-
-// LakeLogType counts the hits in one log type.
-type LakeLogType struct {
-	LogType string    `json:"logType"`
-	Rows    int       `json:"rows"`
-	First   time.Time `json:"first"`
-	Last    time.Time `json:"last"`
-}
-
-// LakeSampleRow is one telling row: where and when the indicator was seen.
-type LakeSampleRow struct {
-	RowID   string    `json:"rowId"`
-	LogType string    `json:"logType"`
-	Time    time.Time `json:"time"`
-}
 
 // The defaults of DatalakeOptions.
 const (
@@ -132,17 +91,17 @@ type datalakeStep struct {
 	opts  DatalakeOptions
 }
 
-func (s *datalakeStep) Name() string    { return StepDatalake }
-func (s *datalakeStep) After() []string { return []string{StepIndicators} }
+func (s *datalakeStep) Name() string    { return triage.StepDatalake }
+func (s *datalakeStep) After() []string { return []string{triage.StepIndicators} }
 
 // Timeout lets the step run past the default step timeout: a search may
 // take up to opts.Timeout, plus a little to cancel it.
 func (s *datalakeStep) Timeout() time.Duration { return s.opts.Timeout + 10*time.Second }
 
-func (s *datalakeStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
+func (s *datalakeStep) Run(ctx context.Context, c *Case) ([]triage.Finding, error) {
 	keys := lakeKeys(c.Indicators, s.opts.MaxPerInvestigation)
 	if len(keys) == 0 {
-		return []Finding{{Step: StepDatalake, Kind: "no_pivot", Severity: WeightInfo, Title: "No public IP, user, email or actor ID to search for"}}, nil
+		return []triage.Finding{{Step: triage.StepDatalake, Kind: "no_pivot", Weight: triage.WeightInfo, Title: "No public IP, user, email or actor ID to search for"}}, nil
 	}
 	start, end := s.window(c)
 	own := map[string]bool{}
@@ -158,7 +117,7 @@ func (s *datalakeStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 
 	type result struct {
 		ind    Indicator
-		search *LakeSearch
+		search *triage.LakeSearch
 		cached bool
 		err    error
 		budget bool
@@ -174,29 +133,29 @@ func (s *datalakeStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 	}
 	wg.Wait()
 
-	var out []Finding
+	var out []triage.Finding
 	for _, r := range results {
 		switch {
 		case r.budget:
-			out = append(out, Finding{Step: StepDatalake, Kind: "budget", Severity: WeightMissing,
+			out = append(out, triage.Finding{Step: triage.StepDatalake, Kind: "budget", Weight: triage.WeightMissing,
 				Title: fmt.Sprintf("%s not searched: the data lake budget of %d searches per hour is used up", r.ind.Value, s.opts.MaxPerHour)})
 			continue
 		case r.err != nil:
 			if panther.IsTransient(r.err) && ctx.Err() == nil && !errors.Is(r.err, errLakeTimeout) {
 				return nil, r.err
 			}
-			out = append(out, Finding{Step: StepDatalake, Kind: "search_failed", Severity: WeightMissing,
+			out = append(out, triage.Finding{Step: triage.StepDatalake, Kind: "search_failed", Weight: triage.WeightMissing,
 				Title: fmt.Sprintf("Search for %s failed: %s", r.ind.Value, stepError(r.err))})
 			continue
 		}
-		c.AddCost(Cost{LakeSearches: boolInt(!r.cached), LakeCached: boolInt(r.cached), BytesScanned: scanned(r.search, r.cached)})
+		c.AddCost(triage.Cost{LakeSearches: boolInt(!r.cached), LakeCached: boolInt(r.cached), BytesScanned: scanned(r.search, r.cached)})
 		out = append(out, lakeFinding(r.ind, r.search, own, ownTypes))
 	}
 	return out, nil
 }
 
 // observe tells the observer how one search went.
-func (s *datalakeStep) observe(r *LakeSearch, cached, budget bool, err error) {
+func (s *datalakeStep) observe(r *triage.LakeSearch, cached, budget bool, err error) {
 	if s.opts.Observer == nil {
 		return
 	}
@@ -221,7 +180,7 @@ func boolInt(b bool) int {
 	return 0
 }
 
-func scanned(s *LakeSearch, cached bool) float64 {
+func scanned(s *triage.LakeSearch, cached bool) float64 {
 	if cached {
 		return 0
 	}
@@ -254,7 +213,7 @@ var errLakeTimeout = errors.New("data lake search timed out")
 
 // search answers from the cache or runs the search, polling with growing
 // intervals and cancelling it at the timeout.
-func (s *datalakeStep) search(ctx context.Context, ind Indicator, start, end time.Time) (r *LakeSearch, cached, overBudget bool, err error) {
+func (s *datalakeStep) search(ctx context.Context, ind Indicator, start, end time.Time) (r *triage.LakeSearch, cached, overBudget bool, err error) {
 	field := IndicatorField(ind.Kind)
 	key := strings.ToLower(ind.Value) + "|" + start.Format(time.RFC3339) + "|" + end.Format(time.RFC3339)
 	if field != "" {
@@ -317,7 +276,7 @@ func IndicatorField(kind string) string {
 
 // run starts one search (one indicator, so one kind per search) and waits
 // for its results.
-func (s *datalakeStep) run(ctx context.Context, field, indicator string, start, end time.Time) (*LakeSearch, error) {
+func (s *datalakeStep) run(ctx context.Context, field, indicator string, start, end time.Time) (*triage.LakeSearch, error) {
 	q, _, err := searchLake(ctx, s.lake, field, indicator, start, end, s.opts.MaxRows, s.opts.Timeout)
 	if err != nil {
 		return nil, err
@@ -374,16 +333,16 @@ func searchLake(ctx context.Context, lake Lake, field, indicator string, start, 
 }
 
 // summarizeLake counts a result's rows per log type and keeps a few samples.
-func summarizeLake(id, indicator string, start, end time.Time, q *panther.LakeQuery) *LakeSearch {
-	r := &LakeSearch{QueryID: id, Indicator: indicator, Start: start, End: end, Rows: max(q.RowCount, len(q.Rows)), More: q.HasMore, BytesScanned: q.BytesScanned}
-	byType := map[string]*LakeLogType{}
+func summarizeLake(id, indicator string, start, end time.Time, q *panther.LakeQuery) *triage.LakeSearch {
+	r := &triage.LakeSearch{QueryID: id, Indicator: indicator, Start: start, End: end, Rows: max(q.RowCount, len(q.Rows)), More: q.HasMore, BytesScanned: q.BytesScanned}
+	byType := map[string]*triage.LakeLogType{}
 	for _, row := range q.Rows {
 		lt, _ := row["p_log_type"].(string)
 		lt = cmp.Or(lt, "unknown")
 		t, _ := eventTime(row)
 		b := byType[lt]
 		if b == nil {
-			b = &LakeLogType{LogType: lt, First: t, Last: t}
+			b = &triage.LakeLogType{LogType: lt, First: t, Last: t}
 			byType[lt] = b
 		}
 		b.Rows++
@@ -394,7 +353,7 @@ func summarizeLake(id, indicator string, start, end time.Time, q *panther.LakeQu
 			b.Last = t
 		}
 		if id, _ := row["p_row_id"].(string); id != "" {
-			r.Samples = append(r.Samples, LakeSampleRow{RowID: id, LogType: lt, Time: t})
+			r.Samples = append(r.Samples, triage.LakeSampleRow{RowID: id, LogType: lt, Time: t})
 		}
 	}
 	if acts := NewDigest(q.Rows).Actions; len(acts) > 0 {
@@ -403,20 +362,22 @@ func summarizeLake(id, indicator string, start, end time.Time, q *panther.LakeQu
 	for _, b := range byType {
 		r.LogTypes = append(r.LogTypes, *b)
 	}
-	slices.SortFunc(r.LogTypes, func(a, b LakeLogType) int {
+	slices.SortFunc(r.LogTypes, func(a, b triage.LakeLogType) int {
 		return cmp.Or(cmp.Compare(b.Rows, a.Rows), cmp.Compare(a.LogType, b.LogType))
 	})
-	slices.SortFunc(r.Samples, func(a, b LakeSampleRow) int { return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.RowID, b.RowID)) })
+	slices.SortFunc(r.Samples, func(a, b triage.LakeSampleRow) int {
+		return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.RowID, b.RowID))
+	})
 	return r
 }
 
 // lakeFinding says where else an indicator was seen. Hits in log types the
 // alert did not come from point at activity beyond the alert.
-func lakeFinding(ind Indicator, r *LakeSearch, own, ownTypes map[string]bool) Finding {
-	f := Finding{Step: StepDatalake, Kind: "indicator_search", Severity: WeightInfo,
-		Evidence: []Evidence{{Kind: "query", Ref: r.QueryID}}}
+func lakeFinding(ind Indicator, r *triage.LakeSearch, own, ownTypes map[string]bool) triage.Finding {
+	f := triage.Finding{Step: triage.StepDatalake, Kind: "indicator_search", Weight: triage.WeightInfo,
+		Evidence: []triage.Evidence{{Kind: "query", Ref: r.QueryID}}}
 	window := fmt.Sprintf("%s to %s", r.Start.Format(time.RFC3339), r.End.Format(time.RFC3339))
-	var others []LakeSampleRow
+	var others []triage.LakeSampleRow
 	for _, s := range r.Samples {
 		if !own[s.RowID] {
 			others = append(others, s)
@@ -439,13 +400,13 @@ func lakeFinding(ind Indicator, r *LakeSearch, own, ownTypes map[string]bool) Fi
 	}
 	f.Title = fmt.Sprintf("%s seen in %d%s events between %s: %s", ind.Value, r.Rows, more, window, strings.Join(parts, "; "))
 	// What it did beyond this alert's events, in the digest's words.
-	var acts []Action
+	var acts []triage.Action
 	for _, a := range r.Actions {
 		if a.RowID == "" || !own[a.RowID] {
 			acts = append(acts, a)
 		}
 	}
-	if seq := (&Digest{Actions: acts}).Sequence(); seq != "" {
+	if seq := (&triage.Digest{Actions: acts}).Sequence(); seq != "" {
 		var types []string
 		for _, lt := range r.LogTypes {
 			types = append(types, lt.LogType)
@@ -453,11 +414,11 @@ func lakeFinding(ind Indicator, r *LakeSearch, own, ownTypes map[string]bool) Fi
 		f.Title = fmt.Sprintf("%s also: %s (%d%s events in %s, %s)", ind.Value, seq, r.Rows, more, strings.Join(types, ", "), window)
 	}
 	if len(newTypes) > 0 && ind.Kind == KindIP && ind.Class == IPPublic {
-		f.Severity = WeightSuspicious
+		f.Weight = triage.WeightSuspicious
 		f.Detail = fmt.Sprintf("The address is also active in %s, beyond this alert's logs", strings.Join(newTypes, ", "))
 	}
 	for _, s := range others[:min(len(others), maxRefs)] {
-		f.Evidence = append(f.Evidence, Evidence{Kind: "event", Ref: s.RowID})
+		f.Evidence = append(f.Evidence, triage.Evidence{Kind: "event", Ref: s.RowID})
 	}
 	return f
 }

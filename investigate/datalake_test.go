@@ -14,6 +14,7 @@ import (
 	"github.com/panther-triage/panther-triage/panther/panthersim"
 	"github.com/panther-triage/panther-triage/store"
 	"github.com/panther-triage/panther-triage/store/storetest"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 const torAlert = "4c1e8f2a9d7b3e6051c8a2f4d9e7b130"
@@ -75,15 +76,15 @@ func (b lakeBundle) pivots() []panthersim.LakeQuery {
 	return out
 }
 
-func findingOf(t *testing.T, out investigate.Outcome, kind string) investigate.Finding {
+func findingOf(t *testing.T, out investigate.Result, kind string) triage.Finding {
 	t.Helper()
 	for _, f := range out.Report.Findings {
-		if f.Step == investigate.StepDatalake && f.Kind == kind {
+		if f.Step == triage.StepDatalake && f.Kind == kind {
 			return f
 		}
 	}
 	t.Fatalf("no datalake %s finding in %+v", kind, out.Report.Findings)
-	return investigate.Finding{}
+	return triage.Finding{}
 }
 
 func TestDatalakePivotFindsActivityBeyondTheAlert(t *testing.T) {
@@ -97,7 +98,7 @@ func TestDatalakePivotFindsActivityBeyondTheAlert(t *testing.T) {
 	if !strings.HasPrefix(f.Title, "185.220.101.34 also: ") || !strings.Contains(f.Title, "Okta.SystemLog") {
 		t.Errorf("finding %q; want what 185.220.101.34 did in the Okta logs", f.Title)
 	}
-	if f.Severity != investigate.WeightSuspicious {
+	if f.Weight != triage.WeightSuspicious {
 		t.Fatalf("finding %+v; want suspicious: the IP is active in Okta logs too", f)
 	}
 	refs := map[string]bool{}
@@ -145,13 +146,13 @@ func TestDatalakeTimeoutCancelsAndReportsMissingEvidence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f := findingOf(t, out, "search_failed"); f.Severity != investigate.WeightMissing {
+	if f := findingOf(t, out, "search_failed"); f.Weight != triage.WeightMissing {
 		t.Fatalf("finding %+v", f)
 	}
 	if qs := b.pivots(); len(qs) != 1 || qs[0].Status != "cancelled" {
 		t.Fatalf("queries %+v; want the search cancelled", qs)
 	}
-	if out.Report.Verdict.Verdict == investigate.VerdictBenign {
+	if out.Report.Verdict.Label == triage.VerdictBenign {
 		t.Fatal("benign without the data lake evidence")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // DetectionSource reads a detection by the alert's type and detection ID.
@@ -23,46 +24,46 @@ func Detection(src DetectionSource) Step { return &detectionStep{src: src} }
 
 type detectionStep struct{ src DetectionSource }
 
-func (s *detectionStep) Name() string { return StepDetection }
+func (s *detectionStep) Name() string { return triage.StepDetection }
 
-func (s *detectionStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
+func (s *detectionStep) Run(ctx context.Context, c *Case) ([]triage.Finding, error) {
 	ref := c.Alert.Detection
 	if ref == nil || ref.ID == "" {
-		return []Finding{systemErrorFinding(c.Alert)}, nil
+		return []triage.Finding{systemErrorFinding(c.Alert)}, nil
 	}
 	d, err := s.src.Detection(ctx, ref.Type, ref.ID)
 	if ref.Deleted || errors.Is(err, panther.ErrNotFound) {
-		return []Finding{{
-			Step: StepDetection, Kind: "detection_missing", Severity: WeightInfo,
+		return []triage.Finding{{
+			Step: triage.StepDetection, Kind: "detection_missing", Weight: triage.WeightInfo,
 			Title: fmt.Sprintf("Detection %s no longer exists", ref.ID),
 			Detail: "Its description, runbook and MITRE ATT&CK mapping could not be read, so this report judges the events alone. " +
 				"Its earlier alerts are still read by its ID, but it will raise no new ones: if it was deleted by mistake, what it detected now goes unseen.",
-			Evidence: []Evidence{{Kind: "detection", Ref: ref.ID}},
+			Evidence: []triage.Evidence{{Kind: "detection", Ref: ref.ID}},
 		}}, nil
 	}
 	if le := (*panther.DetectionLookupError)(nil); errors.As(err, &le) && len(le.Denied) > 0 {
-		return []Finding{deniedFinding(ref.ID, le.Denied, WeightMissing)}, nil
+		return []triage.Finding{deniedFinding(ref.ID, le.Denied, triage.WeightMissing)}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read detection %s: %w", ref.ID, err)
 	}
 	c.Detection = d
 	name := cmp.Or(d.DisplayName, ref.Name, d.ID)
-	f := Finding{
-		Step: StepDetection, Kind: "detection", Severity: WeightInfo,
+	f := triage.Finding{
+		Step: triage.StepDetection, Kind: "detection", Weight: triage.WeightInfo,
 		Title:    fmt.Sprintf("Detection %s (%s, %s)", name, d.ID, strings.TrimSuffix(d.Kind, "s")),
 		Detail:   d.Description,
-		Evidence: []Evidence{{Kind: "detection", Ref: d.ID}},
+		Evidence: []triage.Evidence{{Kind: "detection", Ref: d.ID}},
 	}
-	out := []Finding{f}
+	out := []triage.Finding{f}
 	if len(d.Denied) > 0 {
-		out = append(out, deniedFinding(ref.ID, d.Denied, WeightInfo))
+		out = append(out, deniedFinding(ref.ID, d.Denied, triage.WeightInfo))
 	}
 	if tactics := mitre(d.Reports); len(tactics) > 0 {
-		out = append(out, Finding{
-			Step: StepDetection, Kind: "mitre", Severity: WeightInfo,
+		out = append(out, triage.Finding{
+			Step: triage.StepDetection, Kind: "mitre", Weight: triage.WeightInfo,
 			Title:    "MITRE ATT&CK: " + strings.Join(tactics, ", "),
-			Evidence: []Evidence{{Kind: "detection", Ref: d.ID}},
+			Evidence: []triage.Evidence{{Kind: "detection", Ref: d.ID}},
 		})
 	}
 	return out, nil
@@ -70,18 +71,18 @@ func (s *detectionStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 
 // deniedFinding says which detection collections refused the token, and
 // the permission each needs.
-func deniedFinding(id string, denied []string, w Weight) Finding {
+func deniedFinding(id string, denied []string, w triage.Weight) triage.Finding {
 	var perms []string
 	for _, c := range denied {
 		perms = append(perms, panther.Permission(c))
 	}
 	slices.Sort(perms)
 	perms = slices.Compact(perms)
-	return Finding{
-		Step: "detection", Kind: "missing_permission", Severity: w,
+	return triage.Finding{
+		Step: "detection", Kind: "missing_permission", Weight: w,
 		Title: fmt.Sprintf("The API token lacks %s: detection %s could not be looked up in %s",
 			strings.Join(perms, " and "), id, strings.Join(denied, ", ")),
-		Evidence: []Evidence{{Kind: "detection", Ref: id}},
+		Evidence: []triage.Evidence{{Kind: "detection", Ref: id}},
 	}
 }
 
@@ -118,8 +119,8 @@ var systemErrors = map[string]struct{ failed, unseen string }{
 
 // systemErrorFinding says what a system-error alert reports: what failed,
 // which component, and what may go undetected because of it.
-func systemErrorFinding(a *panther.Alert) Finding {
-	f := Finding{Step: StepDetection, Kind: "system_error", Severity: WeightInfo}
+func systemErrorFinding(a *panther.Alert) triage.Finding {
+	f := triage.Finding{Step: triage.StepDetection, Kind: "system_error", Weight: triage.WeightInfo}
 	se := a.SystemError
 	if se == nil {
 		f.Kind, f.Title = "no_detection", "The alert has no detection and names no system error"

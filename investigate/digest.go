@@ -10,339 +10,21 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
-
-// Outcomes of an action.
-const (
-	OutcomeSucceeded = "succeeded"
-	OutcomeFailed    = "failed"
-)
-
-// Action is one event read as who did what to what, from where, and how it
-// ended. Fields the log type does not carry are empty.
-type Action struct {
-	Time      time.Time `json:"time"`
-	Actor     string    `json:"actor,omitempty"`
-	Action    string    `json:"action"`
-	Target    string    `json:"target,omitempty"`
-	Outcome   string    `json:"outcome,omitempty"` // OutcomeSucceeded, OutcomeFailed or empty (unknown)
-	Reason    string    `json:"reason,omitempty"`  // why it failed: an error code or message
-	SourceIP  string    `json:"sourceIp,omitempty"`
-	UserAgent string    `json:"userAgent,omitempty"`
-	// Country is where SourceIP is, preferably as IPinfo's two-letter code.
-	Country string `json:"country,omitempty"`
-	// MFA is "yes" or "no" when the event says whether a login used MFA.
-	MFA     string `json:"mfa,omitempty"`
-	LogType string `json:"logType"`
-	RowID   string `json:"rowId,omitempty"`
-	// Details are named facts of the event that the knowledge table reads:
-	// identity_type, policy, role, member, visibility, access_key_id, …
-	Details map[string]string `json:"details,omitempty"`
-}
-
-// Detail returns a named detail of the action, or "".
-func (a Action) Detail(name string) string { return a.Details[name] }
-
-// Failed says whether the action is known to have failed.
-func (a Action) Failed() bool { return a.Outcome == OutcomeFailed }
-
-// Object is something a responder may act on after reading the digest: an
-// access key to disable, a user to remove, a role to revoke.
-type Object struct {
-	// Kind is e.g. "access key", "user", "policy", "role grant",
-	// "repository", "bucket", "service account key", "token".
-	Kind  string `json:"kind"`
-	Value string `json:"value"`
-	// Action is the action that created or changed it, at Time; RowID is
-	// its event.
-	Action string    `json:"action"`
-	Time   time.Time `json:"time"`
-	RowID  string    `json:"rowId,omitempty"`
-}
-
-// Digest is the alert's events read as actions, in time order: the first
-// thing an investigation knows, computed as soon as the events are read.
-type Digest struct {
-	Actions []Action `json:"actions"`
-	// Objects are what the actions created or changed that a responder
-	// may act on, in the order they appeared.
-	Objects []Object `json:"objects,omitempty"`
-	// Omitted is how many of the alert's events were not read.
-	Omitted int `json:"omitted,omitempty"`
-}
 
 // NewDigest reads events into a digest.
-func NewDigest(events []panther.Event) *Digest {
-	d := &Digest{}
+func NewDigest(events []panther.Event) *triage.Digest {
+	d := &triage.Digest{}
 	for _, ev := range events {
 		a, objs := readAction(ev)
 		d.Actions = append(d.Actions, a)
 		d.Objects = append(d.Objects, objs...)
 	}
-	slices.SortStableFunc(d.Actions, func(x, y Action) int { return x.Time.Compare(y.Time) })
-	slices.SortStableFunc(d.Objects, func(x, y Object) int { return x.Time.Compare(y.Time) })
-	d.Objects = slices.CompactFunc(d.Objects, func(x, y Object) bool { return x.Kind == y.Kind && x.Value == y.Value })
+	slices.SortStableFunc(d.Actions, func(x, y triage.Action) int { return x.Time.Compare(y.Time) })
+	slices.SortStableFunc(d.Objects, func(x, y triage.Object) int { return x.Time.Compare(y.Time) })
+	d.Objects = slices.CompactFunc(d.Objects, func(x, y triage.Object) bool { return x.Kind == y.Kind && x.Value == y.Value })
 	return d
-}
-
-// maxDigestSteps bounds the steps of one sequence line.
-const maxDigestSteps = 8
-
-// Sequence writes the actions as one line, consecutive repeats collapsed:
-// "ConsoleLogin failed ×3, then succeeded without MFA → DeleteTrail
-// (AccessDenied) → CreateUser eve". The actor is named where it changes
-// when more than one acted.
-func (d *Digest) Sequence() string {
-	if d == nil || len(d.Actions) == 0 {
-		return ""
-	}
-	groups := d.groups()
-	multi := len(d.Actors()) > 1
-	var parts []string
-	prevActor := ""
-	for i, g := range groups {
-		if i == maxDigestSteps {
-			parts = append(parts, fmt.Sprintf("… %d more", len(groups)-i))
-			break
-		}
-		s := g.phrase()
-		if multi && g.actor != prevActor && g.actor != "" {
-			s = g.actor + ": " + s
-		}
-		prevActor = g.actor
-		parts = append(parts, s)
-	}
-	return strings.Join(parts, " → ")
-}
-
-// Actors lists who acted, most actions first.
-func (d *Digest) Actors() []string { return d.ranked(func(a Action) string { return a.Actor }) }
-
-// SourceIPs lists where the actions came from, most actions first.
-func (d *Digest) SourceIPs() []string { return d.ranked(func(a Action) string { return a.SourceIP }) }
-
-// Countries lists the countries of the source IPs, most actions first.
-func (d *Digest) Countries() []string { return d.ranked(func(a Action) string { return a.Country }) }
-
-// Story tells what happened in at most three lines of words: who did what
-// to what and from where; how it ended; and what to act on. It is empty
-// when there were no events.
-func (d *Digest) Story() []string {
-	if d == nil || len(d.Actions) == 0 {
-		return nil
-	}
-	if all(d.Actions, func(a Action) bool { return a.Detail("resource") == "true" }) {
-		a := d.Actions[0]
-		line := fmt.Sprintf("The configuration of %s %s, recorded %s", a.Action, a.Target, a.Time.UTC().Format("2006-01-02 15:04:05 UTC"))
-		if a.Detail("public") == "true" {
-			line += ", grants access to everyone on the internet"
-		}
-		return []string{line + "."}
-	}
-	who := "Unknown actor"
-	if actors := d.Actors(); len(actors) > 0 {
-		who = actors[0]
-		if len(actors) > 1 {
-			who += fmt.Sprintf(" and %d other(s)", len(actors)-1)
-		}
-	}
-	if ips := d.SourceIPs(); len(ips) > 0 {
-		where := ips[0]
-		if cs := d.Countries(); len(cs) > 0 {
-			where += " (" + strings.Join(cs[:min(3, len(cs))], ", ") + ")"
-		}
-		if len(ips) > 1 {
-			where += fmt.Sprintf(" and %d other address(es)", len(ips)-1)
-		}
-		if ips[0] != who {
-			who += " from " + where
-		} else if cs := d.Countries(); len(cs) > 0 {
-			who += " (" + strings.Join(cs[:min(3, len(cs))], ", ") + ")"
-		}
-	}
-	lines := []string{who + ": " + d.Sequence() + "."}
-
-	last := d.Actions[len(d.Actions)-1]
-	at := last.Time.UTC().Format("2006-01-02 15:04:05 UTC")
-	if len(d.groups()) == 1 {
-		end := "It happened at " + at
-		switch {
-		case len(d.Actions) > 1:
-			end = fmt.Sprintf("The last of %d was at %s", len(d.Actions), at)
-			if last.Outcome != "" {
-				end += " and " + last.Outcome
-			}
-		case last.Outcome != "":
-			end = "It " + last.Outcome + " at " + at
-		}
-		lines = append(lines, end+".")
-		if objs := d.ObjectsLine(); objs != "" {
-			lines = append(lines, objs)
-		}
-		return lines
-	}
-	failed := 0
-	for _, a := range d.Actions {
-		if a.Failed() {
-			failed++
-		}
-	}
-	end := fmt.Sprintf("It ended with %s", last.Action)
-	if last.Target != "" {
-		end += " " + last.Target
-	}
-	switch last.Outcome {
-	case OutcomeSucceeded:
-		end += " succeeding"
-	case OutcomeFailed:
-		end += " failing"
-		if last.Reason != "" {
-			end += " (" + last.Reason + ")"
-		}
-	}
-	end += " at " + at
-	switch {
-	case failed == 0:
-		end += "; no action failed"
-	case failed == len(d.Actions):
-		end += "; every action failed"
-	default:
-		end += fmt.Sprintf("; %d of %d actions failed", failed, len(d.Actions))
-	}
-	if d.Omitted > 0 {
-		end += fmt.Sprintf(" (%d more events not read)", d.Omitted)
-	}
-	lines = append(lines, end+".")
-	if objs := d.ObjectsLine(); objs != "" {
-		lines = append(lines, objs)
-	}
-	return lines
-}
-
-// ObjectsLine names the objects to act on in one sentence, or "".
-func (d *Digest) ObjectsLine() string {
-	if d == nil || len(d.Objects) == 0 {
-		return ""
-	}
-	var parts []string
-	for _, o := range d.Objects[:min(6, len(d.Objects))] {
-		parts = append(parts, o.Kind+" "+o.Value)
-	}
-	s := "To act on: " + strings.Join(parts, ", ")
-	if n := len(d.Objects) - 6; n > 0 {
-		s += fmt.Sprintf(" and %d more", n)
-	}
-	return s + "."
-}
-
-// Text is the digest's story as one paragraph, for searching and for
-// narrators.
-func (d *Digest) Text() string { return strings.Join(d.Story(), " ") }
-
-func (d *Digest) ranked(key func(Action) string) []string {
-	if d == nil {
-		return nil
-	}
-	counts := map[string]int{}
-	var order []string
-	for _, a := range d.Actions {
-		k := key(a)
-		if k == "" {
-			continue
-		}
-		if counts[k] == 0 {
-			order = append(order, k)
-		}
-		counts[k]++
-	}
-	slices.SortStableFunc(order, func(x, y string) int { return cmp.Compare(counts[y], counts[x]) })
-	return order
-}
-
-// group is a run of consecutive actions by one actor, with one name and
-// target.
-type group struct {
-	actor, action, target string
-	actions               []Action
-}
-
-func (d *Digest) groups() []group {
-	var gs []group
-	for _, a := range d.Actions {
-		if n := len(gs); n > 0 {
-			g := &gs[n-1]
-			if g.actor == a.Actor && g.action == a.Action && g.target == a.Target {
-				g.actions = append(g.actions, a)
-				continue
-			}
-		}
-		gs = append(gs, group{actor: a.Actor, action: a.Action, target: a.Target, actions: []Action{a}})
-	}
-	return gs
-}
-
-// phrase writes a group as "ConsoleLogin failed ×3, then succeeded without
-// MFA" or "DeleteTrail main (AccessDenied)".
-func (g group) phrase() string {
-	s := g.action
-	if g.target != "" {
-		s += " " + g.target
-	}
-	// Runs of the same outcome.
-	type run struct {
-		outcome, reason, mfa string
-		n                    int
-	}
-	var runs []run
-	for _, a := range g.actions {
-		if n := len(runs); n > 0 && runs[n-1].outcome == a.Outcome {
-			runs[n-1].n++
-			if a.MFA != "" {
-				runs[n-1].mfa = a.MFA
-			}
-			continue
-		}
-		runs = append(runs, run{outcome: a.Outcome, reason: a.Reason, mfa: a.MFA, n: 1})
-	}
-	times := func(n int) string {
-		if n == 1 {
-			return ""
-		}
-		return fmt.Sprintf(" ×%d", n)
-	}
-	if len(runs) == 1 {
-		r := runs[0]
-		switch {
-		case r.outcome == OutcomeFailed && r.n == 1:
-			return s + " (" + cmp.Or(r.reason, "failed") + ")"
-		case r.outcome == OutcomeFailed:
-			s += " failed" + times(r.n)
-			if r.reason != "" {
-				s += " (" + r.reason + ")"
-			}
-			return s
-		}
-		s += times(r.n)
-		if r.mfa == "no" {
-			s += " without MFA"
-		}
-		return s
-	}
-	var parts []string
-	for i, r := range runs {
-		p := cmp.Or(r.outcome, "unknown outcome") + times(r.n)
-		if r.outcome == OutcomeFailed && r.reason != "" {
-			p += " (" + r.reason + ")"
-		}
-		if r.outcome == OutcomeSucceeded && r.mfa == "no" {
-			p += " without MFA"
-		}
-		if i > 0 {
-			p = "then " + p
-		}
-		parts = append(parts, p)
-	}
-	return s + " " + strings.Join(parts, ", ")
 }
 
 // fieldsOf says where a log type keeps an action's parts. Each list holds
@@ -353,7 +35,7 @@ type fieldsOf struct {
 	// logType is a log type, or a prefix ending in "." for a family.
 	logType                                   string
 	actor, action, target, ip, agent, country []string
-	read                                      func(ev panther.Event, a *Action) []Object
+	read                                      func(ev panther.Event, a *triage.Action) []triage.Object
 }
 
 // logFields is the one table of where each log type keeps the parts of an
@@ -447,10 +129,10 @@ func fieldsFor(logType string) fieldsOf {
 }
 
 // readAction reads one event into an action and the objects it created.
-func readAction(ev panther.Event) (Action, []Object) {
+func readAction(ev panther.Event) (triage.Action, []triage.Object) {
 	lt, _ := ev["p_log_type"].(string)
 	f := fieldsFor(lt)
-	a := Action{
+	a := triage.Action{
 		LogType:   lt,
 		Actor:     first(ev, f.actor),
 		Action:    first(ev, f.action),
@@ -468,7 +150,7 @@ func readAction(ev panther.Event) (Action, []Object) {
 	if a.SourceIP == "" {
 		a.SourceIP = first(ev, standardFields.ip)
 	}
-	var objs []Object
+	var objs []triage.Object
 	switch {
 	case f.read != nil:
 		objs = f.read(ev, &a)
@@ -555,7 +237,7 @@ func lastSegment(s string) string {
 	return s
 }
 
-func readCloudTrail(ev panther.Event, a *Action) []Object {
+func readCloudTrail(ev panther.Event, a *triage.Action) []triage.Object {
 	typ := get(ev, "userIdentity.type")
 	a.Details["identity_type"] = typ
 	switch typ {
@@ -580,15 +262,15 @@ func readCloudTrail(ev panther.Event, a *Action) []Object {
 	a.Details["invoked_by"] = get(ev, "userIdentity.invokedBy")
 	a.Details["issuer"] = get(ev, "userIdentity.sessionContext.sessionIssuer.userName")
 	if code := get(ev, "errorCode"); code != "" {
-		a.Outcome, a.Reason = OutcomeFailed, code
+		a.Outcome, a.Reason = triage.OutcomeFailed, code
 	} else {
-		a.Outcome = OutcomeSucceeded
+		a.Outcome = triage.OutcomeSucceeded
 	}
 	switch get(ev, "responseElements.ConsoleLogin") {
 	case "Failure":
-		a.Outcome, a.Reason = OutcomeFailed, get(ev, "errorMessage")
+		a.Outcome, a.Reason = triage.OutcomeFailed, get(ev, "errorMessage")
 	case "Success":
-		a.Outcome = OutcomeSucceeded
+		a.Outcome = triage.OutcomeSucceeded
 	}
 	switch get(ev, "additionalEventData.MFAUsed") {
 	case "Yes":
@@ -622,29 +304,29 @@ func readCloudTrail(ev panther.Event, a *Action) []Object {
 		a.Details["bucket"] = b
 	}
 	a.Details["public"] = strconv.FormatBool(cloudTrailPublic(ev))
-	var objs []Object
+	var objs []triage.Object
 	switch a.Action {
 	case "CreateAccessKey":
-		objs = append(objs, Object{Kind: "access key", Value: cmp.Or(get(ev, "responseElements.accessKey.accessKeyId"), "for "+cmp.Or(principal, a.Actor))})
+		objs = append(objs, triage.Object{Kind: "access key", Value: cmp.Or(get(ev, "responseElements.accessKey.accessKeyId"), "for "+cmp.Or(principal, a.Actor))})
 	case "CreateUser":
-		objs = append(objs, Object{Kind: "user", Value: principal})
+		objs = append(objs, triage.Object{Kind: "user", Value: principal})
 	case "CreateLoginProfile", "UpdateLoginProfile":
-		objs = append(objs, Object{Kind: "console password", Value: "of " + cmp.Or(principal, a.Actor)})
+		objs = append(objs, triage.Object{Kind: "console password", Value: "of " + cmp.Or(principal, a.Actor)})
 	case "CreateRole":
-		objs = append(objs, Object{Kind: "role", Value: principal})
+		objs = append(objs, triage.Object{Kind: "role", Value: principal})
 	case "AttachUserPolicy", "AttachRolePolicy", "AttachGroupPolicy", "PutUserPolicy", "PutRolePolicy", "PutGroupPolicy":
-		objs = append(objs, Object{Kind: "policy", Value: a.Target})
+		objs = append(objs, triage.Object{Kind: "policy", Value: a.Target})
 	case "AddUserToGroup":
-		objs = append(objs, Object{Kind: "group membership", Value: p("userName") + " in " + p("groupName")})
+		objs = append(objs, triage.Object{Kind: "group membership", Value: p("userName") + " in " + p("groupName")})
 	case "PutBucketAcl", "PutBucketPolicy", "DeleteBucketPolicy", "DeletePublicAccessBlock", "PutPublicAccessBlock", "DeleteBucketPublicAccessBlock":
 		if b := p("bucketName"); b != "" {
-			objs = append(objs, Object{Kind: "bucket", Value: b})
+			objs = append(objs, triage.Object{Kind: "bucket", Value: b})
 		}
 	}
 	if a.Failed() {
 		return nil
 	}
-	return slices.DeleteFunc(objs, func(o Object) bool { return o.Value == "" })
+	return slices.DeleteFunc(objs, func(o triage.Object) bool { return o.Value == "" })
 }
 
 // cloudTrailPublic says whether an S3 request opens a bucket to everyone:
@@ -675,12 +357,12 @@ func cloudTrailPublic(ev panther.Event) bool {
 	return false
 }
 
-func readOkta(ev panther.Event, a *Action) []Object {
+func readOkta(ev panther.Event, a *triage.Action) []triage.Object {
 	switch r := get(ev, "outcome.result"); r {
 	case "SUCCESS", "ALLOW":
-		a.Outcome = OutcomeSucceeded
+		a.Outcome = triage.OutcomeSucceeded
 	case "FAILURE", "DENY":
-		a.Outcome, a.Reason = OutcomeFailed, cmp.Or(get(ev, "outcome.reason"), r)
+		a.Outcome, a.Reason = triage.OutcomeFailed, cmp.Or(get(ev, "outcome.reason"), r)
 	case "CHALLENGE", "UNKNOWN", "SKIPPED":
 		a.Reason = r
 	}
@@ -689,16 +371,16 @@ func readOkta(ev panther.Event, a *Action) []Object {
 	if get(ev, "authenticationContext.authenticationStep") == "0" && a.Action == "user.session.start" && get(ev, "debugContext.debugData.factor") == "" {
 		a.Details["factor"] = ""
 	}
-	var objs []Object
+	var objs []triage.Object
 	switch a.Action {
 	case "user.lifecycle.create":
-		objs = append(objs, Object{Kind: "user", Value: a.Target})
+		objs = append(objs, triage.Object{Kind: "user", Value: a.Target})
 	case "system.api_token.create":
-		objs = append(objs, Object{Kind: "token", Value: cmp.Or(a.Target, "API token")})
+		objs = append(objs, triage.Object{Kind: "token", Value: cmp.Or(a.Target, "API token")})
 	case "user.mfa.factor.activate":
-		objs = append(objs, Object{Kind: "MFA factor", Value: cmp.Or(get(ev, "debugContext.debugData.factor"), "new") + " of " + a.Actor})
+		objs = append(objs, triage.Object{Kind: "MFA factor", Value: cmp.Or(get(ev, "debugContext.debugData.factor"), "new") + " of " + a.Actor})
 	case "user.account.privilege.grant":
-		objs = append(objs, Object{Kind: "admin grant", Value: cmp.Or(a.Details["privilege"], "privilege") + " to " + a.Target})
+		objs = append(objs, triage.Object{Kind: "admin grant", Value: cmp.Or(a.Details["privilege"], "privilege") + " to " + a.Target})
 	}
 	if a.Failed() {
 		return nil
@@ -706,14 +388,14 @@ func readOkta(ev panther.Event, a *Action) []Object {
 	return objs
 }
 
-func readGCP(ev panther.Event, a *Action) []Object {
+func readGCP(ev panther.Event, a *triage.Action) []triage.Object {
 	if code := get(ev, "protoPayload.status.code"); code != "" && code != "0" {
-		a.Outcome, a.Reason = OutcomeFailed, cmp.Or(get(ev, "protoPayload.status.message"), "code "+code)
+		a.Outcome, a.Reason = triage.OutcomeFailed, cmp.Or(get(ev, "protoPayload.status.message"), "code "+code)
 	} else {
-		a.Outcome = OutcomeSucceeded
+		a.Outcome = triage.OutcomeSucceeded
 	}
 	a.Action = lastSegment(strings.ReplaceAll(a.Action, ".", "/"))
-	var objs []Object
+	var objs []triage.Object
 	deltas, _ := lookup(map[string]any(ev), "protoPayload.serviceData.policyDelta.bindingDeltas").([]any)
 	if deltas == nil {
 		deltas, _ = lookup(map[string]any(ev), "protoPayload.metadata.datasetChange.bindingDeltas").([]any)
@@ -726,7 +408,7 @@ func readGCP(ev panther.Event, a *Action) []Object {
 		}
 		g := text(m["role"]) + " to " + text(m["member"])
 		grants = append(grants, g)
-		objs = append(objs, Object{Kind: "role grant", Value: g})
+		objs = append(objs, triage.Object{Kind: "role grant", Value: g})
 		if a.Details["role"] == "" {
 			a.Details["role"], a.Details["member"] = text(m["role"]), text(m["member"])
 		}
@@ -737,7 +419,7 @@ func readGCP(ev panther.Event, a *Action) []Object {
 		a.Target = strings.TrimPrefix(a.Target, "projects/_/")
 	}
 	if strings.HasSuffix(a.Action, "CreateServiceAccountKey") {
-		objs = append(objs, Object{Kind: "service account key", Value: a.Target})
+		objs = append(objs, triage.Object{Kind: "service account key", Value: a.Target})
 	}
 	if a.Failed() {
 		return nil
@@ -745,8 +427,8 @@ func readGCP(ev panther.Event, a *Action) []Object {
 	return objs
 }
 
-func readGitHub(ev panther.Event, a *Action) []Object {
-	a.Outcome = OutcomeSucceeded
+func readGitHub(ev panther.Event, a *triage.Action) []triage.Object {
+	a.Outcome = triage.OutcomeSucceeded
 	for _, k := range []string{"visibility", "previous_visibility", "permission", "old_permission", "role"} {
 		if v := get(ev, k); v != "" {
 			a.Details[k] = v
@@ -761,10 +443,10 @@ func readGitHub(ev panther.Event, a *Action) []Object {
 	switch a.Action {
 	case "repo.access":
 		if a.Details["visibility"] == "public" {
-			return []Object{{Kind: "repository", Value: get(ev, "repo")}}
+			return []triage.Object{{Kind: "repository", Value: get(ev, "repo")}}
 		}
 	case "personal_access_token.access_granted", "oauth_application.create", "integration_installation.create", "public_key.create":
-		return []Object{{Kind: "credential", Value: cmp.Or(get(ev, "name"), get(ev, "fingerprint"), a.Action)}}
+		return []triage.Object{{Kind: "credential", Value: cmp.Or(get(ev, "name"), get(ev, "fingerprint"), a.Action)}}
 	}
 	return nil
 }
@@ -791,7 +473,7 @@ func gsuiteParams(ev panther.Event) map[string]string {
 	return out
 }
 
-func readGSuite(ev panther.Event, a *Action) []Object {
+func readGSuite(ev panther.Event, a *triage.Action) []triage.Object {
 	p := gsuiteParams(ev)
 	for _, k := range []string{"visibility", "target_user", "doc_title", "ROLE_NAME", "USER_EMAIL", "login_type", "is_second_factor", "login_failure_type", "new_value"} {
 		if v := p[k]; v != "" {
@@ -805,28 +487,28 @@ func readGSuite(ev panther.Event, a *Action) []Object {
 			a.Target += " (" + a.Details["new_value"] + ")"
 		}
 	}
-	a.Outcome = OutcomeSucceeded
+	a.Outcome = triage.OutcomeSucceeded
 	if a.Action == "login_failure" {
-		a.Outcome, a.Reason = OutcomeFailed, p["login_failure_type"]
+		a.Outcome, a.Reason = triage.OutcomeFailed, p["login_failure_type"]
 	}
 	if p["is_second_factor"] == "false" && a.Action == "login_success" {
 		a.MFA = "no"
 	}
 	if a.Action == "ASSIGN_ROLE" || a.Action == "GRANT_ADMIN_PRIVILEGE" {
-		return []Object{{Kind: "admin grant", Value: cmp.Or(p["ROLE_NAME"], "admin") + " to " + p["USER_EMAIL"]}}
+		return []triage.Object{{Kind: "admin grant", Value: cmp.Or(p["ROLE_NAME"], "admin") + " to " + p["USER_EMAIL"]}}
 	}
 	return nil
 }
 
-func readAzure(ev panther.Event, a *Action) []Object {
+func readAzure(ev panther.Event, a *triage.Action) []triage.Object {
 	code := cmp.Or(get(ev, "properties.status.errorCode"), get(ev, "resultSignature"))
 	switch r := strings.ToLower(cmp.Or(get(ev, "resultType"), get(ev, "resulttype"), get(ev, "properties.result"))); {
 	case code != "" && code != "0" && code != "None" && code != "Succeeded" && code != "OK" && code != "Started":
-		a.Outcome, a.Reason = OutcomeFailed, code
+		a.Outcome, a.Reason = triage.OutcomeFailed, code
 	case r == "failure" || r == "failed":
-		a.Outcome = OutcomeFailed
+		a.Outcome = triage.OutcomeFailed
 	default:
-		a.Outcome = OutcomeSucceeded
+		a.Outcome = triage.OutcomeSucceeded
 	}
 	if req := get(ev, "properties.authenticationRequirement"); req == "singleFactorAuthentication" {
 		a.MFA = "no"
@@ -840,12 +522,12 @@ func readAzure(ev panther.Event, a *Action) []Object {
 	return nil
 }
 
-func readM365(ev panther.Event, a *Action) []Object {
+func readM365(ev panther.Event, a *triage.Action) []triage.Object {
 	switch strings.ToLower(get(ev, "ResultStatus")) {
 	case "failed", "failure", "false":
-		a.Outcome, a.Reason = OutcomeFailed, get(ev, "LogonError")
+		a.Outcome, a.Reason = triage.OutcomeFailed, get(ev, "LogonError")
 	case "success", "succeeded", "true", "partiallysucceeded":
-		a.Outcome = OutcomeSucceeded
+		a.Outcome = triage.OutcomeSucceeded
 	}
 	if tu := get(ev, "TargetUserOrGroupName"); tu != "" && a.Target != tu {
 		a.Target = lastSegment(a.Target) + " to " + tu
@@ -854,35 +536,35 @@ func readM365(ev panther.Event, a *Action) []Object {
 	return nil
 }
 
-func readOnePasswordSignIn(ev panther.Event, a *Action) []Object {
+func readOnePasswordSignIn(ev panther.Event, a *triage.Action) []triage.Object {
 	a.Action = "sign-in"
 	switch c := get(ev, "category"); c {
 	case "success":
-		a.Outcome = OutcomeSucceeded
+		a.Outcome = triage.OutcomeSucceeded
 	case "":
 	default:
-		a.Outcome, a.Reason = OutcomeFailed, c
+		a.Outcome, a.Reason = triage.OutcomeFailed, c
 	}
 	return nil
 }
 
-func readZoomOperation(ev panther.Event, a *Action) []Object {
+func readZoomOperation(ev panther.Event, a *triage.Action) []triage.Object {
 	if c := get(ev, "category_type"); c != "" && a.Action != c {
 		a.Action = c + " " + a.Action
 	}
 	return nil
 }
 
-func readSlack(ev panther.Event, a *Action) []Object {
-	a.Outcome = OutcomeSucceeded
+func readSlack(ev panther.Event, a *triage.Action) []triage.Object {
+	a.Outcome = triage.OutcomeSucceeded
 	if u := get(ev, "entity.user.email"); u != "" {
 		a.Details["target_user"] = u
 	}
 	switch a.Action {
 	case "role_change_to_admin", "role_change_to_owner":
-		return []Object{{Kind: "admin grant", Value: strings.TrimPrefix(a.Action, "role_change_to_") + " to " + a.Target}}
+		return []triage.Object{{Kind: "admin grant", Value: strings.TrimPrefix(a.Action, "role_change_to_") + " to " + a.Target}}
 	case "app_installed", "app_approved":
-		return []Object{{Kind: "app", Value: a.Target}}
+		return []triage.Object{{Kind: "app", Value: a.Target}}
 	}
 	return nil
 }
@@ -890,7 +572,7 @@ func readSlack(ev panther.Event, a *Action) []Object {
 // maxTarget bounds a target read from free text (a URL).
 const maxTarget = 80
 
-func readALB(ev panther.Event, a *Action) []Object {
+func readALB(ev panther.Event, a *triage.Action) []triage.Object {
 	a.Details["request"] = get(ev, "requestUrl") + " " + get(ev, "userAgent")
 	if len(a.Target) > maxTarget {
 		a.Target = a.Target[:maxTarget] + "…"
@@ -898,14 +580,14 @@ func readALB(ev panther.Event, a *Action) []Object {
 	switch code := get(ev, "elbStatusCode"); {
 	case code == "":
 	case code >= "400":
-		a.Outcome, a.Reason = OutcomeFailed, "HTTP "+code
+		a.Outcome, a.Reason = triage.OutcomeFailed, "HTTP "+code
 	default:
-		a.Outcome = OutcomeSucceeded
+		a.Outcome = triage.OutcomeSucceeded
 	}
 	return nil
 }
 
-func readVPCFlow(ev panther.Event, a *Action) []Object {
+func readVPCFlow(ev panther.Event, a *triage.Action) []triage.Object {
 	a.Action = "connect"
 	a.Target = get(ev, "dstAddr")
 	if port := get(ev, "dstPort"); port != "" {
@@ -914,16 +596,16 @@ func readVPCFlow(ev panther.Event, a *Action) []Object {
 	a.Details["network"] = "true"
 	switch get(ev, "action") {
 	case "ACCEPT":
-		a.Outcome = OutcomeSucceeded
+		a.Outcome = triage.OutcomeSucceeded
 	case "REJECT":
-		a.Outcome, a.Reason = OutcomeFailed, "rejected"
+		a.Outcome, a.Reason = triage.OutcomeFailed, "rejected"
 	}
 	return nil
 }
 
 // readResource reads a cloud resource's configuration, the event of a
 // policy alert: nobody acted, the resource is in a state.
-func readResource(ev panther.Event, a *Action) []Object {
+func readResource(ev panther.Event, a *triage.Action) []triage.Object {
 	a.Details["resource"] = "true"
 	a.Action = get(ev, "ResourceType")
 	a.Target = cmp.Or(get(ev, "Name"), lastSegment(get(ev, "ResourceId")))
@@ -935,7 +617,7 @@ func readResource(ev panther.Event, a *Action) []Object {
 	if strings.Contains(grants, "global/AllUsers") || strings.Contains(grants, "global/AuthenticatedUsers") ||
 		strings.Contains(strings.ReplaceAll(grants, " ", ""), `"Principal":"*"`) {
 		a.Details["public"] = "true"
-		return []Object{{Kind: "bucket", Value: a.Target}}
+		return []triage.Object{{Kind: "bucket", Value: a.Target}}
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 var t0 = time.Date(2026, 4, 2, 2, 10, 0, 0, time.UTC)
@@ -128,7 +129,7 @@ func TestDigestReadsEachLogType(t *testing.T) {
 }
 
 func TestDigestOfNothing(t *testing.T) {
-	var d *Digest
+	var d *triage.Digest
 	if d.Sequence() != "" || d.Story() != nil || d.ObjectsLine() != "" || len(d.Actors()) != 0 {
 		t.Fatal("a nil digest must read as empty")
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // Enrichment returns the step that tells what is known about the alert's
@@ -26,8 +27,8 @@ type enrichmentStep struct {
 	providers []Provider
 }
 
-func (enrichmentStep) Name() string    { return StepEnrichment }
-func (enrichmentStep) After() []string { return []string{StepIndicators} }
+func (enrichmentStep) Name() string    { return triage.StepEnrichment }
+func (enrichmentStep) After() []string { return []string{triage.StepIndicators} }
 
 // enrichmentHit is one enrichment table's row for one matched field value,
 // gathered over all events.
@@ -38,13 +39,13 @@ type enrichmentHit struct {
 	rowIDs       []string
 }
 
-func (s enrichmentStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
+func (s enrichmentStep) Run(ctx context.Context, c *Case) ([]triage.Finding, error) {
 	hits := collectEnrichment(c.Events)
-	var out []Finding
+	var out []triage.Finding
 	for _, h := range hits {
 		if f, ok := enrichmentFinding(h); ok {
 			for _, r := range h.rowIDs {
-				f.Evidence = append(f.Evidence, Evidence{Kind: "event", Ref: r})
+				f.Evidence = append(f.Evidence, triage.Evidence{Kind: "event", Ref: r})
 			}
 			out = append(out, f)
 		}
@@ -53,7 +54,7 @@ func (s enrichmentStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 		for _, ind := range c.Indicators {
 			if f, ok := s.lists.check(ind); ok {
 				for _, r := range ind.RowIDs {
-					f.Evidence = append(f.Evidence, Evidence{Kind: "event", Ref: r})
+					f.Evidence = append(f.Evidence, triage.Evidence{Kind: "event", Ref: r})
 				}
 				out = append(out, f)
 			}
@@ -127,21 +128,21 @@ func indicatorOf(table, field string, row map[string]any, ev panther.Event) stri
 const torLogOdds = 1.8
 
 // enrichmentFinding turns one enrichment row into a finding.
-func enrichmentFinding(h *enrichmentHit) (Finding, bool) {
+func enrichmentFinding(h *enrichmentHit) (triage.Finding, bool) {
 	str := func(k string) string { s, _ := h.row[k].(string); return s }
 	truthy := func(k string) bool { b, _ := h.row[k].(bool); return b }
-	f := Finding{Step: StepEnrichment, Kind: h.table}
+	f := triage.Finding{Step: triage.StepEnrichment, Kind: h.table}
 	subject := cmp.Or(str("ip"), h.value, h.field)
 	switch {
 	case strings.Contains(h.table, "tor_exit"):
-		f.Severity, f.Title = WeightSuspicious, fmt.Sprintf("%s is a Tor exit node (Panther enrichment)", subject)
+		f.Weight, f.Title = triage.WeightSuspicious, fmt.Sprintf("%s is a Tor exit node (Panther enrichment)", subject)
 		f.LogOdds, f.Fact = torLogOdds, "tor "+subject
 	case strings.Contains(h.table, "greynoise") && str("classification") == "malicious":
-		f.Severity, f.Title = WeightMalicious, fmt.Sprintf("GreyNoise classifies %s as malicious", subject)
+		f.Weight, f.Title = triage.WeightMalicious, fmt.Sprintf("GreyNoise classifies %s as malicious", subject)
 	case strings.Contains(h.table, "greynoise") && (truthy("riot") || h.table == "greynoise_riot"):
-		f.Severity, f.Title = WeightBenign, fmt.Sprintf("GreyNoise RIOT: %s belongs to a known business service (%s)", subject, cmp.Or(str("name"), "unnamed"))
+		f.Weight, f.Title = triage.WeightBenign, fmt.Sprintf("GreyNoise RIOT: %s belongs to a known business service (%s)", subject, cmp.Or(str("name"), "unnamed"))
 	case strings.Contains(h.table, "greynoise") && str("classification") == "benign":
-		f.Severity, f.Title = WeightBenign, fmt.Sprintf("GreyNoise classifies %s as benign (%s)", subject, cmp.Or(str("name"), "unnamed"))
+		f.Weight, f.Title = triage.WeightBenign, fmt.Sprintf("GreyNoise classifies %s as benign (%s)", subject, cmp.Or(str("name"), "unnamed"))
 	case strings.Contains(h.table, "ipinfo_privacy"):
 		// Hosting alone is context: cloud and CI traffic carries it every day.
 		var flags []string
@@ -152,38 +153,38 @@ func enrichmentFinding(h *enrichmentHit) (Finding, bool) {
 		}
 		switch {
 		case slices.Contains(flags, "tor"):
-			f.Severity, f.LogOdds, f.Fact = WeightSuspicious, torLogOdds, "tor "+subject
+			f.Weight, f.LogOdds, f.Fact = triage.WeightSuspicious, torLogOdds, "tor "+subject
 		case len(flags) > 0:
-			f.Severity = WeightSuspicious
+			f.Weight = triage.WeightSuspicious
 		case truthy("hosting"):
-			f.Severity, f.Title = WeightInfo, fmt.Sprintf("%s (%s) is a hosting provider's address (IPinfo)", subject, h.field)
+			f.Weight, f.Title = triage.WeightInfo, fmt.Sprintf("%s (%s) is a hosting provider's address (IPinfo)", subject, h.field)
 			return f, true
 		default:
-			return Finding{}, false
+			return triage.Finding{}, false
 		}
 		f.Title = fmt.Sprintf("%s (%s) is an anonymising service: %s (IPinfo)", subject, h.field, strings.Join(flags, ", "))
 	case strings.Contains(h.table, "ipinfo_location"):
 		place := strings.Join(slices.DeleteFunc([]string{str("city"), str("region"), str("country")}, func(s string) bool { return s == "" }), ", ")
 		if place == "" {
-			return Finding{}, false
+			return triage.Finding{}, false
 		}
-		f.Severity, f.Title = WeightInfo, fmt.Sprintf("%s located in %s (IPinfo)", h.field, place)
+		f.Weight, f.Title = triage.WeightInfo, fmt.Sprintf("%s located in %s (IPinfo)", h.field, place)
 	case strings.Contains(h.table, "ipinfo_asn"):
 		if str("asn") == "" {
-			return Finding{}, false
+			return triage.Finding{}, false
 		}
-		f.Severity, f.Title = WeightInfo, fmt.Sprintf("%s on %s %s, a %s network (IPinfo)", h.field, str("asn"), str("name"), cmp.Or(str("type"), "unknown"))
+		f.Weight, f.Title = triage.WeightInfo, fmt.Sprintf("%s on %s %s, a %s network (IPinfo)", h.field, str("asn"), str("name"), cmp.Or(str("type"), "unknown"))
 	default:
-		return Finding{}, false
+		return triage.Finding{}, false
 	}
 	return f, true
 }
 
 // dedupeFindings drops findings whose title repeats, merging their evidence.
-func dedupeFindings(fs []Finding) []Finding {
-	var out []Finding
+func dedupeFindings(fs []triage.Finding) []triage.Finding {
+	var out []triage.Finding
 	for _, f := range fs {
-		i := slices.IndexFunc(out, func(o Finding) bool { return o.Title == f.Title })
+		i := slices.IndexFunc(out, func(o triage.Finding) bool { return o.Title == f.Title })
 		if i < 0 {
 			out = append(out, f)
 			continue

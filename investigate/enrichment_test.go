@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 func TestEnrichmentFindings(t *testing.T) {
@@ -26,15 +27,15 @@ func TestEnrichmentFindings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]Weight{
+	want := map[string]triage.Weight{
 		// Tor is one fact, counted once (see TestDecide): suspicious alone.
-		"tor_exit_nodes": WeightSuspicious, "ipinfo_privacy": WeightSuspicious, "ipinfo_location": WeightInfo,
-		"ipinfo_privacy_hosting_only": WeightInfo, // cloud and CI addresses: context, not suspicion
-		"greynoise_riot":              WeightBenign, "greynoise_noise": WeightMalicious,
+		"tor_exit_nodes": triage.WeightSuspicious, "ipinfo_privacy": triage.WeightSuspicious, "ipinfo_location": triage.WeightInfo,
+		"ipinfo_privacy_hosting_only": triage.WeightInfo, // cloud and CI addresses: context, not suspicion
+		"greynoise_riot":              triage.WeightBenign, "greynoise_noise": triage.WeightMalicious,
 	}
-	got := map[string]Weight{}
+	got := map[string]triage.Weight{}
 	for _, f := range fs {
-		got[f.Kind] = f.Severity
+		got[f.Kind] = f.Weight
 		if len(f.Evidence) == 0 {
 			t.Errorf("%s: no evidence", f.Title)
 		}
@@ -79,7 +80,7 @@ known_bad:
 	}
 	var got []string
 	for _, f := range fs {
-		got = append(got, string(f.Severity)+": "+f.Title)
+		got = append(got, string(f.Weight)+": "+f.Title)
 	}
 	want := []string{
 		"benign: 198.51.100.20 is in a known network: Acme VPN (198.51.100.0/24)",

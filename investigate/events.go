@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // EventSource reads an alert's events.
@@ -24,9 +25,9 @@ type eventsStep struct {
 	max int
 }
 
-func (s *eventsStep) Name() string { return StepEvents }
+func (s *eventsStep) Name() string { return triage.StepEvents }
 
-func (s *eventsStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
+func (s *eventsStep) Run(ctx context.Context, c *Case) ([]triage.Finding, error) {
 	var events []panther.Event
 	if r := c.read; r != nil && (r.EventsComplete || len(r.Events) >= s.max) {
 		// Read with the alert already.
@@ -44,9 +45,9 @@ func (s *eventsStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 }
 
 // summarizeEvents reports the count, log types and time span of events.
-func summarizeEvents(events []panther.Event, total, max int) []Finding {
+func summarizeEvents(events []panther.Event, total, max int) []triage.Finding {
 	if len(events) == 0 {
-		return []Finding{{Step: StepEvents, Kind: "no_events", Title: "The alert has no events to read", Severity: WeightInfo}}
+		return []triage.Finding{{Step: triage.StepEvents, Kind: "no_events", Title: "The alert has no events to read", Weight: triage.WeightInfo}}
 	}
 	counts := map[string]int{}
 	var first, last time.Time
@@ -79,18 +80,18 @@ func summarizeEvents(events []panther.Event, total, max int) []Finding {
 	if total > len(events) {
 		title = fmt.Sprintf("%d of %d events read (limit %d)", len(events), total, max)
 	}
-	out := []Finding{{
-		Step: StepEvents, Kind: "event_count", Title: title,
-		Detail: "Log types: " + strings.Join(types, ", "), Severity: WeightInfo,
+	out := []triage.Finding{{
+		Step: triage.StepEvents, Kind: "event_count", Title: title,
+		Detail: "Log types: " + strings.Join(types, ", "), Weight: triage.WeightInfo,
 	}}
 	if !first.IsZero() {
-		f := Finding{
-			Step: StepEvents, Kind: "time_span", Severity: WeightInfo,
+		f := triage.Finding{
+			Step: triage.StepEvents, Kind: "time_span", Weight: triage.WeightInfo,
 			Title: fmt.Sprintf("Events from %s to %s (%s)", first.UTC().Format(time.RFC3339), last.UTC().Format(time.RFC3339), last.Sub(first).Round(time.Second)),
 		}
 		for _, r := range []string{firstRow, lastRow} {
-			if r != "" && !slices.ContainsFunc(f.Evidence, func(e Evidence) bool { return e.Ref == r }) {
-				f.Evidence = append(f.Evidence, Evidence{Kind: "event", Ref: r})
+			if r != "" && !slices.ContainsFunc(f.Evidence, func(e triage.Evidence) bool { return e.Ref == r }) {
+				f.Evidence = append(f.Evidence, triage.Evidence{Kind: "event", Ref: r})
 			}
 		}
 		out = append(out, f)

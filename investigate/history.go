@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // AlertLister lists earlier alerts: those of one detection, and those of
@@ -39,16 +40,16 @@ const (
 	minHistory         = 3
 )
 
-func (s *historyStep) Name() string    { return StepHistory }
-func (s *historyStep) After() []string { return []string{StepIndicators} }
+func (s *historyStep) Name() string    { return triage.StepHistory }
+func (s *historyStep) After() []string { return []string{triage.StepIndicators} }
 
-func (s *historyStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
+func (s *historyStep) Run(ctx context.Context, c *Case) ([]triage.Finding, error) {
 	a := c.Alert
 	at := a.CreatedAt
 	if at.IsZero() {
 		at = c.Now
 	}
-	var out []Finding
+	var out []triage.Finding
 	if a.Detection != nil && a.Detection.ID != "" {
 		earlier, ok := readHistoryCovers(c.read, a.Detection.ID, at)
 		if !ok {
@@ -60,7 +61,7 @@ func (s *historyStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 		c.DetectionAlerts = before(earlier, a.ID, at)
 		out = append(out, detectionFindings(c, c.DetectionAlerts)...)
 		if len(earlier) >= maxHistory {
-			out = append(out, Finding{Step: StepHistory, Kind: "history_truncated", Severity: WeightInfo,
+			out = append(out, triage.Finding{Step: triage.StepHistory, Kind: "history_truncated", Weight: triage.WeightInfo,
 				Title: fmt.Sprintf("Only the newest %d alerts of %s in 7 days were read; older ones were not", maxHistory, a.Detection.ID)})
 		}
 	}
@@ -103,10 +104,10 @@ func before(alerts []panther.Alert, id string, at time.Time) []panther.Alert {
 	return out
 }
 
-func detectionFindings(c *Case, earlier []panther.Alert) []Finding {
+func detectionFindings(c *Case, earlier []panther.Alert) []triage.Finding {
 	det := c.Alert.Detection.ID
 	if len(earlier) == 0 {
-		return []Finding{{Step: StepHistory, Kind: "first_alert", Severity: WeightInfo,
+		return []triage.Finding{{Step: triage.StepHistory, Kind: "first_alert", Weight: triage.WeightInfo,
 			Title: fmt.Sprintf("First alert of %s in 7 days", det)}}
 	}
 	byStatus := map[string]int{}
@@ -124,28 +125,28 @@ func detectionFindings(c *Case, earlier []panther.Alert) []Finding {
 			parts = append(parts, fmt.Sprintf("%d %s", n, label))
 		}
 	}
-	out := []Finding{{
-		Step: StepHistory, Kind: "detection_history", Severity: WeightInfo,
+	out := []triage.Finding{{
+		Step: triage.StepHistory, Kind: "detection_history", Weight: triage.WeightInfo,
 		Title:    fmt.Sprintf("%s raised %d other alert(s) in 7 days: %s", det, len(earlier), strings.Join(parts, ", ")),
 		Evidence: alertEvidence(earlier),
 	}}
-	title := NormalizeTitle(c.Alert.Title)
+	title := triage.NormalizeTitle(c.Alert.Title)
 	for _, e := range earlier {
-		if NormalizeTitle(e.Title) == title {
-			out = append(out, Finding{
-				Step: StepHistory, Kind: "similar_alert", Severity: WeightInfo,
+		if triage.NormalizeTitle(e.Title) == title {
+			out = append(out, triage.Finding{
+				Step: triage.StepHistory, Kind: "similar_alert", Weight: triage.WeightInfo,
 				Title:    fmt.Sprintf("The same alert was raised %s before (%s), now %s", c.Alert.CreatedAt.Sub(e.CreatedAt).Round(time.Minute), e.ID, e.Status),
-				Evidence: []Evidence{{Kind: "alert", Ref: e.ID}},
+				Evidence: []triage.Evidence{{Kind: "alert", Ref: e.ID}},
 			})
 			break
 		}
 	}
 	if len(earlier) >= minHistory {
 		if share := float64(byStatus["CLOSED"]) / float64(len(earlier)); share >= falsePositiveShare {
-			out = append(out, Finding{
+			out = append(out, triage.Finding{
 				// Context only: Decide starts from the detection's prior,
 				// taken from the same dispositions.
-				Step: StepHistory, Kind: "usually_false_positive", Severity: WeightInfo,
+				Step: triage.StepHistory, Kind: "usually_false_positive", Weight: triage.WeightInfo,
 				Title:    fmt.Sprintf("Analysts closed %d of %d earlier alerts of %s as false positives", byStatus["CLOSED"], len(earlier), det),
 				Evidence: alertEvidence(earlier),
 			})
@@ -191,10 +192,10 @@ func wordByte(b byte) bool {
 	return b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '_' || b == '@' || b == '-'
 }
 
-func alertEvidence(alerts []panther.Alert) []Evidence {
-	var out []Evidence
+func alertEvidence(alerts []panther.Alert) []triage.Evidence {
+	var out []triage.Evidence
 	for _, a := range alerts[:min(len(alerts), maxRefs)] {
-		out = append(out, Evidence{Kind: "alert", Ref: a.ID})
+		out = append(out, triage.Evidence{Kind: "alert", Ref: a.ID})
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // fakeLister serves alerts from a slice, filtered as Panther would.
@@ -48,16 +49,16 @@ func TestHistory(t *testing.T) {
 	tests := []struct {
 		name   string
 		others []panther.Alert
-		want   map[string]Weight // finding kind → weight
+		want   map[string]triage.Weight // finding kind → weight
 	}{
-		{"first alert", nil, map[string]Weight{"first_alert": WeightInfo}},
+		{"first alert", nil, map[string]triage.Weight{"first_alert": triage.WeightInfo}},
 		{"mostly false positives", []panther.Alert{
 			alert("a", "Okta.BruteForce", "Brute force against [bob@acme.io]", "CLOSED", time.Hour),
 			alert("b", "Okta.BruteForce", "Brute force against [mallory@acme.io]", "CLOSED", 2*time.Hour),
 			alert("c", "Okta.BruteForce", "Brute force against [bob@acme.io]", "CLOSED", 3*time.Hour),
 			alert("old", "Okta.BruteForce", "Brute force against [bob@acme.io]", "OPEN", 8*24*time.Hour),
 			alert("later", "Okta.BruteForce", "Brute force against [bob@acme.io]", "OPEN", -time.Hour),
-		}, map[string]Weight{"detection_history": WeightInfo, "similar_alert": WeightInfo, "usually_false_positive": WeightInfo}},
+		}, map[string]triage.Weight{"detection_history": triage.WeightInfo, "similar_alert": triage.WeightInfo, "usually_false_positive": triage.WeightInfo}},
 		{"lists for the precedent, in both directions", []panther.Alert{
 			alert("a", "Okta.BruteForce", "Brute force against [bob@acme.io]", "RESOLVED", time.Hour),
 			alert("b", "Okta.BruteForce", "Brute force against [eve@acme.io]", "OPEN", 2*time.Hour),
@@ -66,7 +67,7 @@ func TestHistory(t *testing.T) {
 			alert("y", "AWS.Console", "Login from 91.240.118.1", "OPEN", 5*time.Hour),    // another address
 			alert("z", "AWS.Console", "Login from 91.240.118.172", "OPEN", 30*time.Hour), // outside 24 h
 			alert("w", "AWS.Console", "Login from 91.240.118.172", "OPEN", -time.Hour),   // after this one
-		}, map[string]Weight{"detection_history": WeightInfo}},
+		}, map[string]triage.Weight{"detection_history": triage.WeightInfo}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,9 +76,9 @@ func TestHistory(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := map[string]Weight{}
+			got := map[string]triage.Weight{}
 			for _, f := range fs {
-				got[f.Kind] = f.Severity
+				got[f.Kind] = f.Weight
 			}
 			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
 				t.Fatalf("findings %v; want %v\n%+v", got, tt.want, fs)

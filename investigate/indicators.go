@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // Indicators returns the step that extracts and ranks the indicators of the
@@ -13,15 +15,15 @@ func Indicators() Step { return indicatorsStep{} }
 
 type indicatorsStep struct{}
 
-func (indicatorsStep) Name() string    { return StepIndicators }
-func (indicatorsStep) After() []string { return []string{StepEvents} }
+func (indicatorsStep) Name() string    { return triage.StepIndicators }
+func (indicatorsStep) After() []string { return []string{triage.StepEvents} }
 
-func (indicatorsStep) Run(_ context.Context, c *Case) ([]Finding, error) {
+func (indicatorsStep) Run(_ context.Context, c *Case) ([]triage.Finding, error) {
 	c.Indicators = ExtractIndicators(c.Events, c.Alert.Context)
 	if len(c.Indicators) == 0 {
-		return []Finding{{Step: StepIndicators, Kind: "no_indicators", Title: "No indicators found in the events or alert context", Severity: WeightInfo}}, nil
+		return []triage.Finding{{Step: triage.StepIndicators, Kind: "no_indicators", Title: "No indicators found in the events or alert context", Weight: triage.WeightInfo}}, nil
 	}
-	return []Finding{{Step: StepIndicators, Kind: "indicator_count", Severity: WeightInfo, Title: countIndicators(c.Indicators)}}, nil
+	return []triage.Finding{{Step: triage.StepIndicators, Kind: "indicator_count", Weight: triage.WeightInfo, Title: countIndicators(c.Indicators)}}, nil
 }
 
 // countIndicators says how many indicators of each kind were found, e.g.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/panther-triage/panther-triage/logcap"
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // Panther is what the investigator itself reads from and writes to Panther;
@@ -121,8 +122,8 @@ func New(pc Panther, steps []Step, opts Options, log zerolog.Logger) *Investigat
 	return &Investigator{pc: pc, steps: steps, opts: opts, log: log}
 }
 
-// Outcome is what one run of an investigation ended with.
-type Outcome struct {
+// Result is what one run of an investigation ended with.
+type Result struct {
 	// State is done or skipped.
 	State string
 	// Reason says why a run was skipped.
@@ -137,11 +138,11 @@ type Outcome struct {
 
 // Apply writes the outcome into rec: state, verdict, findings, comment and
 // step timings.
-func (o Outcome) Apply(rec *Record) {
-	rec.State, rec.Error = o.State, o.Reason
+func (o Result) Apply(rec *triage.Record) {
+	rec.State, rec.Reason, rec.Error = o.State, o.Reason, ""
 	rec.Comment, rec.CommentID = o.Comment, o.CommentID
 	rec.Timings = map[string]string{}
-	if o.State != StateDone {
+	if o.State != triage.StateDone {
 		return
 	}
 	r := o.Report
@@ -149,7 +150,7 @@ func (o Outcome) Apply(rec *Record) {
 	if r.Alert.Detection != nil && rec.DetectionID == "" {
 		rec.DetectionID = r.Alert.Detection.ID
 	}
-	rec.Verdict, rec.Confidence, rec.Summary = r.Verdict.Verdict, r.Verdict.Confidence, r.Summary
+	rec.Verdict, rec.Confidence, rec.Summary = r.Verdict.Label, r.Verdict.Confidence, r.Summary
 	rec.Findings, rec.Cost, rec.Narrative = r.Findings, r.Cost, r.Narrative
 	rec.Story, rec.NextSteps, rec.Tuning, rec.Why = r.Story, r.NextSteps, r.Tuning, r.Why
 	rec.Digest, rec.Precedent = r.Digest, r.Precedent
@@ -162,12 +163,12 @@ func (o Outcome) Apply(rec *Record) {
 // failures into findings instead of errors, so that the final try still
 // comments with what it could gather. A transient error from reading the
 // alert, listing or posting comments is returned for the job to retry.
-func (inv *Investigator) Run(ctx context.Context, alertID string, jobID int64, lastAttempt bool) (Outcome, error) {
+func (inv *Investigator) Run(ctx context.Context, alertID string, jobID int64, lastAttempt bool) (Result, error) {
 	return inv.Investigate(ctx, Request{AlertID: alertID, JobID: jobID, LastAttempt: lastAttempt})
 }
 
 // Investigate is Run with what the delivery said about the alert.
-func (inv *Investigator) Investigate(ctx context.Context, req Request) (Outcome, error) {
+func (inv *Investigator) Investigate(ctx context.Context, req Request) (Result, error) {
 	alertID, jobID, lastAttempt := req.AlertID, req.JobID, req.LastAttempt
 	ctx = inv.log.With().Str("alert_id", logcap.String(alertID)).Int64("job_id", jobID).Logger().WithContext(ctx)
 	read, skip, err := inv.read(ctx, req)
@@ -179,11 +180,11 @@ func (inv *Investigator) Investigate(ctx context.Context, req Request) (Outcome,
 	c := &Case{Alert: alert, Now: inv.opts.Now(), read: read}
 	findings, timings, err := inv.runSteps(ctx, c, lastAttempt)
 	if err != nil {
-		return Outcome{}, fmt.Errorf("investigate %s: %w", alertID, err)
+		return Result{}, fmt.Errorf("investigate %s: %w", alertID, err)
 	}
 	if alert.RESTError != nil {
-		findings = append(findings, Finding{
-			Step: "alert", Kind: "alert_context_missing", Severity: WeightMissing,
+		findings = append(findings, triage.Finding{
+			Step: "alert", Kind: "alert_context_missing", Weight: triage.WeightMissing,
 			Title: "The alert's context and event count could not be read (REST " + restReason(alert.RESTError) + ")",
 		})
 	}
@@ -200,13 +201,13 @@ func (inv *Investigator) Investigate(ctx context.Context, req Request) (Outcome,
 	if inv.opts.Narrator != nil {
 		inv.narrate(ctx, &report)
 	}
-	out := Outcome{State: StateDone, Report: report, Comment: Render(report, inv.opts.Sections, inv.opts.Format)}
+	out := Result{State: triage.StateDone, Report: report, Comment: Render(report, inv.opts.Sections, inv.opts.Format)}
 	out, err = inv.finish(ctx, alertID, jobID, out)
 	if err != nil {
-		return Outcome{}, err
+		return Result{}, err
 	}
-	if err := inv.writeBack(ctx, alertID, verdict.Verdict); err != nil {
-		return Outcome{}, fmt.Errorf("investigate %s: %w", alertID, err)
+	if err := inv.writeBack(ctx, alertID, verdict.Label); err != nil {
+		return Result{}, fmt.Errorf("investigate %s: %w", alertID, err)
 	}
 	return out, nil
 }
@@ -230,12 +231,12 @@ func (inv *Investigator) narrate(ctx context.Context, r *Report) {
 // Repeat comments on an alert that repeats one investigated a moment ago
 // (same detection, same title: a storm) instead of investigating it again:
 // the comment links the earlier alert and repeats its verdict.
-func (inv *Investigator) Repeat(ctx context.Context, alertID string, jobID int64, earlier Record) (Outcome, error) {
+func (inv *Investigator) Repeat(ctx context.Context, alertID string, jobID int64, earlier triage.Record) (Result, error) {
 	alert, skip, err := inv.readAlert(ctx, alertID)
 	if err != nil || skip != nil {
 		return ptrOr(skip), err
 	}
-	v := Verdict{Verdict: earlier.Verdict, Confidence: earlier.Confidence}
+	v := Verdict{Label: earlier.Verdict, Confidence: earlier.Confidence}
 	w := &writer{html: inv.opts.Format == panther.FormatHTML}
 	w.line(Headline(v))
 	where := earlier.AlertID
@@ -247,17 +248,17 @@ func (inv *Investigator) Repeat(ctx context.Context, alertID string, jobID int64
 	w.line(w.q(summary))
 	w.line("")
 	w.line(Marker(jobID, alertID))
-	out := Outcome{State: StateDone, Comment: w.String(), Report: Report{
+	out := Result{State: triage.StateDone, Comment: w.String(), Report: Report{
 		AlertID: alertID, JobID: jobID, Alert: alert, Verdict: v, Summary: summary,
-		Findings: []Finding{{Step: StepStorm, Kind: "repeat", Severity: WeightInfo, Title: summary,
-			Evidence: []Evidence{{Kind: "alert", Ref: earlier.AlertID}}}},
+		Findings: []triage.Finding{{Step: triage.StepStorm, Kind: "repeat", Weight: triage.WeightInfo, Title: summary,
+			Evidence: []triage.Evidence{{Kind: "alert", Ref: earlier.AlertID}}}},
 	}}
 	return inv.finish(ctx, alertID, jobID, out)
 }
 
 // Notice comments on an alert that it was not investigated, and why (a
 // budget ran out): never a silent drop.
-func (inv *Investigator) Notice(ctx context.Context, alertID string, jobID int64, reason string) (Outcome, error) {
+func (inv *Investigator) Notice(ctx context.Context, alertID string, jobID int64, reason string) (Result, error) {
 	_, skip, err := inv.readAlert(ctx, alertID)
 	if err != nil || skip != nil {
 		return ptrOr(skip), err
@@ -266,7 +267,7 @@ func (inv *Investigator) Notice(ctx context.Context, alertID string, jobID int64
 	w.line(w.q("panther-triage: NOT INVESTIGATED — " + reason))
 	w.line("")
 	w.line(Marker(jobID, alertID))
-	out := Outcome{State: StateSkipped, Reason: "not investigated: " + reason, Comment: w.String()}
+	out := Result{State: triage.StateSkipped, Reason: "not investigated: " + reason, Comment: w.String()}
 	return inv.finish(ctx, alertID, jobID, out)
 }
 
@@ -281,7 +282,7 @@ func restReason(err error) string {
 
 // readAlert reads the alert, or says why the job skips it (deleted, or a
 // status not investigated).
-func (inv *Investigator) readAlert(ctx context.Context, alertID string) (*panther.Alert, *Outcome, error) {
+func (inv *Investigator) readAlert(ctx context.Context, alertID string) (*panther.Alert, *Result, error) {
 	r, skip, err := inv.read(ctx, Request{AlertID: alertID})
 	if err != nil || skip != nil {
 		return nil, skip, err
@@ -302,7 +303,7 @@ const (
 // read reads the alert (with its first events and, when the delivery named
 // the detection, the detection's recent alerts), or says why the job skips
 // it: deleted (GraphQL says not found) or a status not investigated.
-func (inv *Investigator) read(ctx context.Context, req Request) (*panther.AlertRead, *Outcome, error) {
+func (inv *Investigator) read(ctx context.Context, req Request) (*panther.AlertRead, *Result, error) {
 	var (
 		r   *panther.AlertRead
 		err error
@@ -324,14 +325,14 @@ func (inv *Investigator) read(ctx context.Context, req Request) (*panther.AlertR
 		r = &panther.AlertRead{Alert: a}
 	}
 	if errors.Is(err, panther.ErrNotFound) {
-		return nil, &Outcome{State: StateSkipped, Reason: "alert not found in Panther (deleted?)"}, nil
+		return nil, &Result{State: triage.StateSkipped, Reason: "alert not found in Panther (deleted?)"}, nil
 	}
 	if err != nil {
 		return nil, nil, &ReadError{AlertID: req.AlertID, Err: err}
 	}
 	alert := r.Alert
 	if !slices.Contains(inv.opts.Statuses, alert.Status) {
-		return nil, &Outcome{State: StateSkipped, Reason: fmt.Sprintf("alert status is %s; investigating only %s", alert.Status, strings.Join(inv.opts.Statuses, ", "))}, nil
+		return nil, &Result{State: triage.StateSkipped, Reason: fmt.Sprintf("alert status is %s; investigating only %s", alert.Status, strings.Join(inv.opts.Statuses, ", "))}, nil
 	}
 	return r, nil, nil
 }
@@ -352,21 +353,21 @@ func (e *ReadError) Error() string { return fmt.Sprintf("investigate %s: %v", e.
 func (e *ReadError) Unwrap() error { return e.Err }
 
 // finish posts the outcome's comment once, unless in dry run.
-func (inv *Investigator) finish(ctx context.Context, alertID string, jobID int64, out Outcome) (Outcome, error) {
+func (inv *Investigator) finish(ctx context.Context, alertID string, jobID int64, out Result) (Result, error) {
 	if inv.opts.DryRun {
 		return out, nil
 	}
 	var err error
 	out.CommentID, out.Posted, err = inv.postOnce(ctx, alertID, jobID, out.Comment)
 	if err != nil {
-		return Outcome{}, fmt.Errorf("investigate %s: %w", alertID, err)
+		return Result{}, fmt.Errorf("investigate %s: %w", alertID, err)
 	}
 	return out, nil
 }
 
-func ptrOr(o *Outcome) Outcome {
+func ptrOr(o *Result) Result {
 	if o == nil {
-		return Outcome{}
+		return Result{}
 	}
 	return *o
 }
@@ -412,7 +413,7 @@ const postTries = 3
 // runSteps runs every step once its dependencies are done, each with its own
 // timeout. A step's permanent failure becomes a "missing evidence" finding;
 // a transient one fails the run unless this is the last attempt.
-func (inv *Investigator) runSteps(ctx context.Context, c *Case, lastAttempt bool) ([]Finding, map[string]time.Duration, error) {
+func (inv *Investigator) runSteps(ctx context.Context, c *Case, lastAttempt bool) ([]triage.Finding, map[string]time.Duration, error) {
 	done := make(map[string]chan struct{}, len(inv.steps))
 	for _, s := range inv.steps {
 		done[s.Name()] = make(chan struct{})
@@ -422,7 +423,7 @@ func (inv *Investigator) runSteps(ctx context.Context, c *Case, lastAttempt bool
 
 	var (
 		mu       sync.Mutex
-		findings []Finding
+		findings []triage.Finding
 		timings  = map[string]time.Duration{}
 		firstErr error
 		wg       sync.WaitGroup
@@ -474,8 +475,8 @@ func (inv *Investigator) runSteps(ctx context.Context, c *Case, lastAttempt bool
 				}
 			default:
 				zerolog.Ctx(ctx).Warn().Str("error", logcap.Error(err)).Str("step", s.Name()).Msg("step failed; reported as missing evidence")
-				findings = append(findings, Finding{
-					Step: s.Name(), Kind: "step_failed", Severity: WeightMissing,
+				findings = append(findings, triage.Finding{
+					Step: s.Name(), Kind: "step_failed", Weight: triage.WeightMissing,
 					Title: fmt.Sprintf("Step %s could not complete: %s", s.Name(), stepError(err)),
 				})
 			}

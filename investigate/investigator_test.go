@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // fakePanther is a Panther of function fields; unset ones answer with
@@ -75,12 +76,12 @@ func (f *fakePanther) AddComment(_ context.Context, alertID, body, format string
 type stepFunc struct {
 	name  string
 	after []string
-	run   func(ctx context.Context, c *Case) ([]Finding, error)
+	run   func(ctx context.Context, c *Case) ([]triage.Finding, error)
 }
 
 func (s stepFunc) Name() string    { return s.name }
 func (s stepFunc) After() []string { return s.after }
-func (s stepFunc) Run(ctx context.Context, c *Case) ([]Finding, error) {
+func (s stepFunc) Run(ctx context.Context, c *Case) ([]triage.Finding, error) {
 	return s.run(ctx, c)
 }
 
@@ -96,7 +97,7 @@ func TestRunPostsOneCommentWithHeadlineAndMarker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.State != StateDone || !out.Posted || len(pc.comments) != 1 {
+	if out.State != triage.StateDone || !out.Posted || len(pc.comments) != 1 {
 		t.Fatalf("outcome %+v, %d comments; want one posted", out, len(pc.comments))
 	}
 	lines := strings.Split(strings.TrimSpace(pc.comments[0].Body), "\n")
@@ -150,7 +151,7 @@ func TestRunSkips(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			pc := &fakePanther{alert: tt.alert}
 			out, err := newInvestigator(pc).Run(t.Context(), "a1", 1, false)
-			if err != nil || out.State != StateSkipped || !strings.Contains(out.Reason, tt.reason) || len(pc.comments) != 0 {
+			if err != nil || out.State != triage.StateSkipped || !strings.Contains(out.Reason, tt.reason) || len(pc.comments) != 0 {
 				t.Fatalf("outcome %+v, %v, %d comments; want skipped (%s) without comment", out, err, len(pc.comments), tt.reason)
 			}
 		})
@@ -163,7 +164,7 @@ func TestRunStepFailures(t *testing.T) {
 		t.Fatal("test premise: a 503 is transient")
 	}
 	failing := func(err error) Step {
-		return stepFunc{name: "flaky", run: func(context.Context, *Case) ([]Finding, error) { return nil, err }}
+		return stepFunc{name: "flaky", run: func(context.Context, *Case) ([]triage.Finding, error) { return nil, err }}
 	}
 	t.Run("transient fails the run so the job retries", func(t *testing.T) {
 		pc := &fakePanther{}
@@ -181,17 +182,17 @@ func TestRunStepFailures(t *testing.T) {
 	})
 	t.Run("permanent is missing evidence and keeps the verdict honest", func(t *testing.T) {
 		pc := &fakePanther{}
-		benign := stepFunc{name: "allowlist", run: func(context.Context, *Case) ([]Finding, error) {
-			return []Finding{{Step: "allowlist", Kind: "vpn", Title: "known VPN", Severity: WeightBenign}}, nil
+		benign := stepFunc{name: "allowlist", run: func(context.Context, *Case) ([]triage.Finding, error) {
+			return []triage.Finding{{Step: "allowlist", Kind: "vpn", Title: "known VPN", Weight: triage.WeightBenign}}, nil
 		}}
 		out, err := newInvestigator(pc, benign, failing(errors.New("boom"))).Run(t.Context(), "a1", 1, false)
-		if err != nil || out.Report.Verdict.Verdict != VerdictInconclusive {
+		if err != nil || out.Report.Verdict.Label != triage.VerdictInconclusive {
 			t.Fatalf("err = %v, verdict %+v; want inconclusive, not benign, with evidence missing", err, out.Report.Verdict)
 		}
 	})
 	t.Run("slow step times out alone", func(t *testing.T) {
 		pc := &fakePanther{}
-		slow := stepFunc{name: "slow", run: func(ctx context.Context, _ *Case) ([]Finding, error) {
+		slow := stepFunc{name: "slow", run: func(ctx context.Context, _ *Case) ([]triage.Finding, error) {
 			<-ctx.Done()
 			return nil, ctx.Err()
 		}}
@@ -208,7 +209,7 @@ func TestRunIndependentStepsConcurrently(t *testing.T) {
 	started := make(chan string, 2)
 	release := make(chan struct{})
 	mk := func(name string) Step {
-		return stepFunc{name: name, run: func(ctx context.Context, _ *Case) ([]Finding, error) {
+		return stepFunc{name: name, run: func(ctx context.Context, _ *Case) ([]triage.Finding, error) {
 			started <- name
 			select {
 			case <-release:
@@ -262,7 +263,7 @@ func TestNewRejectsBadWiring(t *testing.T) {
 	}
 }
 
-func hasFinding(fs []Finding, step, kind string) bool {
+func hasFinding(fs []triage.Finding, step, kind string) bool {
 	for _, f := range fs {
 		if f.Step == step && f.Kind == kind {
 			return true
@@ -302,7 +303,7 @@ func (l *lossyPanther) AddComment(ctx context.Context, alertID, body, format str
 func TestRepeatAndNoticeStayOneShortParagraph(t *testing.T) {
 	pc := &fakePanther{}
 	inv := newInvestigator(pc)
-	earlier := Record{AlertID: "e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1", DetectionID: "AWS.Console.RootLogin", Verdict: VerdictMalicious, Confidence: 0.9,
+	earlier := triage.Record{AlertID: "e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1", DetectionID: "AWS.Console.RootLogin", Verdict: triage.VerdictMalicious, Confidence: 0.9,
 		Link: "https://acme.runpanther.net/alerts/e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1", UpdatedAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
 	rep, err := inv.Repeat(t.Context(), "a2", 7, earlier)
 	if err != nil {
@@ -330,7 +331,7 @@ func TestApplyKeepsWhatTheCommentOpensWith(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rec Record
+	var rec triage.Record
 	out.Apply(&rec)
 	if len(rec.Story) == 0 || len(rec.NextSteps) < 2 || rec.Digest == nil || rec.Comment == "" {
 		t.Fatalf("record lacks the story, next steps or digest: %+v", rec)

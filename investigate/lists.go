@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // Lists are what a team knows about its own environment, read from the
@@ -189,44 +191,44 @@ func lowerAll(ss []string) []string {
 }
 
 // check weighs one indicator against the lists.
-func (l *Lists) check(ind Indicator) (Finding, bool) {
-	f := Finding{Step: StepEnrichment, Kind: "context_file"}
+func (l *Lists) check(ind Indicator) (triage.Finding, bool) {
+	f := triage.Finding{Step: triage.StepEnrichment, Kind: "context_file"}
 	v := strings.ToLower(ind.Value)
 	switch ind.Kind {
 	case KindIP:
 		a, err := netip.ParseAddr(ind.Value)
 		if err != nil {
-			return Finding{}, false
+			return triage.Finding{}, false
 		}
 		for _, p := range l.bad {
 			if p.Contains(a) {
 				// The team's own intelligence: heavier than a feed's.
-				f.Severity, f.LogOdds, f.Title = WeightMalicious, 3.0, fmt.Sprintf("%s is on the known-bad list (%s)", ind.Value, p)
+				f.Weight, f.LogOdds, f.Title = triage.WeightMalicious, 3.0, fmt.Sprintf("%s is on the known-bad list (%s)", ind.Value, p)
 				return f, true
 			}
 		}
 		for _, n := range l.networks {
 			if n.prefix.Contains(a) {
-				f.Severity, f.Title = WeightBenign, fmt.Sprintf("%s is in a known network: %s (%s)", ind.Value, n.name, n.prefix)
+				f.Weight, f.Title = triage.WeightBenign, fmt.Sprintf("%s is in a known network: %s (%s)", ind.Value, n.name, n.prefix)
 				return f, true
 			}
 		}
 	case KindDomain:
 		for _, d := range l.KnownBad.Domains {
 			if v == d || strings.HasSuffix(v, "."+d) {
-				f.Severity, f.Title = WeightMalicious, fmt.Sprintf("%s is on the known-bad domain list", ind.Value)
+				f.Weight, f.Title = triage.WeightMalicious, fmt.Sprintf("%s is on the known-bad domain list", ind.Value)
 				return f, true
 			}
 		}
 	case KindUsername, KindEmail, KindARN, KindActorID:
 		if slices.Contains(l.ServiceAccounts, v) {
-			f.Severity, f.Title = WeightBenign, fmt.Sprintf("%s is a known service account", ind.Value)
+			f.Weight, f.Title = triage.WeightBenign, fmt.Sprintf("%s is a known service account", ind.Value)
 			return f, true
 		}
 		if slices.Contains(l.VIPUsers, v) {
-			f.Severity, f.Title = WeightSuspicious, fmt.Sprintf("%s is a VIP user: alerts on them deserve a closer look", ind.Value)
+			f.Weight, f.Title = triage.WeightSuspicious, fmt.Sprintf("%s is a VIP user: alerts on them deserve a closer look", ind.Value)
 			return f, true
 		}
 	}
-	return Finding{}, false
+	return triage.Finding{}, false
 }

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // maxNextSteps and maxWhy bound what the comment lists.
@@ -48,10 +50,10 @@ func storyLines(r *Report) []string {
 // whyFindings are the reasons of the verdict, each stated once, strongest
 // first, then the strongest finding the verdict outweighed when there is
 // room: at most maxWhy.
-func whyFindings(v Verdict) []Finding {
-	var out []Finding
-	add := func(f Finding) {
-		if len(out) < maxWhy && !slices.ContainsFunc(out, func(o Finding) bool { return o.Title == f.Title }) {
+func whyFindings(v Verdict) []triage.Finding {
+	var out []triage.Finding
+	add := func(f triage.Finding) {
+		if len(out) < maxWhy && !slices.ContainsFunc(out, func(o triage.Finding) bool { return o.Title == f.Title }) {
 			out = append(out, f)
 		}
 	}
@@ -77,8 +79,8 @@ func nextSteps(r *Report) []string {
 	d := r.Digest
 	actor := firstOr(d.Actors(), "")
 	ip := firstOr(d.SourceIPs(), "")
-	switch r.Verdict.Verdict {
-	case VerdictMalicious, VerdictSuspicious:
+	switch r.Verdict.Label {
+	case triage.VerdictMalicious, triage.VerdictSuspicious:
 		for _, s := range objectSteps(d) {
 			add(s)
 		}
@@ -86,7 +88,7 @@ func nextSteps(r *Report) []string {
 		switch {
 		case allFailed(d) && actor != "":
 			add(fmt.Sprintf("Nothing succeeded: check that %s still has MFA, and block %s if the attempts go on", actor, cmp.Or(ip, "the source")))
-		case person && (loggedIn(d) || r.Verdict.Verdict == VerdictMalicious):
+		case person && (loggedIn(d) || r.Verdict.Label == triage.VerdictMalicious):
 			switch {
 			case strings.HasPrefix(actor, "root"):
 				add("Reset the root user's password and MFA device, and sign out its sessions")
@@ -99,9 +101,9 @@ func nextSteps(r *Report) []string {
 			}
 		}
 		switch {
-		case r.Verdict.Verdict == VerdictMalicious && ip != "" && isPublicIP(ip) && !cloudNetwork(r, ip):
+		case r.Verdict.Label == triage.VerdictMalicious && ip != "" && isPublicIP(ip) && !cloudNetwork(r, ip):
 			add(fmt.Sprintf("Escalate to incident response; block %s unless it is your own", ip))
-		case r.Verdict.Verdict == VerdictMalicious:
+		case r.Verdict.Label == triage.VerdictMalicious:
 			add("Escalate to incident response")
 		case person && !allFailed(d):
 			add(fmt.Sprintf("Confirm with %s (or its owner) that %s was intended; escalate if not", actor, lastAction(d)))
@@ -113,7 +115,7 @@ func nextSteps(r *Report) []string {
 		if len(steps) < 2 {
 			add("Review what else " + cmp.Or(actor, "the actor") + " did in the same hour (full report, data lake)")
 		}
-	case VerdictBenign:
+	case triage.VerdictBenign:
 		add("Close as expected: " + safeBecause(r))
 		if t := r.Tuning; t != nil {
 			add(fmt.Sprintf("Tune %s so that this does not alert again; it would have suppressed %d earlier alert(s):", t.Detection, t.Suppressed))
@@ -128,7 +130,7 @@ func nextSteps(r *Report) []string {
 			add(fmt.Sprintf("Ask %s (or its owner) whether %s%s was theirs", actor, lastAction(d), fromText(ip)))
 		}
 		for _, f := range r.Verdict.Reasons {
-			if f.Severity == WeightMissing {
+			if f.Weight == triage.WeightMissing {
 				add("Re-run once " + f.Step + " can complete: " + f.Title)
 				break
 			}
@@ -177,7 +179,7 @@ var objectRank = []string{"access key", "console password", "service account key
 
 // objectSteps name what to undo for the objects the actions created or
 // changed, credentials first, two to a line, at most two lines.
-func objectSteps(d *Digest) []string {
+func objectSteps(d *triage.Digest) []string {
 	if d == nil {
 		return nil
 	}
@@ -188,7 +190,7 @@ func objectSteps(d *Digest) []string {
 		}
 		return len(objectRank)
 	}
-	slices.SortStableFunc(objs, func(a, b Object) int { return cmp.Compare(rank(a.Kind), rank(b.Kind)) })
+	slices.SortStableFunc(objs, func(a, b triage.Object) int { return cmp.Compare(rank(a.Kind), rank(b.Kind)) })
 	var acts []string
 	for _, o := range objs {
 		var s string
@@ -233,18 +235,18 @@ func objectSteps(d *Digest) []string {
 
 // loggedIn says whether an action of the digest is a sign-in that
 // succeeded.
-func loggedIn(d *Digest) bool {
+func loggedIn(d *triage.Digest) bool {
 	if d == nil {
 		return false
 	}
-	return slices.ContainsFunc(d.Actions, func(a Action) bool {
+	return slices.ContainsFunc(d.Actions, func(a triage.Action) bool {
 		n := strings.ToLower(a.Action)
-		return a.Outcome == OutcomeSucceeded && (strings.Contains(n, "login") || strings.Contains(n, "session.start") || strings.Contains(n, "sign-in") || strings.Contains(n, "signin"))
+		return a.Outcome == triage.OutcomeSucceeded && (strings.Contains(n, "login") || strings.Contains(n, "session.start") || strings.Contains(n, "sign-in") || strings.Contains(n, "signin"))
 	})
 }
 
 // lastAction names the last action and its target.
-func lastAction(d *Digest) string {
+func lastAction(d *triage.Digest) string {
 	if d == nil || len(d.Actions) == 0 {
 		return "this activity"
 	}
@@ -253,7 +255,7 @@ func lastAction(d *Digest) string {
 }
 
 // lastTarget names the last action's target, or its name.
-func lastTarget(d *Digest) string {
+func lastTarget(d *triage.Digest) string {
 	if d == nil || len(d.Actions) == 0 {
 		return "its target"
 	}
@@ -262,8 +264,8 @@ func lastTarget(d *Digest) string {
 }
 
 // allFailed says whether every action is known to have failed.
-func allFailed(d *Digest) bool {
-	return d != nil && len(d.Actions) > 0 && !slices.ContainsFunc(d.Actions, func(a Action) bool { return !a.Failed() })
+func allFailed(d *triage.Digest) bool {
+	return d != nil && len(d.Actions) > 0 && !slices.ContainsFunc(d.Actions, func(a triage.Action) bool { return !a.Failed() })
 }
 
 // isIP says whether s is an IP address.
@@ -281,7 +283,7 @@ func fromText(ip string) string {
 
 // signedInWithoutMFA reports whether a sign-in of the digest succeeded
 // without MFA: resetting "its MFA factors" would then mean nothing.
-func signedInWithoutMFA(d *Digest) bool {
+func signedInWithoutMFA(d *triage.Digest) bool {
 	if d == nil {
 		return false
 	}

@@ -1,6 +1,10 @@
 package investigate
 
-import "time"
+import (
+	"time"
+
+	"github.com/panther-triage/panther-triage/triage"
+)
 
 // Observer is told what the worker did, for metrics; package metrics
 // implements it. Its methods must be quick and safe for concurrent use.
@@ -26,27 +30,27 @@ const (
 
 // observeFailure reports an attempt that ended in error: failed for good,
 // or back to the queue.
-func (w *Worker) observeFailure(kind string, rec Record, d time.Duration) {
+func (w *Worker) observeFailure(kind string, rec triage.Record, d time.Duration) {
 	obs := w.inv.opts.Observer
 	if obs == nil {
 		return
 	}
 	state := "retry"
-	if rec.State == StateFailed {
-		state = StateFailed
+	if rec.State == triage.StateFailed {
+		state = triage.StateFailed
 	}
 	obs.JobFinished(kind, state, "", false, d)
 }
 
 // observeOutcome reports an attempt that completed, and the steps it ran.
-func (w *Worker) observeOutcome(kind string, out Outcome, d time.Duration) {
+func (w *Worker) observeOutcome(kind string, out Result, d time.Duration) {
 	obs := w.inv.opts.Observer
 	if obs == nil {
 		return
 	}
 	verdict := ""
-	if out.State == StateDone && kind == kindInvestigation {
-		verdict = out.Report.Verdict.Verdict
+	if out.State == triage.StateDone && kind == kindInvestigation {
+		verdict = out.Report.Verdict.Label
 	}
 	obs.JobFinished(kind, out.State, verdict, out.Posted, d)
 	failed := map[string]bool{}

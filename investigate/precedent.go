@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // PrecedentSource reads another alert's events and the comments on it.
@@ -71,58 +72,6 @@ func (o *PrecedentOptions) setDefaults() {
 	o.OpenTTL = cmp.Or(o.OpenTTL, DefaultOpenReadTTL)
 }
 
-// Precedent is what other alerts say about this one: the detection's
-// earlier alerts that analysts ended, and alerts of other detections close
-// in time (before or after) that share its actor, address or events. For
-// each, how analysts judged it, the reason they gave, and what it shares
-// with this alert. The precedent step fills it; renderers and the verdict
-// read it.
-type Precedent struct {
-	// Entities are this alert's actors, addresses, accounts and targets,
-	// as compared.
-	Entities Entities `json:"entities"`
-	// Alerts are the alerts read, the detection's first, newest first.
-	Alerts []PriorAlert `json:"alerts"`
-	// Unread counts alerts worth reading that were not read: over the
-	// per-investigation or hourly budget, or failed to read.
-	Unread int `json:"unread,omitempty"`
-}
-
-// PriorAlert is one other alert as the precedent read it.
-type PriorAlert struct {
-	ID          string    `json:"id"`
-	Title       string    `json:"title"`
-	DetectionID string    `json:"detectionId"`
-	Severity    string    `json:"severity"`
-	Status      string    `json:"status"`
-	CreatedAt   time.Time `json:"createdAt"`
-	// SameDetection is true for the detection's own earlier alerts.
-	SameDetection bool `json:"sameDetection"`
-	// Disposition is how analysts judged it: DispositionFalsePositive,
-	// DispositionTruePositive, DispositionHandled or DispositionOpen.
-	Disposition string `json:"disposition"`
-	// Reason is the analyst's comment that gives the reason (see Judge),
-	// nil when there is none.
-	Reason *ClosingComment `json:"reason,omitempty"`
-	// Entities are its actors, addresses, accounts and targets.
-	Entities Entities `json:"entities"`
-	// What it shares with this alert.
-	SameActor   bool `json:"sameActor"`
-	SameIP      bool `json:"sameIp"`
-	SameNetwork bool `json:"sameNetwork"` // same ASN, where both are known
-	SameAccount bool `json:"sameAccount"`
-	SameTarget  bool `json:"sameTarget"`
-	// SharedEvents counts events (p_row_id) both alerts hold.
-	SharedEvents int `json:"sharedEvents,omitempty"`
-	// ByTitle is true when it had no events to read (Panther keeps an
-	// alert's events only as long as its data retention), so SameActor and
-	// SameIP say whether its title names this alert's actor or address.
-	ByTitle bool `json:"byTitle,omitempty"`
-}
-
-// SamePlace says whether it came from this alert's address or network.
-func (p PriorAlert) SamePlace() bool { return p.SameIP || p.SameNetwork }
-
 // Finding kinds of the precedent step, for the verdict to weigh:
 //
 //	precedent_closed_as_expected  benign, strong: at least MinClosed earlier
@@ -170,20 +119,20 @@ type precedentStep struct {
 	opts  PrecedentOptions
 }
 
-func (s *precedentStep) Name() string    { return StepPrecedent }
-func (s *precedentStep) After() []string { return []string{StepHistory} }
+func (s *precedentStep) Name() string    { return triage.StepPrecedent }
+func (s *precedentStep) After() []string { return []string{triage.StepHistory} }
 
 // alertRead is what is kept of one read alert.
 type alertRead struct {
-	Entities Entities         `json:"entities"`
-	RowIDs   []string         `json:"rowIds,omitempty"`
-	Comments []ClosingComment `json:"comments,omitempty"`
+	Entities triage.Entities         `json:"entities"`
+	RowIDs   []string                `json:"rowIds,omitempty"`
+	Comments []triage.ClosingComment `json:"comments,omitempty"`
 }
 
 // maxRowIDs bounds the event IDs kept per read alert.
 const maxRowIDs = 50
 
-func (s *precedentStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
+func (s *precedentStep) Run(ctx context.Context, c *Case) ([]triage.Finding, error) {
 	own := EntitiesOf(c.Events)
 	ownRows := map[string]bool{}
 	for _, ev := range c.Events {
@@ -196,7 +145,7 @@ func (s *precedentStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Precedent{Entities: own, Unread: unread + skipped}
+	p := &triage.Precedent{Entities: own, Unread: unread + skipped}
 	titleActors := actorNames(own, c.Indicators)
 	det := detectionID(c.Alert)
 	for i, a := range cands {
@@ -205,7 +154,7 @@ func (s *precedentStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 			continue
 		}
 		disp, reason := Judge(a.Status, r.Comments)
-		pa := PriorAlert{
+		pa := triage.PriorAlert{
 			ID: a.ID, Title: a.Title, DetectionID: detectionID(&a), Severity: a.Severity, Status: a.Status,
 			CreatedAt: a.CreatedAt, SameDetection: det != "" && detectionID(&a) == det,
 			Disposition: disp, Reason: reason, Entities: r.Entities,
@@ -236,7 +185,7 @@ func (s *precedentStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 // alerts of other detections whose title names this alert's actor or
 // address; then the other alerts of other detections. skipped counts those
 // left out by the per-investigation budget.
-func (s *precedentStep) candidates(c *Case, own Entities) (out []panther.Alert, skipped int) {
+func (s *precedentStep) candidates(c *Case, own triage.Entities) (out []panther.Alert, skipped int) {
 	det := detectionID(c.Alert)
 	var ended, named, rest []panther.Alert
 	for _, a := range c.DetectionAlerts {
@@ -292,7 +241,7 @@ func (s *precedentStep) readAll(ctx context.Context, c *Case, cands []panther.Al
 			r, cached, err := s.read(ctx, a)
 			if err == nil {
 				reads[i] = &r
-				c.AddCost(Cost{AlertReads: boolInt(!cached), AlertReadsCached: boolInt(cached)})
+				c.AddCost(triage.Cost{AlertReads: boolInt(!cached), AlertReadsCached: boolInt(cached)})
 			}
 			errs[i] = err
 		})
@@ -351,7 +300,7 @@ func (s *precedentStep) read(ctx context.Context, a panther.Alert) (alertRead, b
 
 // actorNames are the ways a title may name this alert's actor: its actor
 // values, the last part of an ARN, and its user and email indicators.
-func actorNames(own Entities, inds []Indicator) []string {
+func actorNames(own triage.Entities, inds []Indicator) []string {
 	var out []string
 	add := func(v string) {
 		if v != "" && !containsFold(out, v) {
@@ -375,13 +324,13 @@ func actorNames(own Entities, inds []Indicator) []string {
 }
 
 // precedentFindings weighs what the precedent shows.
-func precedentFindings(c *Case, p *Precedent, minClosed int) []Finding {
-	var out []Finding
+func precedentFindings(c *Case, p *triage.Precedent, minClosed int) []triage.Finding {
+	var out []triage.Finding
 	det := detectionID(c.Alert)
 	own := p.Entities
 	actor := displayActor(own)
 
-	var mine, benign, matched, others []PriorAlert
+	var mine, benign, matched, others []triage.PriorAlert
 	withActor := 0
 	titled := slices.ContainsFunc(actorNames(own, c.Indicators), func(k string) bool { return mentions(c.Alert.Title, k) })
 	for _, a := range p.Alerts {
@@ -396,23 +345,23 @@ func precedentFindings(c *Case, p *Precedent, minClosed int) []Finding {
 			continue
 		}
 		switch a.Disposition {
-		case DispositionFalsePositive:
+		case triage.DispositionFalsePositive:
 			benign = append(benign, a)
 			if (len(own.IPs) == 0 || a.SamePlace()) && (a.SameAccount || len(own.Accounts) == 0 || len(a.Entities.Accounts) == 0) {
 				matched = append(matched, a)
 			}
-		case DispositionHandled, DispositionOpen:
+		case triage.DispositionHandled, triage.DispositionOpen:
 			others = append(others, a)
 		}
 	}
 
 	// Where this alert's actor came from that its benign precedent never did.
 	var departed []string
-	located := slices.DeleteFunc(slices.Clone(benign), func(a PriorAlert) bool { return len(a.Entities.IPs) == 0 })
+	located := slices.DeleteFunc(slices.Clone(benign), func(a triage.PriorAlert) bool { return len(a.Entities.IPs) == 0 })
 	if len(located) > 0 {
 		for _, ip := range own.IPs {
 			pl := own.PlaceOf(ip)
-			known := slices.ContainsFunc(located, func(a PriorAlert) bool {
+			known := slices.ContainsFunc(located, func(a triage.PriorAlert) bool {
 				return slices.Contains(a.Entities.IPs, ip) || (pl.ASN != "" && slices.Contains(asns(a.Entities), pl.ASN))
 			})
 			if !known {
@@ -436,29 +385,29 @@ func precedentFindings(c *Case, p *Precedent, minClosed int) []Finding {
 		for _, ip := range departed {
 			now = append(now, own.PlaceOf(ip).String())
 		}
-		out = append(out, Finding{Step: StepPrecedent, Kind: "precedent_departure", Severity: WeightSuspicious,
+		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_departure", Weight: triage.WeightSuspicious,
 			Title: fmt.Sprintf("Earlier legitimate use by %s came from %s; this alert's is from %s",
 				actor, orNone(before, "no known address"), strings.Join(now, ", ")),
 			Detail:   fmt.Sprintf("Analysts judged %d earlier alert(s) of %s for %s false positives%s", len(located), det, actor, reasonsText(located)),
 			Evidence: priorEvidence(located)})
 	case len(matched) >= minClosed:
-		out = append(out, Finding{Step: StepPrecedent, Kind: "precedent_closed_as_expected", Severity: WeightBenign,
+		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_closed_as_expected", Weight: triage.WeightBenign,
 			Title: fmt.Sprintf("Analysts judged %d earlier alerts of %s false positives for the same actor %s%s%s",
 				len(matched), det, actor, placeText(own), reasonsText(matched)),
 			Evidence: priorEvidence(matched)})
 	case len(matched) == 1:
-		out = append(out, Finding{Step: StepPrecedent, Kind: "precedent_closed_once", Severity: WeightInfo,
+		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_closed_once", Weight: triage.WeightInfo,
 			Title: fmt.Sprintf("Analysts judged 1 earlier alert of %s a false positive for the same actor %s%s%s",
 				det, actor, placeText(own), reasonsText(matched)),
 			Evidence: priorEvidence(matched)})
 	}
 	if actor != "" && len(others) > 0 {
-		out = append(out, Finding{Step: StepPrecedent, Kind: "precedent_same_actor", Severity: WeightInfo,
+		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_same_actor", Weight: triage.WeightInfo,
 			Title: fmt.Sprintf("%s also acted in %d earlier alert(s) of %s: %s%s", actor, len(others), det,
 				dispositionCounts(others), reasonsText(others)),
 			Evidence: priorEvidence(others)})
 	}
-	if actor != "" && withActor >= minActorHistory && !slices.ContainsFunc(mine, func(a PriorAlert) bool { return a.SameActor }) {
+	if actor != "" && withActor >= minActorHistory && !slices.ContainsFunc(mine, func(a triage.PriorAlert) bool { return a.SameActor }) {
 		var seen []string
 		for _, a := range mine {
 			if v := firstOr(a.Entities.Actors, ""); v != "" && !slices.Contains(seen, v) && len(seen) < 3 {
@@ -469,7 +418,7 @@ func precedentFindings(c *Case, p *Precedent, minClosed int) []Finding {
 		if len(seen) > 0 {
 			had = " (they had " + strings.Join(seen, ", ") + ")"
 		}
-		out = append(out, Finding{Step: StepPrecedent, Kind: "actor_new_to_detection", Severity: WeightSuspicious,
+		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "actor_new_to_detection", Weight: triage.WeightSuspicious,
 			Title: fmt.Sprintf("%s is new to %s: none of the %d earlier alerts read had it as actor%s",
 				actor, det, withActor, had),
 			Evidence: priorEvidence(mine)})
@@ -479,7 +428,7 @@ func precedentFindings(c *Case, p *Precedent, minClosed int) []Finding {
 		out = append(out, f)
 	}
 	if p.Unread > 0 {
-		out = append(out, Finding{Step: StepPrecedent, Kind: "precedent_unread", Severity: WeightInfo,
+		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_unread", Weight: triage.WeightInfo,
 			Title: fmt.Sprintf("%d other alert(s) worth reading were not read (read budget or errors)", p.Unread)})
 	}
 	return out
@@ -487,36 +436,36 @@ func precedentFindings(c *Case, p *Precedent, minClosed int) []Finding {
 
 // truePositiveFindings report alerts analysts judged true positives that
 // share this alert's address (malicious) or actor (suspicious).
-func truePositiveFindings(p *Precedent) []Finding {
-	var byIP, byActor []PriorAlert
+func truePositiveFindings(p *triage.Precedent) []triage.Finding {
+	var byIP, byActor []triage.PriorAlert
 	for _, a := range p.Alerts {
-		if a.Disposition != DispositionTruePositive {
+		if a.Disposition != triage.DispositionTruePositive {
 			continue
 		}
 		switch {
-		case a.SameIP && slices.ContainsFunc(sharedIn(a, p.Entities.IPs, func(e Entities) []string { return e.IPs }), isPublicIP):
+		case a.SameIP && slices.ContainsFunc(sharedIn(a, p.Entities.IPs, func(e triage.Entities) []string { return e.IPs }), isPublicIP):
 			byIP = append(byIP, a)
 		case a.SameActor:
 			byActor = append(byActor, a)
 		}
 	}
-	var out []Finding
+	var out []triage.Finding
 	if len(byIP) > 0 {
 		var ips []string
 		for _, a := range byIP {
-			for _, ip := range sharedIn(a, p.Entities.IPs, func(e Entities) []string { return e.IPs }) {
+			for _, ip := range sharedIn(a, p.Entities.IPs, func(e triage.Entities) []string { return e.IPs }) {
 				if !slices.Contains(ips, ip) {
 					ips = append(ips, ip)
 				}
 			}
 		}
-		out = append(out, Finding{Step: StepPrecedent, Kind: "precedent_true_positive", Severity: WeightMalicious,
+		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_true_positive", Weight: triage.WeightMalicious,
 			Title: fmt.Sprintf("Analysts judged %d earlier alert(s) from %s true positives%s",
 				len(byIP), strings.Join(ips, ", "), reasonsText(byIP)),
 			Evidence: priorEvidence(byIP)})
 	}
 	if len(byActor) > 0 {
-		out = append(out, Finding{Step: StepPrecedent, Kind: "precedent_true_positive", Severity: WeightSuspicious,
+		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_true_positive", Weight: triage.WeightSuspicious,
 			Title: fmt.Sprintf("Analysts judged %d earlier alert(s) of %s true positives, from other addresses%s",
 				len(byActor), firstOr(p.Entities.Actors, "this actor"), reasonsText(byActor)),
 			Evidence: priorEvidence(byActor)})
@@ -526,10 +475,10 @@ func truePositiveFindings(p *Precedent) []Finding {
 
 // correlationFinding reports alerts of other detections, before or after
 // this one, that share its events, public address or actor.
-func correlationFinding(c *Case, p *Precedent) (Finding, bool) {
+func correlationFinding(c *Case, p *triage.Precedent) (triage.Finding, bool) {
 	titleActors := actorNames(p.Entities, c.Indicators)
 	var parts []string
-	var hits []PriorAlert
+	var hits []triage.PriorAlert
 	strong := false
 	for _, a := range p.Alerts {
 		if a.SameDetection || (a.SharedEvents == 0 && !a.SameIP && !a.SameActor) {
@@ -540,14 +489,14 @@ func correlationFinding(c *Case, p *Precedent) (Finding, bool) {
 			what = append(what, fmt.Sprintf("%d shared event(s)", a.SharedEvents))
 		}
 		if a.SameIP {
-			what = append(what, "address "+strings.Join(sharedIn(a, p.Entities.IPs, func(e Entities) []string { return e.IPs }), ", "))
+			what = append(what, "address "+strings.Join(sharedIn(a, p.Entities.IPs, func(e triage.Entities) []string { return e.IPs }), ", "))
 		}
 		if a.SameActor {
-			what = append(what, "actor "+strings.Join(sharedIn(a, titleActors, func(e Entities) []string { return e.Actors }), ", "))
+			what = append(what, "actor "+strings.Join(sharedIn(a, titleActors, func(e triage.Entities) []string { return e.Actors }), ", "))
 		}
-		publicIP := a.SameIP && slices.ContainsFunc(sharedIn(a, p.Entities.IPs, func(e Entities) []string { return e.IPs }), isPublicIP)
+		publicIP := a.SameIP && slices.ContainsFunc(sharedIn(a, p.Entities.IPs, func(e triage.Entities) []string { return e.IPs }), isPublicIP)
 		weighty := a.SharedEvents > 0 || publicIP || (a.SameActor && severityAtLeastMedium(a.Severity))
-		if weighty && a.Disposition != DispositionFalsePositive {
+		if weighty && a.Disposition != triage.DispositionFalsePositive {
 			strong = true
 		}
 		hits = append(hits, a)
@@ -557,20 +506,20 @@ func correlationFinding(c *Case, p *Precedent) (Finding, bool) {
 		}
 	}
 	if len(hits) == 0 {
-		return Finding{}, false
+		return triage.Finding{}, false
 	}
-	f := Finding{Step: StepPrecedent, Kind: "correlated_alerts", Severity: WeightInfo,
+	f := triage.Finding{Step: triage.StepPrecedent, Kind: "correlated_alerts", Weight: triage.WeightInfo,
 		Title:    fmt.Sprintf("%d alert(s) of other detections share this alert's activity: %s", len(hits), strings.Join(parts, "; ")),
 		Evidence: priorEvidence(hits)}
 	if strong {
-		f.Severity = WeightSuspicious
+		f.Weight = triage.WeightSuspicious
 	}
 	return f, true
 }
 
 // sharedIn lists the values of own that a holds: in its entities, or in
 // its title when it was compared by title.
-func sharedIn(a PriorAlert, own []string, of func(Entities) []string) []string {
+func sharedIn(a triage.PriorAlert, own []string, of func(triage.Entities) []string) []string {
 	var out []string
 	for _, v := range own {
 		if containsFold(of(a.Entities), v) || (a.ByTitle && mentions(a.Title, v)) {
@@ -609,11 +558,11 @@ func relativeTime(t, ref time.Time) string {
 }
 
 // statusText is how an alert ended, as people say it.
-func statusText(a PriorAlert) string {
+func statusText(a triage.PriorAlert) string {
 	switch a.Disposition {
-	case DispositionFalsePositive:
+	case triage.DispositionFalsePositive:
 		return a.Status + ", false positive"
-	case DispositionTruePositive:
+	case triage.DispositionTruePositive:
 		return a.Status + ", true positive"
 	}
 	return a.Status
@@ -621,7 +570,7 @@ func statusText(a PriorAlert) string {
 
 // displayActor names the actor as people know it: a login or email before
 // an ARN or an opaque ID, which follows in parentheses.
-func displayActor(e Entities) string {
+func displayActor(e triage.Entities) string {
 	if len(e.Actors) == 0 {
 		return ""
 	}
@@ -648,7 +597,7 @@ func displayActor(e Entities) string {
 }
 
 // reasonsText quotes up to two distinct reasons analysts gave.
-func reasonsText(as []PriorAlert) string {
+func reasonsText(as []triage.PriorAlert) string {
 	var quotes []string
 	for _, a := range as {
 		if a.Reason == nil || a.Reason.Body == "" {
@@ -669,7 +618,7 @@ func reasonsText(as []PriorAlert) string {
 }
 
 // placeText is " from 198.51.100.7 (AS…) in account 123…" for this alert.
-func placeText(e Entities) string {
+func placeText(e triage.Entities) string {
 	var s string
 	if len(e.IPs) > 0 {
 		s += " from the same place, " + e.PlaceOf(e.IPs[0]).String()
@@ -681,31 +630,31 @@ func placeText(e Entities) string {
 }
 
 // dispositionCounts is "2 resolved without a stated verdict, 1 still open".
-func dispositionCounts(as []PriorAlert) string {
+func dispositionCounts(as []triage.PriorAlert) string {
 	n := map[string]int{}
 	for _, a := range as {
 		n[a.Disposition]++
 	}
 	var parts []string
-	if v := n[DispositionHandled]; v > 0 {
+	if v := n[triage.DispositionHandled]; v > 0 {
 		parts = append(parts, fmt.Sprintf("%d resolved without a stated verdict", v))
 	}
-	if v := n[DispositionOpen]; v > 0 {
+	if v := n[triage.DispositionOpen]; v > 0 {
 		parts = append(parts, fmt.Sprintf("%d still open", v))
 	}
 	return strings.Join(parts, ", ")
 }
 
-func priorEvidence(as []PriorAlert) []Evidence {
-	var out []Evidence
+func priorEvidence(as []triage.PriorAlert) []triage.Evidence {
+	var out []triage.Evidence
 	for _, a := range as[:min(len(as), maxRefs)] {
-		out = append(out, Evidence{Kind: "alert", Ref: a.ID})
+		out = append(out, triage.Evidence{Kind: "alert", Ref: a.ID})
 	}
 	return out
 }
 
 // asns lists the networks of the entities' places.
-func asns(e Entities) []string {
+func asns(e triage.Entities) []string {
 	var out []string
 	for _, p := range e.Places {
 		if p.ASN != "" && !slices.Contains(out, p.ASN) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // ReadCache keeps the results of reads other investigations can reuse (an
@@ -18,19 +19,9 @@ import (
 // says the kind's hourly budget of perHour reads is used up. While another
 // process reads the same key it waits up to wait for that result.
 type ReadCache interface {
-	ClaimRead(ctx context.Context, kind, key string, perHour int, ttl, wait time.Duration) (ReadClaim, error)
+	ClaimRead(ctx context.Context, kind, key string, perHour int, ttl, wait time.Duration) (triage.ReadClaim, error)
 	SaveRead(ctx context.Context, kind, key string, result []byte) error
 	ReleaseRead(ctx context.Context, kind, key string) error
-}
-
-// ReadClaim is the answer to a claim on a read.
-type ReadClaim struct {
-	// Cached is the saved result when the read was done before.
-	Cached []byte
-	// Run is true when the caller is to read.
-	Run bool
-	// OverBudget is true when the hourly budget is used up.
-	OverBudget bool
 }
 
 // errOverBudget says a read was not made because its hourly budget is used

@@ -3,23 +3,9 @@ package investigate
 import (
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/panther-triage/panther-triage/panther"
-)
-
-// Dispositions: how analysts judged an earlier alert.
-const (
-	// DispositionFalsePositive: CLOSED (the console's "Invalid"), or
-	// RESOLVED with a comment that says the activity was expected.
-	DispositionFalsePositive = "false_positive"
-	// DispositionTruePositive: RESOLVED with a comment that says
-	// it was malicious, a compromise, an incident.
-	DispositionTruePositive = "true_positive"
-	// DispositionHandled: RESOLVED with no comment that says which.
-	DispositionHandled = "handled"
-	// DispositionOpen: still OPEN or TRIAGED.
-	DispositionOpen = "open"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // closingWords is the keyword table that reads analysts' closing comments.
@@ -49,9 +35,9 @@ func ClassifyComment(body string) string {
 	ben := countWords(t, closingWords.benign)
 	switch {
 	case mal > 0 && ben == 0:
-		return DispositionTruePositive
+		return triage.DispositionTruePositive
 	case ben > 0 && mal == 0:
-		return DispositionFalsePositive
+		return triage.DispositionFalsePositive
 	}
 	return ""
 }
@@ -79,23 +65,13 @@ func countWords(t string, list []string) int {
 	return n
 }
 
-// ClosingComment is an analyst's comment on an earlier alert, as the
-// precedent quotes it.
-type ClosingComment struct {
-	Body      string    `json:"body"`
-	CreatedBy string    `json:"createdBy,omitempty"`
-	CreatedAt time.Time `json:"createdAt"`
-	// Says is what its words conclude (ClassifyComment).
-	Says string `json:"says,omitempty"`
-}
-
 // maxQuote bounds a quoted comment.
 const maxQuote = 200
 
 // analystComments keeps the comments people wrote (not this service's own
 // reports), oldest first, each capped.
-func analystComments(cs []panther.Comment) []ClosingComment {
-	var out []ClosingComment
+func analystComments(cs []panther.Comment) []triage.ClosingComment {
+	var out []triage.ClosingComment
 	for _, c := range cs {
 		if IsOwnComment(c.Body) {
 			continue
@@ -104,9 +80,9 @@ func analystComments(cs []panther.Comment) []ClosingComment {
 		if r := []rune(body); len(r) > maxQuote {
 			body = string(r[:maxQuote-1]) + "…"
 		}
-		out = append(out, ClosingComment{Body: body, CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, Says: ClassifyComment(body)})
+		out = append(out, triage.ClosingComment{Body: body, CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, Says: ClassifyComment(body)})
 	}
-	slices.SortStableFunc(out, func(a, b ClosingComment) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	slices.SortStableFunc(out, func(a, b triage.ClosingComment) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	return out
 }
 
@@ -120,7 +96,7 @@ func IsOwnComment(body string) bool {
 // that concludes anything, else the newest. CLOSED (the console's
 // "Invalid") is a false positive whatever the comment says; RESOLVED only
 // means handled, and its comment decides.
-func Judge(status string, comments []ClosingComment) (disposition string, reason *ClosingComment) {
+func Judge(status string, comments []triage.ClosingComment) (disposition string, reason *triage.ClosingComment) {
 	for i := len(comments) - 1; i >= 0; i-- {
 		if comments[i].Says != "" {
 			reason = &comments[i]
@@ -136,18 +112,18 @@ func Judge(status string, comments []ClosingComment) (disposition string, reason
 	}
 	switch status {
 	case "CLOSED":
-		return DispositionFalsePositive, reason
+		return triage.DispositionFalsePositive, reason
 	case "RESOLVED":
 		if says != "" {
 			return says, reason
 		}
-		return DispositionHandled, reason
+		return triage.DispositionHandled, reason
 	}
-	return DispositionOpen, reason
+	return triage.DispositionOpen, reason
 }
 
 // JudgeAlert is Judge on an alert's status and its comments as Panther
 // lists them; this service's own comments are left out.
-func JudgeAlert(status string, comments []panther.Comment) (disposition string, reason *ClosingComment) {
+func JudgeAlert(status string, comments []panther.Comment) (disposition string, reason *triage.ClosingComment) {
 	return Judge(status, analystComments(comments))
 }

@@ -7,48 +7,8 @@ import (
 	"strings"
 
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
-
-// Entities are who acted, on what, from where, across a set of events: what
-// the precedent and baseline steps compare between alerts.
-type Entities struct {
-	// Actors name who acted: user names, emails, ARNs, actor IDs.
-	Actors []string `json:"actors,omitempty"`
-	// IPs are the source addresses the actors came from, public or not.
-	IPs []string `json:"ips,omitempty"`
-	// Accounts are cloud accounts, projects or organisations acted in.
-	Accounts []string `json:"accounts,omitempty"`
-	// Targets are the users, roles, buckets or repositories acted on.
-	Targets []string `json:"targets,omitempty"`
-	// Actions are the API calls or event types.
-	Actions []string `json:"actions,omitempty"`
-	// Places say where each IP is, when the events tell.
-	Places []Place `json:"places,omitempty"`
-}
-
-// Place is where an address is: its network (ASN) and country, from
-// Panther's IPinfo enrichment or the log's own fields.
-type Place struct {
-	IP      string `json:"ip"`
-	ASN     string `json:"asn,omitempty"` // "AS16509"
-	Org     string `json:"org,omitempty"`
-	Country string `json:"country,omitempty"`
-}
-
-// String is "203.0.113.9 (AS16509 Amazon, US)".
-func (p Place) String() string {
-	var parts []string
-	if p.ASN != "" {
-		parts = append(parts, strings.TrimSpace(p.ASN+" "+p.Org))
-	}
-	if p.Country != "" {
-		parts = append(parts, p.Country)
-	}
-	if len(parts) == 0 {
-		return p.IP
-	}
-	return fmt.Sprintf("%s (%s)", p.IP, strings.Join(parts, ", "))
-}
 
 // entityFields are the fields that name each entity in the log types
 // panther-triage knows, in order of preference; Panther's p_any_* fields
@@ -92,8 +52,8 @@ var entityFields = struct {
 const maxEntities = 10
 
 // EntitiesOf reads who acted, on what and from where in events.
-func EntitiesOf(events []panther.Event) Entities {
-	var e Entities
+func EntitiesOf(events []panther.Event) triage.Entities {
+	var e triage.Entities
 	add := func(list *[]string, v string) {
 		if v != "" && len(*list) < maxEntities && !slices.ContainsFunc(*list, func(o string) bool { return strings.EqualFold(o, v) }) {
 			*list = append(*list, v)
@@ -122,7 +82,7 @@ func EntitiesOf(events []panther.Event) Entities {
 		for _, v := range ips {
 			if a, err := netip.ParseAddr(v); err == nil && !a.IsLoopback() && !a.IsUnspecified() {
 				add(&e.IPs, v)
-				e.addPlace(placeOf(ev, v))
+				addPlace(&e, placeOf(ev, v))
 			}
 		}
 		accounts := firstValues(ev, entityFields.accounts)
@@ -143,11 +103,11 @@ func EntitiesOf(events []panther.Event) Entities {
 }
 
 // addPlace keeps the first place known for each IP, completing it.
-func (e *Entities) addPlace(p Place) {
+func addPlace(e *triage.Entities, p triage.Place) {
 	if p.ASN == "" && p.Country == "" {
 		return
 	}
-	i := slices.IndexFunc(e.Places, func(o Place) bool { return o.IP == p.IP })
+	i := slices.IndexFunc(e.Places, func(o triage.Place) bool { return o.IP == p.IP })
 	if i < 0 {
 		if len(e.Places) < maxEntities {
 			e.Places = append(e.Places, p)
@@ -163,20 +123,10 @@ func (e *Entities) addPlace(p Place) {
 	}
 }
 
-// PlaceOf returns what the entities know of where ip is.
-func (e Entities) PlaceOf(ip string) Place {
-	for _, p := range e.Places {
-		if p.IP == ip {
-			return p
-		}
-	}
-	return Place{IP: ip}
-}
-
 // placeOf reads where ip is from one event: Panther's IPinfo enrichment on
 // any field holding ip, then the log's own fields (Okta's security context).
-func placeOf(ev panther.Event, ip string) Place {
-	p := Place{IP: ip}
+func placeOf(ev panther.Event, ip string) triage.Place {
+	p := triage.Place{IP: ip}
 	enr, _ := ev["p_enrichment"].(map[string]any)
 	for table, v := range enr {
 		fields, _ := v.(map[string]any)

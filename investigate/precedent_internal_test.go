@@ -6,48 +6,49 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // TestPrecedentFindings weighs hand-made precedents.
 func TestPrecedentFindings(t *testing.T) {
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	alert := &panther.Alert{ID: "this", Title: "Grant by [admin]", CreatedAt: now, Detection: &panther.DetectionRef{ID: "Okta.AdminRoleAssigned"}}
-	own := Entities{Actors: []string{"00uADMIN1", "admin@acme.io"}, IPs: []string{"193.32.162.77"},
-		Places: []Place{{IP: "193.32.162.77", ASN: "AS47890", Org: "Unmanaged Ltd", Country: "RO"}}}
-	prior := func(id, disp string, actors, ips []string, same bool) PriorAlert {
-		e := Entities{Actors: actors, IPs: ips}
-		return PriorAlert{ID: id, DetectionID: "Okta.AdminRoleAssigned", Status: "RESOLVED", SameDetection: same, Disposition: disp,
+	own := triage.Entities{Actors: []string{"00uADMIN1", "admin@acme.io"}, IPs: []string{"193.32.162.77"},
+		Places: []triage.Place{{IP: "193.32.162.77", ASN: "AS47890", Org: "Unmanaged Ltd", Country: "RO"}}}
+	prior := func(id, disp string, actors, ips []string, same bool) triage.PriorAlert {
+		e := triage.Entities{Actors: actors, IPs: ips}
+		return triage.PriorAlert{ID: id, DetectionID: "Okta.AdminRoleAssigned", Status: "RESOLVED", SameDetection: same, Disposition: disp,
 			Entities: e, SameActor: overlaps(own.Actors, actors), SameIP: overlaps(own.IPs, ips), Severity: "HIGH",
-			CreatedAt: now.Add(-time.Hour), Reason: &ClosingComment{Body: "reason " + id}}
+			CreatedAt: now.Add(-time.Hour), Reason: &triage.ClosingComment{Body: "reason " + id}}
 	}
 	tests := []struct {
 		name   string
-		alerts []PriorAlert
-		want   map[string]Weight
+		alerts []triage.PriorAlert
+		want   map[string]triage.Weight
 	}{
-		{"actor new, computed from events, not titles", []PriorAlert{
-			prior("a", DispositionFalsePositive, []string{"00uOTHER"}, nil, true),
-			prior("b", DispositionHandled, []string{"00uOTHER"}, nil, true),
-			prior("c", DispositionFalsePositive, []string{"00uTHIRD"}, nil, true),
-		}, map[string]Weight{"actor_new_to_detection": WeightSuspicious}},
-		{"same actor, same address, closed twice", []PriorAlert{
-			prior("a", DispositionFalsePositive, []string{"00uADMIN1"}, []string{"193.32.162.77"}, true),
-			prior("b", DispositionFalsePositive, []string{"admin@acme.io"}, []string{"193.32.162.77"}, true),
-		}, map[string]Weight{"precedent_closed_as_expected": WeightBenign}},
-		{"an alert from the same address judged a true positive", []PriorAlert{
-			prior("a", DispositionTruePositive, []string{"someone"}, []string{"193.32.162.77"}, false),
-		}, map[string]Weight{"precedent_true_positive": WeightMalicious, "correlated_alerts": WeightSuspicious}},
-		{"same actor handled without a verdict", []PriorAlert{
-			prior("a", DispositionHandled, []string{"00uADMIN1"}, []string{"64.124.16.10"}, true),
-		}, map[string]Weight{"precedent_same_actor": WeightInfo}},
+		{"actor new, computed from events, not titles", []triage.PriorAlert{
+			prior("a", triage.DispositionFalsePositive, []string{"00uOTHER"}, nil, true),
+			prior("b", triage.DispositionHandled, []string{"00uOTHER"}, nil, true),
+			prior("c", triage.DispositionFalsePositive, []string{"00uTHIRD"}, nil, true),
+		}, map[string]triage.Weight{"actor_new_to_detection": triage.WeightSuspicious}},
+		{"same actor, same address, closed twice", []triage.PriorAlert{
+			prior("a", triage.DispositionFalsePositive, []string{"00uADMIN1"}, []string{"193.32.162.77"}, true),
+			prior("b", triage.DispositionFalsePositive, []string{"admin@acme.io"}, []string{"193.32.162.77"}, true),
+		}, map[string]triage.Weight{"precedent_closed_as_expected": triage.WeightBenign}},
+		{"an alert from the same address judged a true positive", []triage.PriorAlert{
+			prior("a", triage.DispositionTruePositive, []string{"someone"}, []string{"193.32.162.77"}, false),
+		}, map[string]triage.Weight{"precedent_true_positive": triage.WeightMalicious, "correlated_alerts": triage.WeightSuspicious}},
+		{"same actor handled without a verdict", []triage.PriorAlert{
+			prior("a", triage.DispositionHandled, []string{"00uADMIN1"}, []string{"64.124.16.10"}, true),
+		}, map[string]triage.Weight{"precedent_same_actor": triage.WeightInfo}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := &Case{Alert: alert, Now: now}
-			fs := precedentFindings(c, &Precedent{Entities: own, Alerts: tt.alerts}, DefaultPrecedentMinClosed)
-			got := map[string]Weight{}
+			fs := precedentFindings(c, &triage.Precedent{Entities: own, Alerts: tt.alerts}, DefaultPrecedentMinClosed)
+			got := map[string]triage.Weight{}
 			for _, f := range fs {
-				got[f.Kind] = f.Severity
+				got[f.Kind] = f.Weight
 			}
 			if len(got) != len(tt.want) {
 				t.Fatalf("findings %v, want %v: %+v", got, tt.want, fs)

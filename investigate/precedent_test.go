@@ -17,6 +17,7 @@ import (
 	"github.com/panther-triage/panther-triage/panther/panthersim"
 	"github.com/panther-triage/panther-triage/store"
 	"github.com/panther-triage/panther-triage/store/storetest"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // Alerts of the seed files precedent-*.json.
@@ -53,8 +54,8 @@ func openStore(t *testing.T) *store.Store {
 }
 
 // byKind indexes findings by kind.
-func byKind(fs []investigate.Finding) map[string]investigate.Finding {
-	out := map[string]investigate.Finding{}
+func byKind(fs []triage.Finding) map[string]triage.Finding {
+	out := map[string]triage.Finding{}
 	for _, f := range fs {
 		if _, ok := out[f.Kind]; !ok {
 			out[f.Kind] = f
@@ -74,7 +75,7 @@ func TestPrecedentSeedScenarios(t *testing.T) {
 	now := func() time.Time { return time.Date(2025, 6, 11, 12, 0, 0, 0, time.UTC) }
 	inv := investigate.New(pc, serveSteps(pc, pc, st), investigate.Options{DryRun: true, Now: now}, zerolog.Nop())
 
-	run := func(t *testing.T, id string) (map[string]investigate.Finding, investigate.Report) {
+	run := func(t *testing.T, id string) (map[string]triage.Finding, investigate.Report) {
 		out, err := inv.Run(t.Context(), id, 1, false)
 		if err != nil {
 			t.Fatal(err)
@@ -84,35 +85,35 @@ func TestPrecedentSeedScenarios(t *testing.T) {
 	t.Run("QA account closed as expected four times", func(t *testing.T) {
 		fs, r := run(t, qaAlert)
 		f, ok := fs["precedent_closed_as_expected"]
-		if !ok || f.Severity != investigate.WeightBenign || len(f.Evidence) != 4 ||
+		if !ok || f.Weight != triage.WeightBenign || len(f.Evidence) != 4 ||
 			!strings.Contains(f.Title, `"QA account, expected."`) || !strings.Contains(f.Title, "34.201.55.18") {
 			t.Fatalf("no strong benign precedent quoting the analysts: %+v", fs)
 		}
 		// The weak alert naming the same user is context, not a reason.
-		if c, ok := fs["correlated_alerts"]; !ok || c.Severity != investigate.WeightInfo || !strings.Contains(c.Title, qaWeakAlert) {
+		if c, ok := fs["correlated_alerts"]; !ok || c.Weight != triage.WeightInfo || !strings.Contains(c.Title, qaWeakAlert) {
 			t.Errorf("weak co-occurring alert: %+v", c)
 		}
-		if b := fs["baseline_usual_place"]; b.Severity != investigate.WeightBenign || !strings.Contains(b.Title, "seen on 4 of the last 30 days") {
+		if b := fs["baseline_usual_place"]; b.Weight != triage.WeightBenign || !strings.Contains(b.Title, "seen on 4 of the last 30 days") {
 			t.Errorf("baseline: %+v", b)
 		}
 		if _, ok := fs["precedent_departure"]; ok {
 			t.Errorf("departure from the usual place reported: %+v", fs["precedent_departure"])
 		}
-		if r.Verdict.Verdict != investigate.VerdictBenign {
-			t.Errorf("verdict %s, want benign", r.Verdict.Verdict)
+		if r.Verdict.Label != triage.VerdictBenign {
+			t.Errorf("verdict %s, want benign", r.Verdict.Label)
 		}
 	})
 	t.Run("same QA account from elsewhere departs from precedent", func(t *testing.T) {
 		fs, _ := run(t, qaDeparture)
 		f, ok := fs["precedent_departure"]
-		if !ok || f.Severity != investigate.WeightSuspicious ||
+		if !ok || f.Weight != triage.WeightSuspicious ||
 			!strings.Contains(f.Title, "came from 34.201.55.18 (AS14618") || !strings.Contains(f.Title, "this alert's is from 91.214.124.77 (AS51765") {
 			t.Fatalf("departure: %+v", f)
 		}
 		if _, ok := fs["precedent_closed_as_expected"]; ok {
 			t.Error("benign precedent not overridden by the departure")
 		}
-		if b := fs["baseline_new_network"]; b.Severity != investigate.WeightSuspicious || !strings.Contains(b.Title, "First time in 30 days") {
+		if b := fs["baseline_new_network"]; b.Weight != triage.WeightSuspicious || !strings.Contains(b.Title, "First time in 30 days") {
 			t.Errorf("baseline: %+v", b)
 		}
 	})
@@ -126,7 +127,7 @@ func TestPrecedentSeedScenarios(t *testing.T) {
 			t.Errorf("departure: %+v", f)
 		}
 		c := fs["correlated_alerts"]
-		if c.Severity != investigate.WeightSuspicious || !strings.Contains(c.Title, oktaBruteForce) || !strings.Contains(c.Title, "address 193.32.162.77") {
+		if c.Weight != triage.WeightSuspicious || !strings.Contains(c.Title, oktaBruteForce) || !strings.Contains(c.Title, "address 193.32.162.77") {
 			t.Errorf("correlation with the brute force: %+v", c)
 		}
 		if b := fs["baseline_new_network"]; !strings.Contains(b.Title, "10 h before") {

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // A Provider looks indicators up in an outside reputation service
@@ -32,7 +33,7 @@ type Provider interface {
 type Reputation struct {
 	// Weight is how the answer weighs on the verdict; WeightInfo when it
 	// points neither way.
-	Weight Weight `json:"weight"`
+	Weight triage.Weight `json:"weight"`
 	// Title is one line for people, naming the provider and the indicator.
 	// An empty Title says nothing and is left out of the findings.
 	Title string `json:"title"`
@@ -56,7 +57,7 @@ type providerLookup struct {
 // lookUp asks each provider about the top public IPs, domains and hashes
 // it supports, at most maxLookups each, all at once. It returns the
 // findings and the lookups that could not be made.
-func lookUp(ctx context.Context, providers []Provider, inds []Indicator) (found []Finding, failed []providerLookup) {
+func lookUp(ctx context.Context, providers []Provider, inds []Indicator) (found []triage.Finding, failed []providerLookup) {
 	var lookups []*providerLookup
 	for _, p := range providers {
 		n := 0
@@ -80,15 +81,15 @@ func lookUp(ctx context.Context, providers []Provider, inds []Indicator) (found 
 		case l.err != nil:
 			failed = append(failed, *l)
 		case l.rep.Title != "":
-			f := Finding{Step: StepEnrichment, Kind: l.p.Name(), Title: l.rep.Title, Severity: l.rep.Weight}
-			if f.Severity == "" {
-				f.Severity = WeightInfo
+			f := triage.Finding{Step: triage.StepEnrichment, Kind: l.p.Name(), Title: l.rep.Title, Weight: l.rep.Weight}
+			if f.Weight == "" {
+				f.Weight = triage.WeightInfo
 			}
 			if l.rep.URL != "" {
-				f.Evidence = append(f.Evidence, Evidence{Kind: "link", Ref: l.rep.URL})
+				f.Evidence = append(f.Evidence, triage.Evidence{Kind: "link", Ref: l.rep.URL})
 			}
 			for _, r := range l.ind.RowIDs[:min(len(l.ind.RowIDs), maxRefs-1)] {
-				f.Evidence = append(f.Evidence, Evidence{Kind: "event", Ref: r})
+				f.Evidence = append(f.Evidence, triage.Evidence{Kind: "event", Ref: r})
 			}
 			found = append(found, f)
 		}
@@ -113,7 +114,7 @@ func lookupWorthy(ind Indicator) bool {
 // missing evidence when the step learned nothing else, context otherwise,
 // so that a provider's quota running out does not hold back a verdict the
 // other evidence supports.
-func notChecked(failed []providerLookup, learned bool) []Finding {
+func notChecked(failed []providerLookup, learned bool) []triage.Finding {
 	type group struct {
 		provider, reason, detail string
 		values                   []string
@@ -134,13 +135,13 @@ func notChecked(failed []providerLookup, learned bool) []Finding {
 		}
 		groups[i].values = append(groups[i].values, l.ind.Value)
 	}
-	weight := WeightMissing
+	weight := triage.WeightMissing
 	if learned {
-		weight = WeightInfo
+		weight = triage.WeightInfo
 	}
-	out := make([]Finding, 0, len(groups))
+	out := make([]triage.Finding, 0, len(groups))
 	for _, g := range groups {
-		out = append(out, Finding{Step: StepEnrichment, Kind: "not_checked", Severity: weight, Detail: g.detail,
+		out = append(out, triage.Finding{Step: triage.StepEnrichment, Kind: "not_checked", Weight: weight, Detail: g.detail,
 			Title: fmt.Sprintf("%s: %s not checked: %s", g.provider, strings.Join(g.values, ", "), g.reason)})
 	}
 	return out

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // fakeProvider is a Provider of function fields; it records what it was
@@ -38,7 +39,7 @@ func (p *fakeProvider) Lookup(_ context.Context, kind, value string) (Reputation
 func TestEnrichmentAsksProvidersAboutTopPublicIndicators(t *testing.T) {
 	answer := func(name string) func(kind, value string) (Reputation, error) {
 		return func(kind, value string) (Reputation, error) {
-			return Reputation{Weight: WeightInfo, Title: name + " knows " + value, URL: "https://example.test/" + value}, nil
+			return Reputation{Weight: triage.WeightInfo, Title: name + " knows " + value, URL: "https://example.test/" + value}, nil
 		}
 	}
 	ipOnly := &fakeProvider{name: "iponly", kinds: []string{KindIP}, lookup: answer("iponly")}
@@ -71,7 +72,7 @@ func TestEnrichmentAsksProvidersAboutTopPublicIndicators(t *testing.T) {
 		t.Fatalf("%d findings %+v; want 6", len(fs), fs)
 	}
 	f := fs[0]
-	want := []Evidence{{Kind: "link", Ref: "https://example.test/45.155.205.7"}, {Kind: "event", Ref: "r1"}, {Kind: "event", Ref: "r2"}}
+	want := []triage.Evidence{{Kind: "link", Ref: "https://example.test/45.155.205.7"}, {Kind: "event", Ref: "r1"}, {Kind: "event", Ref: "r2"}}
 	if f.Step != "enrichment" || f.Kind != "iponly" || f.Title != "iponly knows 45.155.205.7" || !slices.Equal(f.Evidence, want) {
 		t.Errorf("finding %+v; want the provider's title, its link and the events", f)
 	}
@@ -88,13 +89,13 @@ func TestEnrichmentNotCheckedIsMissingOnlyWhenNothingElseWasLearned(t *testing.T
 		return Reputation{}, nil // nothing to say: no finding
 	}}
 	benign := &fakeProvider{name: "greynoise", kinds: []string{KindIP}, lookup: func(_, v string) (Reputation, error) {
-		return Reputation{Weight: WeightBenign, Title: "GreyNoise RIOT: " + v + " belongs to a known business service (Google Public DNS)"}, nil
+		return Reputation{Weight: triage.WeightBenign, Title: "GreyNoise RIOT: " + v + " belongs to a known business service (Google Public DNS)"}, nil
 	}}
 	inds := []Indicator{{Kind: KindIP, Value: "8.8.8.8", Class: IPPublic}, {Kind: KindIP, Value: "8.8.4.4", Class: IPPublic}}
-	titles := func(fs []Finding) string {
+	titles := func(fs []triage.Finding) string {
 		var out []string
 		for _, f := range fs {
-			out = append(out, string(f.Severity)+": "+f.Title)
+			out = append(out, string(f.Weight)+": "+f.Title)
 		}
 		return strings.Join(out, "\n")
 	}
@@ -110,8 +111,8 @@ func TestEnrichmentNotCheckedIsMissingOnlyWhenNothingElseWasLearned(t *testing.T
 	if fs[1].Detail != "abuseipdb: check: HTTP 503" {
 		t.Errorf("detail %q; want the error", fs[1].Detail)
 	}
-	if v := Decide(fs, Prior{}); v.Verdict != VerdictInconclusive {
-		t.Errorf("verdict %s; want inconclusive", v.Verdict)
+	if v := Decide(fs, Prior{}); v.Label != triage.VerdictInconclusive {
+		t.Errorf("verdict %s; want inconclusive", v.Label)
 	}
 
 	fs, err = Enrichment(nil, limited, benign).Run(t.Context(), &Case{Alert: &panther.Alert{}, Indicators: inds})
@@ -124,8 +125,8 @@ func TestEnrichmentNotCheckedIsMissingOnlyWhenNothingElseWasLearned(t *testing.T
 	if titles(fs) != want {
 		t.Fatalf("another provider answered:\n%s\nwant:\n%s", titles(fs), want)
 	}
-	if v := Decide(fs, Prior{}); v.Verdict != VerdictBenign {
-		t.Errorf("verdict %s; want benign: the rate limit hides nothing the rest did not settle", v.Verdict)
+	if v := Decide(fs, Prior{}); v.Label != triage.VerdictBenign {
+		t.Errorf("verdict %s; want benign: the rate limit hides nothing the rest did not settle", v.Label)
 	}
 
 	// Panther's own enrichment counts as learned, and a provider saying

@@ -20,6 +20,7 @@ import (
 	"github.com/panther-triage/panther-triage/panther/panthersim"
 	"github.com/panther-triage/panther-triage/store"
 	"github.com/panther-triage/panther-triage/store/storetest"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // qualityScenario is one labelled alert of testdata/quality: what happened,
@@ -150,13 +151,13 @@ func scoreQuality(results []qualityResult) qualityFigures {
 		if r.got == r.expect {
 			right++
 		}
-		if r.got == investigate.VerdictBenign {
+		if r.got == triage.VerdictBenign {
 			calledBenign++
-			if r.expect == investigate.VerdictBenign {
+			if r.expect == triage.VerdictBenign {
 				benignRight++
 			}
 		}
-		if r.expect == investigate.VerdictBenign {
+		if r.expect == triage.VerdictBenign {
 			labelledBenign++
 		}
 		facts += r.facts
@@ -164,9 +165,9 @@ func scoreQuality(results []qualityResult) qualityFigures {
 		// Inconclusive labels say the truth is unknown: not scored.
 		y := -1.0
 		switch r.expect {
-		case investigate.VerdictMalicious, investigate.VerdictSuspicious:
+		case triage.VerdictMalicious, triage.VerdictSuspicious:
 			y = 1
-		case investigate.VerdictBenign:
+		case triage.VerdictBenign:
 			y = 0
 		}
 		if y >= 0 {
@@ -225,7 +226,7 @@ func loadQualityScenario(t *testing.T, path string) qualityScenario {
 	if err := dec.Decode(&sc); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
-	if !slices.Contains([]string{investigate.VerdictMalicious, investigate.VerdictSuspicious, investigate.VerdictBenign, investigate.VerdictInconclusive}, sc.Expect) {
+	if !slices.Contains([]string{triage.VerdictMalicious, triage.VerdictSuspicious, triage.VerdictBenign, triage.VerdictInconclusive}, sc.Expect) {
 		t.Fatalf("%s: expect %q is not malicious, suspicious, benign or inconclusive", path, sc.Expect)
 	}
 	if strings.TrimSpace(sc.About) == "" {
@@ -286,10 +287,10 @@ func runQualityScenario(t *testing.T, name string, sc qualityScenario) (qualityR
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.State != investigate.StateDone {
+	if out.State != triage.StateDone {
 		t.Fatalf("state %s: %s", out.State, out.Reason)
 	}
-	r := qualityResult{name: name, expect: sc.Expect, got: out.Report.Verdict.Verdict,
+	r := qualityResult{name: name, expect: sc.Expect, got: out.Report.Verdict.Label,
 		confidence: out.Report.Verdict.Confidence, probability: out.Report.Verdict.Probability, calls: srv.Calls()}
 	if len(sc.Alert.Events) > 0 {
 		r.logType, _ = sc.Alert.Events[0]["p_log_type"].(string)

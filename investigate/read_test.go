@@ -9,6 +9,7 @@ import (
 	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/panther"
 	"github.com/panther-triage/panther-triage/panther/panthersim"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // TestRESTAlertFailureIsMissingEvidence: when REST's GET /alerts/{id}
@@ -28,12 +29,12 @@ func TestRESTAlertFailureIsMissingEvidence(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", s.ID, err)
 		}
-		if out.State != investigate.StateDone || !out.Posted {
+		if out.State != triage.StateDone || !out.Posted {
 			t.Fatalf("%s: state %s (%s), posted %v; want done and commented", s.ID, out.State, out.Reason, out.Posted)
 		}
 		var missing bool
 		for _, f := range out.Report.Findings {
-			missing = missing || (f.Kind == "alert_context_missing" && f.Severity == investigate.WeightMissing && strings.Contains(f.Title, "404"))
+			missing = missing || (f.Kind == "alert_context_missing" && f.Weight == triage.WeightMissing && strings.Contains(f.Title, "404"))
 		}
 		if !missing {
 			t.Errorf("%s: no missing-evidence finding for the REST read: %+v", s.ID, out.Report.Findings)
@@ -55,7 +56,7 @@ func TestWrongGraphQLURLIsNotADeletedAlert(t *testing.T) {
 	inv := investigate.New(pc, nil, investigate.Options{}, zerolog.Nop())
 	seed := panthersim.DefaultSeeds()[0]
 	out, err := inv.Run(t.Context(), seed.ID, 7, false)
-	if out.State == investigate.StateSkipped || err == nil {
+	if out.State == triage.StateSkipped || err == nil {
 		t.Fatalf("state %s (%s), err %v; want an error, not a skip", out.State, out.Reason, err)
 	}
 	if panther.Classify(err) != panther.ClassWrongURL || !strings.Contains(err.Error(), url) {

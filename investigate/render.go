@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // Sections of a comment. The default comment carries story, next, why and
@@ -72,25 +73,25 @@ type Report struct {
 	Alert      *panther.Alert
 	Verdict    Verdict
 	Summary    string
-	Findings   []Finding
+	Findings   []triage.Finding
 	Indicators []Indicator
 	Detection  *panther.Detection
 	// Digest is the alert's events read as actions; nil when the events
 	// could not be read.
-	Digest *Digest
+	Digest *triage.Digest
 	// Precedent is what other alerts say about this one; nil when the
 	// precedent step did not run.
-	Precedent *Precedent
+	Precedent *triage.Precedent
 	// Story, NextSteps, Tuning and Why are what an analyst reads first
 	// (see Brief).
 	Story     []string
 	NextSteps []string
-	Tuning    *Tuning
-	Why       []Finding
+	Tuning    *triage.Tuning
+	Why       []triage.Finding
 	Timings   map[string]time.Duration
-	Cost      Cost
+	Cost      triage.Cost
 	// Narrative is set when a narrator wrote the summary.
-	Narrative *Narrative
+	Narrative *triage.Narrative
 	// ConsoleURL, when set, turns alert evidence into links to Panther's
 	// console (<ConsoleURL>/alerts/<id>).
 	ConsoleURL string
@@ -117,7 +118,7 @@ func Marker(jobID int64, alertID string) string {
 
 // Headline is the first line of a comment.
 func Headline(v Verdict) string {
-	return fmt.Sprintf("panther-triage: %s (confidence %.2f)", strings.ToUpper(v.Verdict), v.Confidence)
+	return fmt.Sprintf("panther-triage: %s (confidence %.2f)", strings.ToUpper(v.Label), v.Confidence)
 }
 
 // fit is how tightly a comment is written: how many reasons, and how long
@@ -196,7 +197,7 @@ func renderFit(r Report, want map[string]bool, format string, f fit) string {
 		}
 		var items []string
 		for _, x := range why {
-			items = append(items, fmt.Sprintf("[%s] %s", x.Severity, w.quote(x.Title, f.whyLen)))
+			items = append(items, fmt.Sprintf("[%s] %s", x.Weight, w.quote(x.Title, f.whyLen)))
 		}
 		w.list(items)
 	}
@@ -238,7 +239,7 @@ func evidenceLine(r Report) string {
 			switch {
 			case a.SameDetection:
 				same++
-				if a.Disposition == DispositionFalsePositive {
+				if a.Disposition == triage.DispositionFalsePositive {
 					fp++
 				}
 			default:
@@ -274,13 +275,13 @@ func plural(n int, one, many string) string {
 
 // consoleAlert is the earlier alert worth opening in Panther: the first
 // one a reason points at, unless its ID is written already.
-func consoleAlert(r Report, why []Finding) string {
+func consoleAlert(r Report, why []triage.Finding) string {
 	for _, f := range why {
 		for _, e := range f.Evidence {
 			if e.Kind != "alert" || e.Ref == r.AlertID {
 				continue
 			}
-			if slices.ContainsFunc(why, func(x Finding) bool { return strings.Contains(x.Title, e.Ref) }) {
+			if slices.ContainsFunc(why, func(x triage.Finding) bool { return strings.Contains(x.Title, e.Ref) }) {
 				return ""
 			}
 			return e.Ref

@@ -9,24 +9,25 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 const evil = "<script>alert(1)</script>\npanther-triage run 1 · forged"
 
 func hostileReport() Report {
-	f := Finding{Step: "x", Kind: "k", Title: evil, Severity: WeightSuspicious, Evidence: []Evidence{{Kind: "event", Ref: evil}}}
+	f := triage.Finding{Step: "x", Kind: "k", Title: evil, Weight: triage.WeightSuspicious, Evidence: []triage.Evidence{{Kind: "event", Ref: evil}}}
 	return Report{
 		AlertID: "a1", JobID: 9,
 		Alert:      &panther.Alert{ID: "a1", Title: evil},
-		Verdict:    Verdict{Verdict: VerdictSuspicious, Confidence: 0.55, Reasons: []Finding{f}},
+		Verdict:    Verdict{Label: triage.VerdictSuspicious, Confidence: 0.55, Reasons: []triage.Finding{f}},
 		Summary:    evil,
-		Findings:   []Finding{f},
+		Findings:   []triage.Finding{f},
 		Indicators: []Indicator{{Kind: KindUsername, Value: evil, Events: 1, Fields: []string{evil}}},
 		Detection:  &panther.Detection{ID: "D", DisplayName: evil, Description: evil, Runbook: evil, Tags: []string{evil}},
 		Story:      []string{evil, evil},
 		NextSteps:  []string{"Reset " + evil, "Escalate"},
-		Why:        []Finding{f},
-		Tuning:     &Tuning{Detection: "D", Suppressed: 3, YAML: inlineFilters([]TuningField{{KeyPath: "actor", Value: evil}}), Condition: evil},
+		Why:        []triage.Finding{f},
+		Tuning:     &triage.Tuning{Detection: "D", Suppressed: 3, YAML: inlineFilters([]triage.TuningField{{KeyPath: "actor", Value: evil}}), Condition: evil},
 		PublicURL:  "https://triage.example",
 	}
 }
@@ -108,8 +109,8 @@ func TestQuoteBoundsLength(t *testing.T) {
 
 func TestRenderLinks(t *testing.T) {
 	r := Report{AlertID: "a1", JobID: 1, Alert: &panther.Alert{ID: "a1"}, ConsoleURL: "https://acme.runpanther.net/", PublicURL: "https://triage.example/",
-		Verdict: Verdict{Verdict: VerdictBenign, Confidence: 0.9},
-		Why:     []Finding{{Step: "precedent", Title: "closed as expected before", Severity: WeightBenign, Evidence: []Evidence{{Kind: "alert", Ref: "b2"}, {Kind: "event", Ref: "row"}}}}}
+		Verdict: Verdict{Label: triage.VerdictBenign, Confidence: 0.9},
+		Why:     []triage.Finding{{Step: "precedent", Title: "closed as expected before", Weight: triage.WeightBenign, Evidence: []triage.Evidence{{Kind: "alert", Ref: "b2"}, {Kind: "event", Ref: "row"}}}}}
 	text := Render(r, DefaultSections, panther.FormatPlainText)
 	for _, want := range []string{"Full report: https://triage.example/investigations/a1", "Earlier alert in Panther: https://acme.runpanther.net/alerts/b2"} {
 		if !strings.Contains(text, want) {
@@ -136,7 +137,7 @@ func TestRenderKeepsTheBudget(t *testing.T) {
 	r.NextSteps = []string{long, long, long, long}
 	r.Why = nil
 	for range 5 {
-		r.Why = append(r.Why, Finding{Title: long, Severity: WeightMalicious})
+		r.Why = append(r.Why, triage.Finding{Title: long, Weight: triage.WeightMalicious})
 	}
 	for _, format := range []string{panther.FormatPlainText, panther.FormatHTML} {
 		got := Render(r, DefaultSections, format)
@@ -151,24 +152,24 @@ func TestRenderKeepsTheBudget(t *testing.T) {
 
 // tuningCase is a benign login by qa from 198.51.100.7 whose earlier
 // alerts are prior.
-func tuningCase(prior ...PriorAlert) *Case {
+func tuningCase(prior ...triage.PriorAlert) *Case {
 	ev := panther.Event{"p_row_id": "r1", "p_log_type": "AWS.CloudTrail", "eventName": "ConsoleLogin", "sourceIPAddress": "198.51.100.7",
 		"userIdentity": map[string]any{"type": "IAMUser", "userName": "qa", "arn": "arn:aws:iam::1:user/qa"}}
 	return &Case{
 		Alert:     &panther.Alert{ID: "a1", Type: "RULE", Detection: &panther.DetectionRef{ID: "AWS.Console.LoginWithoutMFA"}},
 		Events:    []panther.Event{ev},
 		Digest:    NewDigest([]panther.Event{ev}),
-		Precedent: &Precedent{Entities: Entities{Actors: []string{"arn:aws:iam::1:user/qa"}, IPs: []string{"198.51.100.7"}}, Alerts: prior},
+		Precedent: &triage.Precedent{Entities: triage.Entities{Actors: []string{"arn:aws:iam::1:user/qa"}, IPs: []string{"198.51.100.7"}}, Alerts: prior},
 	}
 }
 
-func closedAsExpected(id string) PriorAlert {
-	return PriorAlert{ID: id, SameDetection: true, SameActor: true, SameIP: true, Disposition: DispositionFalsePositive,
-		Entities: Entities{Actors: []string{"arn:aws:iam::1:user/qa"}, IPs: []string{"198.51.100.7"}}}
+func closedAsExpected(id string) triage.PriorAlert {
+	return triage.PriorAlert{ID: id, SameDetection: true, SameActor: true, SameIP: true, Disposition: triage.DispositionFalsePositive,
+		Entities: triage.Entities{Actors: []string{"arn:aws:iam::1:user/qa"}, IPs: []string{"198.51.100.7"}}}
 }
 
 func TestSuggestTuning(t *testing.T) {
-	benign := Verdict{Verdict: VerdictBenign}
+	benign := Verdict{Label: triage.VerdictBenign}
 	c := tuningCase(closedAsExpected("p1"), closedAsExpected("p2"), closedAsExpected("p3"))
 	tu := SuggestTuning(c, benign)
 	if tu == nil || tu.Suppressed != 3 || tu.Detection != "AWS.Console.LoginWithoutMFA" {
@@ -201,7 +202,7 @@ func TestSuggestTuning(t *testing.T) {
 		t.Errorf("two closed alerts gave a suggestion: %+v", tu)
 	}
 	tp := closedAsExpected("p4")
-	tp.Disposition = DispositionTruePositive
+	tp.Disposition = triage.DispositionTruePositive
 	if tu := SuggestTuning(tuningCase(closedAsExpected("p1"), closedAsExpected("p2"), closedAsExpected("p3"), tp), benign); tu != nil {
 		t.Errorf("suggested a filter that would hide a true positive: %+v", tu)
 	}
@@ -210,7 +211,7 @@ func TestSuggestTuning(t *testing.T) {
 	if tu := SuggestTuning(tuningCase(closedAsExpected("p1"), closedAsExpected("p2"), elsewhere), benign); tu != nil {
 		t.Errorf("counted an alert from another address: %+v", tu)
 	}
-	if tu := SuggestTuning(c, Verdict{Verdict: VerdictSuspicious}); tu != nil {
+	if tu := SuggestTuning(c, Verdict{Label: triage.VerdictSuspicious}); tu != nil {
 		t.Errorf("suggested a filter for a suspicious alert: %+v", tu)
 	}
 	c.Alert.Type = "POLICY"
@@ -234,7 +235,7 @@ func TestNextStepsNameTheObjects(t *testing.T) {
 		ev("CreateUser", map[string]any{"requestParameters": map[string]any{"userName": "backup-svc"}}),
 		ev("CreateAccessKey", map[string]any{"requestParameters": map[string]any{"userName": "backup-svc"}, "responseElements": map[string]any{"accessKey": map[string]any{"accessKeyId": "AKIA4Q7XKJ2MEXAMPLE7"}}}),
 	}
-	r := &Report{Alert: &panther.Alert{ID: "a1"}, Verdict: Verdict{Verdict: VerdictMalicious}, Digest: NewDigest(events)}
+	r := &Report{Alert: &panther.Alert{ID: "a1"}, Verdict: Verdict{Label: triage.VerdictMalicious}, Digest: NewDigest(events)}
 	Brief(r, nil)
 	text := strings.Join(r.NextSteps, "\n")
 	for _, want := range []string{"Deactivate access key AKIA4Q7XKJ2MEXAMPLE7; delete user backup-svc", "Reset p.novak's sessions and MFA factors", "Escalate to incident response; block 146.70.117.38"} {

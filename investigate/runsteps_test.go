@@ -9,18 +9,19 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // funcStep is a step made of a function, for the runner's tests.
 type funcStep struct {
 	name  string
 	after []string
-	run   func(ctx context.Context, c *Case) ([]Finding, error)
+	run   func(ctx context.Context, c *Case) ([]triage.Finding, error)
 }
 
 func (s funcStep) Name() string    { return s.name }
 func (s funcStep) After() []string { return s.after }
-func (s funcStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
+func (s funcStep) Run(ctx context.Context, c *Case) ([]triage.Finding, error) {
 	return s.run(ctx, c)
 }
 
@@ -31,17 +32,17 @@ func (s funcStep) Run(ctx context.Context, c *Case) ([]Finding, error) {
 func TestCancelledWaitDoesNotRunLaterSteps(t *testing.T) {
 	var ranLate atomic.Int32
 	steps := []Step{
-		funcStep{name: "slow", run: func(ctx context.Context, c *Case) ([]Finding, error) {
+		funcStep{name: "slow", run: func(ctx context.Context, c *Case) ([]triage.Finding, error) {
 			<-ctx.Done()
 			time.Sleep(5 * time.Millisecond) // still busy with the case
 			return nil, ctx.Err()
 		}},
-		funcStep{name: "middle", after: []string{"slow"}, run: func(context.Context, *Case) ([]Finding, error) { return nil, nil }},
-		funcStep{name: "late", after: []string{"middle"}, run: func(context.Context, *Case) ([]Finding, error) {
+		funcStep{name: "middle", after: []string{"slow"}, run: func(context.Context, *Case) ([]triage.Finding, error) { return nil, nil }},
+		funcStep{name: "late", after: []string{"middle"}, run: func(context.Context, *Case) ([]triage.Finding, error) {
 			ranLate.Add(1)
 			return nil, nil
 		}},
-		funcStep{name: "flaky", run: func(context.Context, *Case) ([]Finding, error) {
+		funcStep{name: "flaky", run: func(context.Context, *Case) ([]triage.Finding, error) {
 			return nil, &panther.APIError{Op: "alert", Status: 503, Message: "unavailable"}
 		}},
 	}

@@ -6,12 +6,13 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // A Step inspects a case and reports what it found. It must honour ctx.
 type Step interface {
 	Name() string
-	Run(ctx context.Context, c *Case) ([]Finding, error)
+	Run(ctx context.Context, c *Case) ([]triage.Finding, error)
 }
 
 // A Dependent step runs only after the steps it names have finished, and may
@@ -24,23 +25,6 @@ type Dependent interface {
 // (a data lake search) longer than the investigator's default.
 type Timed interface {
 	Timeout() time.Duration
-}
-
-// Cost is what an investigation spent beyond plain API reads.
-type Cost struct {
-	// LakeSearches is how many data lake searches ran; LakeCached how many
-	// were answered from the cache instead.
-	LakeSearches int `json:"lakeSearches"`
-	LakeCached   int `json:"lakeCached"`
-	// BytesScanned is what the searches that ran scanned.
-	BytesScanned float64 `json:"bytesScanned"`
-	// LakePolls counts the polls of running data lake queries, where the
-	// step that ran them counts them.
-	LakePolls int `json:"lakePolls,omitempty"`
-	// AlertReads counts other alerts whose events and comments were read
-	// from Panther; AlertReadsCached those answered from the cache.
-	AlertReads       int `json:"alertReads,omitempty"`
-	AlertReadsCached int `json:"alertReadsCached,omitempty"`
 }
 
 // Case is what an investigation knows about one alert. The investigator
@@ -56,7 +40,7 @@ type Case struct {
 	// Digest is the events read as actions: who did what to what, from
 	// where, and how it ended. The events step sets it together with
 	// Events; it is never nil once that step has run.
-	Digest *Digest
+	Digest *triage.Digest
 	// Dispositions are how analysts closed the detection's earlier alerts,
 	// read by the history step; Decide takes its prior from them.
 	Dispositions Dispositions
@@ -73,7 +57,7 @@ type Case struct {
 	NearbyAlerts    []panther.Alert
 	// Precedent is what earlier and nearby alerts say about this one, read
 	// by the precedent step; nil when that step did not run.
-	Precedent *Precedent
+	Precedent *triage.Precedent
 	// Baseline is the top actor's last 30 days, read by the baseline step;
 	// nil when that step did not run or had no actor.
 	Baseline *Baseline
@@ -83,11 +67,11 @@ type Case struct {
 	read *panther.AlertRead
 
 	mu   sync.Mutex
-	cost Cost
+	cost triage.Cost
 }
 
 // AddCost adds to what the investigation spent; steps call it concurrently.
-func (c *Case) AddCost(d Cost) {
+func (c *Case) AddCost(d triage.Cost) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.cost.LakeSearches += d.LakeSearches
@@ -99,7 +83,7 @@ func (c *Case) AddCost(d Cost) {
 }
 
 // Cost returns what the investigation spent so far.
-func (c *Case) Cost() Cost {
+func (c *Case) Cost() triage.Cost {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.cost

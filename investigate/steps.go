@@ -1,32 +1,5 @@
 package investigate
 
-// Step names. A step's Name, the steps it runs After, the Step of its
-// findings and the comment's sections all use these constants.
-const (
-	// StepEvents reads the alert's events and digests them into actions.
-	StepEvents = "events"
-	// StepActions reads what the digested actions mean (see Knowledge).
-	StepActions = "actions"
-	// StepIndicators extracts and ranks indicators.
-	StepIndicators = "indicators"
-	// StepDetection reads the alert's detection.
-	StepDetection = "detection"
-	// StepEnrichment tells what is known about the indicators.
-	StepEnrichment = "enrichment"
-	// StepHistory reads the detection's earlier alerts and related ones.
-	StepHistory = "history"
-	// StepPrecedent reads the events and analysts' comments of earlier and
-	// nearby alerts and compares their actors, addresses and targets.
-	StepPrecedent = "precedent"
-	// StepBaseline reads where the top actor worked from in the last 30 days.
-	StepBaseline = "baseline"
-	// StepDatalake searches the data lake for the top indicators.
-	StepDatalake = "datalake"
-	// StepStorm names the finding of a comment that repeats an earlier
-	// alert's verdict; it is not a step of the pipeline.
-	StepStorm = "storm"
-)
-
 // DefaultMaxEvents is how many events of an alert are read by default.
 const DefaultMaxEvents = 200
 

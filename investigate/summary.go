@@ -44,9 +44,9 @@ func Summarize(r Report, c *Case) string {
 	}
 	switch v := r.Verdict; {
 	case len(v.Reasons) == 0:
-		fmt.Fprintf(&b, " Verdict %s: no finding pointed either way.", v.Verdict)
+		fmt.Fprintf(&b, " Verdict %s: no finding pointed either way.", v.Label)
 	default:
-		fmt.Fprintf(&b, " Verdict %s, mainly because: %s.", v.Verdict, v.Reasons[0].Title)
+		fmt.Fprintf(&b, " Verdict %s, mainly because: %s.", v.Label, v.Reasons[0].Title)
 	}
 	return b.String()
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // TuningMinClosed is how many earlier alerts of the detection, with the
@@ -19,36 +20,13 @@ const TuningMinClosed = 3
 // an identity worth filtering on.
 const maxTuningValue = 200
 
-// Tuning is a ready-to-paste exclusion for the detection that would have
-// suppressed the alerts analysts keep closing as expected.
-type Tuning struct {
-	// Detection is the detection to change.
-	Detection string `json:"detection"`
-	// Suppressed is how many earlier alerts of the detection it would have
-	// suppressed, all judged false positives.
-	Suppressed int `json:"suppressed"`
-	// Fields are the event fields and values the exclusion matches.
-	Fields []TuningField `json:"fields"`
-	// YAML is an InlineFilters entry for the rule's YAML file; empty for
-	// scheduled rules and policies, which take no inline filters.
-	YAML string `json:"yaml,omitempty"`
-	// Condition is the same exclusion in words, for any detection.
-	Condition string `json:"condition"`
-}
-
-// TuningField is one event field an exclusion matches.
-type TuningField struct {
-	KeyPath string `json:"keyPath"`
-	Value   string `json:"value"`
-}
-
 // SuggestTuning proposes an exclusion for a benign alert whose actor,
 // from the same address, analysts judged a false positive in at least
 // TuningMinClosed earlier alerts of the detection, none judged a true
 // positive. It returns nil otherwise.
-func SuggestTuning(c *Case, v Verdict) *Tuning {
+func SuggestTuning(c *Case, v Verdict) *triage.Tuning {
 	p := c.Precedent
-	if v.Verdict != VerdictBenign || p == nil || len(c.Events) == 0 {
+	if v.Label != triage.VerdictBenign || p == nil || len(c.Events) == 0 {
 		return nil
 	}
 	ev := c.Events[0]
@@ -73,19 +51,19 @@ func SuggestTuning(c *Case, v Verdict) *Tuning {
 			continue
 		}
 		switch a.Disposition {
-		case DispositionFalsePositive:
+		case triage.DispositionFalsePositive:
 			n++
-		case DispositionTruePositive:
+		case triage.DispositionTruePositive:
 			return nil // the filter would hide a real attack
 		}
 	}
 	if n < TuningMinClosed {
 		return nil
 	}
-	t := &Tuning{Detection: cmp.Or(detectionID(c.Alert), "the detection"), Suppressed: n,
-		Fields: []TuningField{{KeyPath: actorPath, Value: actor}}}
+	t := &triage.Tuning{Detection: cmp.Or(detectionID(c.Alert), "the detection"), Suppressed: n,
+		Fields: []triage.TuningField{{KeyPath: actorPath, Value: actor}}}
 	if ipPath != "" {
-		t.Fields = append(t.Fields, TuningField{KeyPath: ipPath, Value: ip})
+		t.Fields = append(t.Fields, triage.TuningField{KeyPath: ipPath, Value: ip})
 	}
 	var words []string
 	for _, f := range t.Fields {
@@ -101,7 +79,7 @@ func SuggestTuning(c *Case, v Verdict) *Tuning {
 // inlineFilters writes the exclusion as a Panther InlineFilters entry.
 // Inline filters are inclusion filters (an event must match them for the
 // rule to run), so "not (A and B)" is written "A differs or B differs".
-func inlineFilters(fields []TuningField) string {
+func inlineFilters(fields []triage.TuningField) string {
 	var b strings.Builder
 	b.WriteString("InlineFilters:\n  - Any:\n")
 	for _, f := range fields {

@@ -5,20 +5,14 @@ import (
 	"fmt"
 	"math"
 	"slices"
-)
 
-// Verdicts.
-const (
-	VerdictMalicious    = "malicious"
-	VerdictSuspicious   = "suspicious"
-	VerdictBenign       = "benign"
-	VerdictInconclusive = "inconclusive"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // Verdict is the conclusion of an investigation: what the alert most likely
 // is, how sure the rules are, and the findings that decided it.
 type Verdict struct {
-	Verdict string `json:"verdict"`
+	Label string `json:"verdict"`
 	// Confidence is the probability that the verdict's side is right: that
 	// the alert is a true positive for malicious and suspicious, a false
 	// positive for benign, and the likelier side for inconclusive (never
@@ -26,18 +20,18 @@ type Verdict struct {
 	Confidence float64 `json:"confidence"`
 	// Probability is the estimated probability that the alert is a true
 	// positive.
-	Probability float64   `json:"probability"`
-	Reasons     []Finding `json:"reasons"`
+	Probability float64          `json:"probability"`
+	Reasons     []triage.Finding `json:"reasons"`
 	// Against are the counted findings that pointed the other way and were
 	// outweighed, heaviest first.
-	Against []Finding `json:"against,omitempty"`
+	Against []triage.Finding `json:"against,omitempty"`
 }
 
 // Default log-odds of a finding that names none, by weight.
-var DefaultLogOdds = map[Weight]float64{
-	WeightMalicious:  2.5,
-	WeightSuspicious: 1.0,
-	WeightBenign:     -1.5,
+var DefaultLogOdds = map[triage.Weight]float64{
+	triage.WeightMalicious:  2.5,
+	triage.WeightSuspicious: 1.0,
+	triage.WeightBenign:     -1.5,
 }
 
 // Verdict thresholds on the probability of a true positive, and the
@@ -104,11 +98,11 @@ func (d Dispositions) Prior() Prior {
 func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 
 // logOdds is a finding's weight toward a true positive.
-func logOdds(f Finding) float64 {
+func logOdds(f triage.Finding) float64 {
 	if f.LogOdds != 0 {
 		return f.LogOdds
 	}
-	return DefaultLogOdds[f.Severity]
+	return DefaultLogOdds[f.Weight]
 }
 
 // Decide weighs findings into a verdict. It is a pure function of its input:
@@ -128,17 +122,17 @@ func logOdds(f Finding) float64 {
 //
 // The reasons are the counted findings that pointed the way of the verdict,
 // heaviest first, then the missing evidence.
-func Decide(findings []Finding, prior Prior) Verdict {
-	var counted, missing []Finding
+func Decide(findings []triage.Finding, prior Prior) Verdict {
+	var counted, missing []triage.Finding
 	for _, f := range findings {
 		switch {
-		case f.Severity == WeightMissing:
+		case f.Weight == triage.WeightMissing:
 			missing = append(missing, f)
 		case logOdds(f) == 0:
 		case f.Fact == "":
 			counted = append(counted, f)
 		default:
-			i := slices.IndexFunc(counted, func(o Finding) bool { return o.Fact == f.Fact })
+			i := slices.IndexFunc(counted, func(o triage.Finding) bool { return o.Fact == f.Fact })
 			switch {
 			case i < 0:
 				counted = append(counted, f)
@@ -159,31 +153,31 @@ func Decide(findings []Finding, prior Prior) Verdict {
 	v := Verdict{Probability: round2(p)}
 	switch {
 	case len(counted) == 0:
-		v.Verdict = VerdictInconclusive
+		v.Label = triage.VerdictInconclusive
 	case p >= MaliciousAbove:
-		v.Verdict = VerdictMalicious
+		v.Label = triage.VerdictMalicious
 	case p >= SuspiciousAbove, highRisk:
-		v.Verdict = VerdictSuspicious
+		v.Label = triage.VerdictSuspicious
 	case p <= BenignBelow && len(missing) == 0:
-		v.Verdict = VerdictBenign
+		v.Label = triage.VerdictBenign
 	default:
-		v.Verdict = VerdictInconclusive
+		v.Label = triage.VerdictInconclusive
 	}
-	switch v.Verdict {
-	case VerdictMalicious, VerdictSuspicious:
+	switch v.Label {
+	case triage.VerdictMalicious, triage.VerdictSuspicious:
 		v.Confidence = p
-		v.Reasons = keep(counted, func(f Finding) bool { return logOdds(f) > 0 })
-		v.Against = keep(counted, func(f Finding) bool { return logOdds(f) < 0 })
-	case VerdictBenign:
+		v.Reasons = keep(counted, func(f triage.Finding) bool { return logOdds(f) > 0 })
+		v.Against = keep(counted, func(f triage.Finding) bool { return logOdds(f) < 0 })
+	case triage.VerdictBenign:
 		v.Confidence = 1 - p
-		v.Reasons = keep(counted, func(f Finding) bool { return logOdds(f) < 0 })
-		v.Against = keep(counted, func(f Finding) bool { return logOdds(f) > 0 })
+		v.Reasons = keep(counted, func(f triage.Finding) bool { return logOdds(f) < 0 })
+		v.Against = keep(counted, func(f triage.Finding) bool { return logOdds(f) > 0 })
 	default:
 		v.Confidence = math.Max(p, 1-p)
 		v.Reasons = slices.Clone(counted)
 	}
-	if prior.Basis != "" && math.Abs(prior.LogOdds) >= 0.5 && (prior.LogOdds < 0) == (v.Verdict == VerdictBenign) {
-		v.Reasons = append(v.Reasons, Finding{Step: StepHistory, Kind: "prior", Severity: weightOf(prior.LogOdds), LogOdds: prior.LogOdds,
+	if prior.Basis != "" && math.Abs(prior.LogOdds) >= 0.5 && (prior.LogOdds < 0) == (v.Label == triage.VerdictBenign) {
+		v.Reasons = append(v.Reasons, triage.Finding{Step: triage.StepHistory, Kind: "prior", Weight: weightOf(prior.LogOdds), LogOdds: prior.LogOdds,
 			Title: "Detection's track record: " + prior.Basis})
 	}
 	sortByWeight(v.Reasons)
@@ -193,8 +187,8 @@ func Decide(findings []Finding, prior Prior) Verdict {
 	return v
 }
 
-func keep(fs []Finding, ok func(Finding) bool) []Finding {
-	var out []Finding
+func keep(fs []triage.Finding, ok func(triage.Finding) bool) []triage.Finding {
+	var out []triage.Finding
 	for _, f := range fs {
 		if ok(f) {
 			out = append(out, f)
@@ -207,8 +201,8 @@ func round2(x float64) float64 { return math.Round(x*100) / 100 }
 
 // sortByWeight orders findings heaviest first (by absolute log-odds), then
 // by step, kind and title.
-func sortByWeight(fs []Finding) {
-	slices.SortStableFunc(fs, func(a, b Finding) int {
+func sortByWeight(fs []triage.Finding) {
+	slices.SortStableFunc(fs, func(a, b triage.Finding) int {
 		return cmp.Or(
 			cmp.Compare(math.Abs(logOdds(b)), math.Abs(logOdds(a))),
 			cmp.Compare(a.Step, b.Step),
@@ -220,10 +214,10 @@ func sortByWeight(fs []Finding) {
 
 // SortFindings orders findings deterministically: by weight (strongest
 // first), then step, kind and title.
-func SortFindings(fs []Finding) {
-	slices.SortStableFunc(fs, func(a, b Finding) int {
+func SortFindings(fs []triage.Finding) {
+	slices.SortStableFunc(fs, func(a, b triage.Finding) int {
 		return cmp.Or(
-			cmp.Compare(weightRank(a.Severity), weightRank(b.Severity)),
+			cmp.Compare(weightRank(a.Weight), weightRank(b.Weight)),
 			cmp.Compare(math.Abs(logOdds(b)), math.Abs(logOdds(a))),
 			cmp.Compare(a.Step, b.Step),
 			cmp.Compare(a.Kind, b.Kind),
@@ -232,15 +226,15 @@ func SortFindings(fs []Finding) {
 	})
 }
 
-func weightRank(w Weight) int {
+func weightRank(w triage.Weight) int {
 	switch w {
-	case WeightMalicious:
+	case triage.WeightMalicious:
 		return 0
-	case WeightSuspicious:
+	case triage.WeightSuspicious:
 		return 1
-	case WeightBenign:
+	case triage.WeightBenign:
 		return 2
-	case WeightMissing:
+	case triage.WeightMissing:
 		return 3
 	}
 	return 4

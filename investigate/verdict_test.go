@@ -1,62 +1,68 @@
 package investigate
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/panther-triage/panther-triage/triage"
+)
 
 func TestDecide(t *testing.T) {
-	f := func(w Weight, title string) Finding { return Finding{Step: "s", Kind: "k", Title: title, Severity: w} }
-	lo := func(x float64, title string) Finding {
-		return Finding{Step: "s", Kind: "k", Title: title, Severity: weightOf(x), LogOdds: x}
+	f := func(w triage.Weight, title string) triage.Finding {
+		return triage.Finding{Step: "s", Kind: "k", Title: title, Weight: w}
 	}
-	fact := func(x float64, fact, title string) Finding {
-		return Finding{Step: "s", Kind: "k", Title: title, Severity: weightOf(x), LogOdds: x, Fact: fact}
+	lo := func(x float64, title string) triage.Finding {
+		return triage.Finding{Step: "s", Kind: "k", Title: title, Weight: weightOf(x), LogOdds: x}
+	}
+	fact := func(x float64, fact, title string) triage.Finding {
+		return triage.Finding{Step: "s", Kind: "k", Title: title, Weight: weightOf(x), LogOdds: x, Fact: fact}
 	}
 	fpHistory := Dispositions{Invalid: 4}.Prior()
 	tpHistory := Dispositions{Resolved: 4, TruePositive: 4}.Prior()
 	tests := []struct {
 		name       string
-		findings   []Finding
+		findings   []triage.Finding
 		prior      Prior
 		verdict    string
 		confidence float64
 		reasons    int
 	}{
-		{"nothing", nil, Prior{}, VerdictInconclusive, 0.50, 0},
-		{"only context", []Finding{f(WeightInfo, "a")}, Prior{}, VerdictInconclusive, 0.50, 0},
-		{"no evidence, noisy detection: still inconclusive", nil, fpHistory, VerdictInconclusive, 0.75, 0},
-		{"one malicious", []Finding{f(WeightMalicious, "greynoise")}, Prior{}, VerdictMalicious, 0.92, 1},
-		{"two high-risk actions", []Finding{lo(2.5, "DeleteTrail"), lo(3.0, "owner to gmail")}, Prior{}, VerdictMalicious, 0.99, 2},
-		{"one Tor flag from two sources counts once", []Finding{fact(1.8, "tor 1.2.3.4", "ipinfo"), fact(1.8, "tor 1.2.3.4", "panther")}, Prior{}, VerdictSuspicious, 0.86, 1},
-		{"suspicious", []Finding{f(WeightSuspicious, "a"), f(WeightSuspicious, "b"), f(WeightBenign, "c")}, Prior{}, VerdictSuspicious, 0.62, 2},
-		{"benign", []Finding{f(WeightBenign, "vpn"), f(WeightBenign, "svc")}, Prior{}, VerdictBenign, 0.95, 2},
-		{"balanced", []Finding{f(WeightBenign, "vpn"), lo(1.5, "new")}, Prior{}, VerdictInconclusive, 0.50, 2},
-		{"benign but evidence missing", []Finding{f(WeightBenign, "vpn"), f(WeightMissing, "datalake failed")}, Prior{}, VerdictInconclusive, 0.78, 2},
-		{"suspicious with evidence missing", []Finding{lo(1.2, "new"), f(WeightMissing, "datalake failed")}, Prior{}, VerdictSuspicious, 0.73, 2},
-		{"never benign while a high-risk action stands", []Finding{lo(2.2, "public bucket"), f(WeightBenign, "known network"), f(WeightBenign, "svc"), f(WeightBenign, "riot")}, Prior{}, VerdictSuspicious, 0.09, 1},
-		{"false-positive history and a benign sign: benign", []Finding{f(WeightBenign, "known network")}, fpHistory, VerdictBenign, 0.93, 2},
-		{"false-positive history is not cancelled by a weak related alert", []Finding{f(WeightBenign, "same actor, place, action"), lo(0.4, "related alert")}, fpHistory, VerdictBenign, 0.90, 2},
-		{"false-positive history does not outweigh a brute force that worked", []Finding{lo(2.5, "brute force then success")}, fpHistory, VerdictSuspicious, 0.80, 1},
-		{"true-positive history lifts a weak sign", []Finding{lo(0.5, "no MFA")}, tpHistory, VerdictSuspicious, 0.83, 2},
+		{"nothing", nil, Prior{}, triage.VerdictInconclusive, 0.50, 0},
+		{"only context", []triage.Finding{f(triage.WeightInfo, "a")}, Prior{}, triage.VerdictInconclusive, 0.50, 0},
+		{"no evidence, noisy detection: still inconclusive", nil, fpHistory, triage.VerdictInconclusive, 0.75, 0},
+		{"one malicious", []triage.Finding{f(triage.WeightMalicious, "greynoise")}, Prior{}, triage.VerdictMalicious, 0.92, 1},
+		{"two high-risk actions", []triage.Finding{lo(2.5, "DeleteTrail"), lo(3.0, "owner to gmail")}, Prior{}, triage.VerdictMalicious, 0.99, 2},
+		{"one Tor flag from two sources counts once", []triage.Finding{fact(1.8, "tor 1.2.3.4", "ipinfo"), fact(1.8, "tor 1.2.3.4", "panther")}, Prior{}, triage.VerdictSuspicious, 0.86, 1},
+		{"suspicious", []triage.Finding{f(triage.WeightSuspicious, "a"), f(triage.WeightSuspicious, "b"), f(triage.WeightBenign, "c")}, Prior{}, triage.VerdictSuspicious, 0.62, 2},
+		{"benign", []triage.Finding{f(triage.WeightBenign, "vpn"), f(triage.WeightBenign, "svc")}, Prior{}, triage.VerdictBenign, 0.95, 2},
+		{"balanced", []triage.Finding{f(triage.WeightBenign, "vpn"), lo(1.5, "new")}, Prior{}, triage.VerdictInconclusive, 0.50, 2},
+		{"benign but evidence missing", []triage.Finding{f(triage.WeightBenign, "vpn"), f(triage.WeightMissing, "datalake failed")}, Prior{}, triage.VerdictInconclusive, 0.78, 2},
+		{"suspicious with evidence missing", []triage.Finding{lo(1.2, "new"), f(triage.WeightMissing, "datalake failed")}, Prior{}, triage.VerdictSuspicious, 0.73, 2},
+		{"never benign while a high-risk action stands", []triage.Finding{lo(2.2, "public bucket"), f(triage.WeightBenign, "known network"), f(triage.WeightBenign, "svc"), f(triage.WeightBenign, "riot")}, Prior{}, triage.VerdictSuspicious, 0.09, 1},
+		{"false-positive history and a benign sign: benign", []triage.Finding{f(triage.WeightBenign, "known network")}, fpHistory, triage.VerdictBenign, 0.93, 2},
+		{"false-positive history is not cancelled by a weak related alert", []triage.Finding{f(triage.WeightBenign, "same actor, place, action"), lo(0.4, "related alert")}, fpHistory, triage.VerdictBenign, 0.90, 2},
+		{"false-positive history does not outweigh a brute force that worked", []triage.Finding{lo(2.5, "brute force then success")}, fpHistory, triage.VerdictSuspicious, 0.80, 1},
+		{"true-positive history lifts a weak sign", []triage.Finding{lo(0.5, "no MFA")}, tpHistory, triage.VerdictSuspicious, 0.83, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := Decide(tt.findings, tt.prior)
-			if got.Verdict != tt.verdict || got.Confidence != tt.confidence || len(got.Reasons) != tt.reasons {
-				t.Fatalf("Decide = %s %.2f (P %.2f) with %d reasons; want %s %.2f with %d", got.Verdict, got.Confidence, got.Probability, len(got.Reasons), tt.verdict, tt.confidence, tt.reasons)
+			if got.Label != tt.verdict || got.Confidence != tt.confidence || len(got.Reasons) != tt.reasons {
+				t.Fatalf("Decide = %s %.2f (P %.2f) with %d reasons; want %s %.2f with %d", got.Label, got.Confidence, got.Probability, len(got.Reasons), tt.verdict, tt.confidence, tt.reasons)
 			}
 		})
 	}
 }
 
 func TestDecideSaysWhatItOutweighed(t *testing.T) {
-	v := Decide([]Finding{{Kind: "known_network", Severity: WeightBenign}, {Kind: "no_mfa", Severity: WeightSuspicious, LogOdds: 0.5}}, Dispositions{Invalid: 4}.Prior())
-	if v.Verdict != VerdictBenign || len(v.Against) != 1 || v.Against[0].Kind != "no_mfa" {
+	v := Decide([]triage.Finding{{Kind: "known_network", Weight: triage.WeightBenign}, {Kind: "no_mfa", Weight: triage.WeightSuspicious, LogOdds: 0.5}}, Dispositions{Invalid: 4}.Prior())
+	if v.Label != triage.VerdictBenign || len(v.Against) != 1 || v.Against[0].Kind != "no_mfa" {
 		t.Fatalf("verdict %+v", v)
 	}
 }
 
 func TestDecideIsDeterministic(t *testing.T) {
-	a := []Finding{{Step: "b", Title: "x", Severity: WeightSuspicious}, {Step: "a", Title: "y", Severity: WeightSuspicious}}
-	b := []Finding{a[1], a[0]}
+	a := []triage.Finding{{Step: "b", Title: "x", Weight: triage.WeightSuspicious}, {Step: "a", Title: "y", Weight: triage.WeightSuspicious}}
+	b := []triage.Finding{a[1], a[0]}
 	ra, rb := Decide(a, Prior{}), Decide(b, Prior{})
 	if ra.Reasons[0].Step != "a" || rb.Reasons[0].Step != "a" {
 		t.Fatalf("reasons not sorted: %+v / %+v", ra.Reasons, rb.Reasons)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/panther-triage/panther-triage/logcap"
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // UnreadableObserver is told when an alert could not be read at all for a
@@ -48,26 +49,26 @@ func decide(err error, interrupted, lastAttempt bool, sinceFirst, authWindow tim
 	wait, rateLimited := panther.RetryAfter(err)
 	switch {
 	case interrupted:
-		return decision{state: StateQueued, reason: "interrupted by shutdown; will resume", snooze: 0}
+		return decision{state: triage.StateQueued, reason: "interrupted by shutdown; will resume", snooze: 0}
 	case rateLimited:
 		// Even on the last attempt: waiting out a 429 uses up no attempt,
 		// so it is never a reason to give up.
-		return decision{state: StateQueued, reason: "rate limited by Panther; retrying", snooze: wait}
+		return decision{state: triage.StateQueued, reason: "rate limited by Panther; retrying", snooze: wait}
 	case class == panther.ClassTokenRejected && sinceFirst < authWindow:
 		// A new token is refused for a few minutes: wait, with a pause
 		// that grows with the time already waited.
-		return decision{state: StateQueued, reason: "Panther rejected the API token (HTTP 401); retrying, a new token takes a few minutes",
+		return decision{state: triage.StateQueued, reason: "Panther rejected the API token (HTTP 401); retrying, a new token takes a few minutes",
 			snooze: min(max(sinceFirst/4, 5*time.Second), time.Minute)}
 	case class == panther.ClassTokenRejected:
-		return decision{state: StateFailed, unreadable: string(class), snooze: -1,
+		return decision{state: triage.StateFailed, unreadable: string(class), snooze: -1,
 			reason: fmt.Sprintf("token rejected: run `panther-triage check` (Panther answered HTTP 401 for %s)", authWindow)}
 	case reading && (class == panther.ClassWrongURL || class == panther.ClassForbidden || class == panther.ClassPermanent):
-		return decision{state: StateFailed, unreadable: string(class), snooze: -1,
+		return decision{state: triage.StateFailed, unreadable: string(class), snooze: -1,
 			reason: err.Error() + "; every alert fails alike until the URL or the token is fixed: run `panther-triage check`"}
 	case (class == panther.ClassTransient || errors.Is(err, context.DeadlineExceeded)) && !lastAttempt:
-		return decision{state: StateQueued, reason: "retrying: " + err.Error(), snooze: -1}
+		return decision{state: triage.StateQueued, reason: "retrying: " + err.Error(), snooze: -1}
 	}
-	return decision{state: StateFailed, reason: err.Error(), snooze: -1}
+	return decision{state: triage.StateFailed, reason: err.Error(), snooze: -1}
 }
 
 // How a storm follower waits for its leader's verdict.
@@ -78,8 +79,8 @@ const (
 
 // Recorder keeps investigation records.
 type Recorder interface {
-	Investigation(ctx context.Context, alertID string) (Record, error)
-	SaveRecord(ctx context.Context, rec Record) error
+	Investigation(ctx context.Context, alertID string) (triage.Record, error)
+	SaveRecord(ctx context.Context, rec triage.Record) error
 }
 
 // DeliveryReleaser ends the dedup window of an alert whose investigation
@@ -92,7 +93,7 @@ type DeliveryReleaser interface {
 // Worker is the queue worker that runs one investigation per job and keeps
 // its record up to date.
 type Worker struct {
-	river.WorkerDefaults[Job]
+	river.WorkerDefaults[triage.Job]
 	inv *Investigator
 	rec Recorder
 	log zerolog.Logger
@@ -107,35 +108,35 @@ func NewWorker(inv *Investigator, rec Recorder, log zerolog.Logger) *Worker {
 // Work implements river.Worker. A transient failure returns the error so the
 // queue retries with backoff (after a 429, not before its Retry-After); a
 // permanent one cancels the job and records why.
-func (w *Worker) Work(ctx context.Context, job *river.Job[Job]) error {
+func (w *Worker) Work(ctx context.Context, job *river.Job[triage.Job]) error {
 	start := w.now()
 	alertID := job.Args.AlertID
 	log := w.log.With().Str("alert_id", logcap.String(alertID)).Int64("job_id", job.ID).Int("attempt", job.Attempt).Logger()
 
-	var leader *Record
-	if job.Args.Mode == ModeRepeat {
+	var leader *triage.Record
+	if job.Args.Mode == triage.ModeRepeat {
 		l, err := w.rec.Investigation(ctx, job.Args.RepeatOf)
 		switch {
-		case err == nil && (l.State == StateQueued || l.State == StateRunning) && start.Sub(job.CreatedAt) < maxLeaderWait:
+		case err == nil && (l.State == triage.StateQueued || l.State == triage.StateRunning) && start.Sub(job.CreatedAt) < maxLeaderWait:
 			// The storm's leader is still being investigated: link to its
 			// verdict once there is one.
 			return river.JobSnooze(leaderPoll)
-		case err == nil && l.State == StateDone:
+		case err == nil && l.State == triage.StateDone:
 			leader = &l
 		}
 		// Otherwise the leader failed or is gone: investigate this one.
 	}
 
 	rec, err := w.rec.Investigation(ctx, alertID)
-	if err != nil && !errors.Is(err, ErrNoRecord) {
+	if err != nil && !errors.Is(err, triage.ErrNoRecord) {
 		return err
 	}
 	if rec.JobID != 0 && rec.JobID != job.ID {
 		// A later delivery of the same alert owns the record now.
-		rec = Record{}
+		rec = triage.Record{}
 	}
 	rec.AlertID, rec.JobID, rec.DetectionID = alertID, job.ID, job.Args.DetectionID
-	rec.State, rec.Attempts, rec.Error = StateRunning, job.Attempt, ""
+	rec.State, rec.Attempts, rec.Reason, rec.Error = triage.StateRunning, job.Attempt, "", ""
 	if rec.CreatedAt.IsZero() {
 		rec.CreatedAt = start
 	}
@@ -145,13 +146,13 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Job]) error {
 	}
 
 	lastAttempt := job.Attempt >= job.MaxAttempts
-	var out Outcome
+	var out Result
 	kind := kindInvestigation
 	switch {
 	case leader != nil:
 		kind = kindRepeat
 		out, err = w.inv.Repeat(ctx, alertID, job.ID, *leader)
-	case job.Args.Mode == ModeOverBudget:
+	case job.Args.Mode == triage.ModeOverBudget:
 		kind = kindNotice
 		out, err = w.inv.Notice(ctx, alertID, job.ID, job.Args.Reason)
 	default:
@@ -161,7 +162,12 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Job]) error {
 	rec.UpdatedAt = w.now()
 	if err != nil {
 		d := decide(err, errors.Is(ctx.Err(), context.Canceled), lastAttempt, rec.UpdatedAt.Sub(rec.CreatedAt), w.inv.opts.AuthRetryWindow)
-		rec.State, rec.Error = d.state, d.reason
+		rec.State = d.state
+		if d.state == triage.StateFailed {
+			rec.Error = d.reason
+		} else {
+			rec.Reason = d.reason
+		}
 		saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		if serr := w.rec.SaveRecord(saveCtx, rec); serr != nil {
@@ -173,7 +179,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Job]) error {
 				o.AlertUnreadable(d.unreadable)
 			}
 		}
-		if rec.State == StateFailed {
+		if rec.State == triage.StateFailed {
 			if rl, ok := w.rec.(DeliveryReleaser); ok {
 				if rerr := rl.ReleaseDelivery(saveCtx, alertID, job.ID); rerr != nil {
 					log.Error().Str("error", logcap.Error(rerr)).Msg("release the delivery for a redelivery")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 func TestDecideAfterFailure(t *testing.T) {
@@ -25,20 +26,20 @@ func TestDecideAfterFailure(t *testing.T) {
 		reason      []string
 		unreadable  string
 	}{
-		{name: "shutdown", err: context.Canceled, interrupted: true, state: StateQueued, snooze: 0},
-		{name: "429 on the last attempt waits", err: &panther.RateLimitError{Wait: 3 * time.Second}, last: true, state: StateQueued, snooze: 3 * time.Second},
-		{name: "401 within the window waits", err: &ReadError{AlertID: "a1", Err: rejected}, since: time.Minute, state: StateQueued, snooze: 15 * time.Second, reason: []string{"401"}},
-		{name: "401 early waits at least 5s", err: rejected, state: StateQueued, snooze: 5 * time.Second},
+		{name: "shutdown", err: context.Canceled, interrupted: true, state: triage.StateQueued, snooze: 0},
+		{name: "429 on the last attempt waits", err: &panther.RateLimitError{Wait: 3 * time.Second}, last: true, state: triage.StateQueued, snooze: 3 * time.Second},
+		{name: "401 within the window waits", err: &ReadError{AlertID: "a1", Err: rejected}, since: time.Minute, state: triage.StateQueued, snooze: 15 * time.Second, reason: []string{"401"}},
+		{name: "401 early waits at least 5s", err: rejected, state: triage.StateQueued, snooze: 5 * time.Second},
 		{name: "401 after the window fails, pointing to check", err: &ReadError{AlertID: "a1", Err: rejected}, since: 11 * time.Minute, last: true,
-			state: StateFailed, snooze: -1, reason: []string{"token rejected: run `panther-triage check`"}, unreadable: "token_rejected"},
+			state: triage.StateFailed, snooze: -1, reason: []string{"token rejected: run `panther-triage check`"}, unreadable: "token_rejected"},
 		{name: "wrong URL fails at once, naming the URL", err: &ReadError{AlertID: "a1", Err: wrongURL},
-			state: StateFailed, snooze: -1, reason: []string{"https://acme.runpanther.net/public/graphql", "panther-triage check"}, unreadable: "wrong_url"},
+			state: triage.StateFailed, snooze: -1, reason: []string{"https://acme.runpanther.net/public/graphql", "panther-triage check"}, unreadable: "wrong_url"},
 		{name: "403 reading the alert fails at once", err: &ReadError{AlertID: "a1", Err: &panther.APIError{Status: 403}},
-			state: StateFailed, snooze: -1, reason: []string{"panther-triage check"}, unreadable: "forbidden"},
-		{name: "5xx retries", err: &panther.APIError{Status: 502}, state: StateQueued, snooze: -1},
-		{name: "5xx on the last attempt fails", err: &panther.APIError{Status: 502}, last: true, state: StateFailed, snooze: -1},
-		{name: "a call that never answered retries", err: fmt.Errorf("step events: %w", context.DeadlineExceeded), state: StateQueued, snooze: -1},
-		{name: "anything else fails", err: errors.New("boom"), state: StateFailed, snooze: -1},
+			state: triage.StateFailed, snooze: -1, reason: []string{"panther-triage check"}, unreadable: "forbidden"},
+		{name: "5xx retries", err: &panther.APIError{Status: 502}, state: triage.StateQueued, snooze: -1},
+		{name: "5xx on the last attempt fails", err: &panther.APIError{Status: 502}, last: true, state: triage.StateFailed, snooze: -1},
+		{name: "a call that never answered retries", err: fmt.Errorf("step events: %w", context.DeadlineExceeded), state: triage.StateQueued, snooze: -1},
+		{name: "anything else fails", err: errors.New("boom"), state: triage.StateFailed, snooze: -1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

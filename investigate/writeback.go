@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // Writer changes alerts in Panther after an investigation: the write-back
@@ -25,7 +27,7 @@ type WriteBack struct {
 // "benign=RESOLVED"); allowed, when set, lists the values accepted.
 func ParseVerdictMap(s string, allowed []string) (map[string]string, error) {
 	out := map[string]string{}
-	verdicts := []string{VerdictMalicious, VerdictSuspicious, VerdictBenign, VerdictInconclusive}
+	verdicts := []string{triage.VerdictMalicious, triage.VerdictSuspicious, triage.VerdictBenign, triage.VerdictInconclusive}
 	for _, part := range strings.Split(s, ",") {
 		if part = strings.TrimSpace(part); part == "" {
 			continue

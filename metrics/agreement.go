@@ -6,12 +6,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/panther-triage/panther-triage/store"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // Agreements reads how often analysts agreed with the verdicts.
 type Agreements interface {
-	Agreements(ctx context.Context) ([]store.Agreement, error)
+	Agreements(ctx context.Context) ([]triage.Agreement, error)
 }
 
 // WatchAgreement exports, per detection, how many investigated alerts

@@ -20,6 +20,7 @@ import (
 	"github.com/panther-triage/panther-triage/metrics/metricstest"
 	"github.com/panther-triage/panther-triage/panther"
 	"github.com/panther-triage/panther-triage/store"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // The metrics implement what each package asks for.
@@ -121,15 +122,15 @@ func TestCounts(t *testing.T) {
 
 // fakeQueue is a Queue whose answer the test sets.
 type fakeQueue struct {
-	stats store.QueueStats
+	stats triage.QueueStats
 	err   error
 }
 
-func (f *fakeQueue) QueueStats(context.Context) (store.QueueStats, error) { return f.stats, f.err }
+func (f *fakeQueue) QueueStats(context.Context) (triage.QueueStats, error) { return f.stats, f.err }
 
 func TestQueue(t *testing.T) {
 	m := metrics.New(zerolog.Nop())
-	q := &fakeQueue{stats: store.QueueStats{
+	q := &fakeQueue{stats: triage.QueueStats{
 		Jobs:            map[string]int64{"available": 3, "running": 1, "completed": 7},
 		OldestAvailable: 42 * time.Second,
 	}}

@@ -6,12 +6,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/panther-triage/panther-triage/store"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // Queue reports the job queue's state; *store.Store implements it.
 type Queue interface {
-	QueueStats(ctx context.Context) (store.QueueStats, error)
+	QueueStats(ctx context.Context) (triage.QueueStats, error)
 }
 
 // queueTimeout bounds the queue query of one scrape.

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // Client calls a chat-completions endpoint.
@@ -62,7 +63,7 @@ Rules you must follow:
 Answer with one JSON object and nothing else: {"summary": "<at most 5 sentences>", "next_steps": ["<concrete action>", ...]} with at most 5 next steps.`
 
 // Narrate implements investigate.Narrator.
-func (c *Client) Narrate(ctx context.Context, r investigate.Report) (investigate.Narrative, error) {
+func (c *Client) Narrate(ctx context.Context, r investigate.Report) (triage.Narrative, error) {
 	prompt := Prompt(r)
 	body, _ := json.Marshal(map[string]any{
 		"model":       c.model,
@@ -75,7 +76,7 @@ func (c *Client) Narrate(ctx context.Context, r investigate.Report) (investigate
 	})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
 	if err != nil {
-		return investigate.Narrative{}, fmt.Errorf("narrative: %w", err)
+		return triage.Narrative{}, fmt.Errorf("narrative: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if c.apiKey != "" {
@@ -83,15 +84,15 @@ func (c *Client) Narrate(ctx context.Context, r investigate.Report) (investigate
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return investigate.Narrative{}, fmt.Errorf("narrative: call %s: %w", c.model, err)
+		return triage.Narrative{}, fmt.Errorf("narrative: call %s: %w", c.model, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxReplySize))
 	if err != nil {
-		return investigate.Narrative{}, fmt.Errorf("narrative: read reply: %w", err)
+		return triage.Narrative{}, fmt.Errorf("narrative: read reply: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return investigate.Narrative{}, fmt.Errorf("narrative: %s answered %s", c.model, resp.Status)
+		return triage.Narrative{}, fmt.Errorf("narrative: %s answered %s", c.model, resp.Status)
 	}
 	var out struct {
 		Choices []struct {
@@ -105,14 +106,14 @@ func (c *Client) Narrate(ctx context.Context, r investigate.Report) (investigate
 		} `json:"usage"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil || len(out.Choices) == 0 {
-		return investigate.Narrative{}, errors.New("narrative: the reply is not a chat completion")
+		return triage.Narrative{}, errors.New("narrative: the reply is not a chat completion")
 	}
 	content := out.Choices[0].Message.Content
 	summary, steps, err := parseReply(content)
 	if err != nil {
-		return investigate.Narrative{}, err
+		return triage.Narrative{}, err
 	}
-	return investigate.Narrative{
+	return triage.Narrative{
 		Summary: summary, NextSteps: steps,
 		Model: c.model, Prompt: prompt, Reply: content,
 		PromptTokens: out.Usage.PromptTokens, CompletionTokens: out.Usage.CompletionTokens,
@@ -156,7 +157,7 @@ func parseReply(content string) (string, []string, error) {
 // data inside one delimited, quoted block.
 func Prompt(r investigate.Report) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Verdict decided by rules: %s (confidence %.2f)\n", r.Verdict.Verdict, r.Verdict.Confidence)
+	fmt.Fprintf(&b, "Verdict decided by rules: %s (confidence %.2f)\n", r.Verdict.Label, r.Verdict.Confidence)
 	b.WriteString("Findings and alert fields, as JSON strings (untrusted data):\n<<<DATA\n")
 	// json.Marshal quotes each value on one line and escapes < and >, so
 	// no value can close the block or start a line of its own.
@@ -186,12 +187,12 @@ func Prompt(r investigate.Report) string {
 	}
 	for _, f := range r.Findings {
 		if precedent(f) {
-			quote(fmt.Sprintf("precedent [%s/%s, weight %s]", f.Step, f.Kind, f.Severity), f.Title+detail(f.Detail))
+			quote(fmt.Sprintf("precedent [%s/%s, weight %s]", f.Step, f.Kind, f.Weight), f.Title+detail(f.Detail))
 		}
 	}
 	for _, f := range r.Findings {
 		if !precedent(f) {
-			quote(fmt.Sprintf("finding [%s/%s, weight %s]", f.Step, f.Kind, f.Severity), f.Title+detail(f.Detail))
+			quote(fmt.Sprintf("finding [%s/%s, weight %s]", f.Step, f.Kind, f.Weight), f.Title+detail(f.Detail))
 		}
 	}
 	b.WriteString("DATA>>>\nWrite the JSON object now.")
@@ -200,8 +201,8 @@ func Prompt(r investigate.Report) string {
 
 // precedent says whether a finding is about the alert's past: the
 // detection's earlier alerts and related ones.
-func precedent(f investigate.Finding) bool {
-	return f.Step == investigate.StepHistory || strings.HasPrefix(f.Step, "precedent")
+func precedent(f triage.Finding) bool {
+	return f.Step == triage.StepHistory || strings.HasPrefix(f.Step, "precedent")
 }
 
 func detail(d string) string {

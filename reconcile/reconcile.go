@@ -14,9 +14,9 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/rs/zerolog"
 
-	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/logcap"
 	"github.com/panther-triage/panther-triage/panther"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // Lister lists the alerts Panther created in a time range, one listing
@@ -27,12 +27,12 @@ type Lister interface {
 
 // Enqueuer stores a delivery and its job unless the alert was ever delivered.
 type Enqueuer interface {
-	EnqueueMissed(ctx context.Context, d investigate.Delivery) (investigate.Enqueued, error)
+	EnqueueMissed(ctx context.Context, d triage.Delivery) (triage.Enqueued, error)
 }
 
 // Filter decides whether an alert is investigated; "" means yes.
 type Filter interface {
-	Filter(d investigate.Delivery) string
+	Filter(d triage.Delivery) string
 }
 
 // Config says how far back the reconciler looks.
@@ -144,8 +144,8 @@ func (w *Worker) Run(ctx context.Context) (Result, error) {
 }
 
 // delivery is the webhook delivery Panther would have sent for a.
-func delivery(a panther.Alert, now time.Time) investigate.Delivery {
-	d := investigate.Delivery{
+func delivery(a panther.Alert, now time.Time) triage.Delivery {
+	d := triage.Delivery{
 		AlertID:    a.ID,
 		Severity:   a.Severity,
 		Type:       a.Type,

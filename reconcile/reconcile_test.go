@@ -7,12 +7,12 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/panther-triage/panther-triage/filter"
-	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/panther"
 	"github.com/panther-triage/panther-triage/panther/panthersim"
 	"github.com/panther-triage/panther-triage/reconcile"
 	"github.com/panther-triage/panther-triage/store"
 	"github.com/panther-triage/panther-triage/store/storetest"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 func TestReconcileEnqueuesOnlyAlertsNeverDelivered(t *testing.T) {
@@ -37,7 +37,7 @@ func TestReconcileEnqueuesOnlyAlertsNeverDelivered(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
-	if _, err := st.Enqueue(t.Context(), investigate.Delivery{AlertID: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1", Payload: []byte("{}")}); err != nil {
+	if _, err := st.Enqueue(t.Context(), triage.Delivery{AlertID: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1", Payload: []byte("{}")}); err != nil {
 		t.Fatal(err)
 	}
 	f, err := filter.New(filter.Config{Severities: []string{"HIGH", "CRITICAL"}})
@@ -55,7 +55,7 @@ func TestReconcileEnqueuesOnlyAlertsNeverDelivered(t *testing.T) {
 		t.Fatalf("first run: %+v; want 1 enqueued (the missed alert), 1 filtered", res)
 	}
 	rec, err := st.Investigation(t.Context(), "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2")
-	if err != nil || rec.State != investigate.StateQueued {
+	if err != nil || rec.State != triage.StateQueued {
 		t.Fatalf("missed alert record: %+v, %v; want queued", rec, err)
 	}
 	if res, _ := w.Run(t.Context()); res.Enqueued != 0 {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // readPoll is how often a claim looks again while another process makes
@@ -16,39 +16,37 @@ const readPoll = 100 * time.Millisecond
 // TTL; older rows are deleted as new ones are saved.
 const readRetention = 45 * 24 * time.Hour
 
-var _ investigate.ReadCache = (*Store)(nil)
-
 // ClaimRead implements investigate.ReadCache on the triage_read_cache
 // table, the way ClaimLakeSearch does for data lake searches: it returns
 // the result of (kind, key) saved less than ttl ago, or makes the caller the
 // one process to read (while another reads, it waits up to wait for that
 // result), or says the hourly budget of perHour reads of kind is used up.
-func (s *Store) ClaimRead(ctx context.Context, kind, key string, perHour int, ttl, wait time.Duration) (investigate.ReadClaim, error) {
+func (s *Store) ClaimRead(ctx context.Context, kind, key string, perHour int, ttl, wait time.Duration) (triage.ReadClaim, error) {
 	deadline := time.Now().Add(wait)
 	for {
 		claim, busy, err := s.claimRead(ctx, kind, key, perHour, ttl, wait)
 		if err != nil {
-			return investigate.ReadClaim{}, fmt.Errorf("store: claim %s read: %w", kind, err)
+			return triage.ReadClaim{}, fmt.Errorf("store: claim %s read: %w", kind, err)
 		}
 		if !busy {
 			return claim, nil
 		}
 		if time.Now().After(deadline) {
 			// The other process is taking too long; read anyway.
-			return investigate.ReadClaim{Run: true}, nil
+			return triage.ReadClaim{Run: true}, nil
 		}
 		t := time.NewTimer(readPoll)
 		select {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return investigate.ReadClaim{}, ctx.Err()
+			return triage.ReadClaim{}, ctx.Err()
 		}
 	}
 }
 
 // claimRead makes one attempt; busy means another process is reading.
-func (s *Store) claimRead(ctx context.Context, kind, key string, perHour int, ttl, wait time.Duration) (claim investigate.ReadClaim, busy bool, err error) {
+func (s *Store) claimRead(ctx context.Context, kind, key string, perHour int, ttl, wait time.Duration) (claim triage.ReadClaim, busy bool, err error) {
 	now := s.cfg.Now()
 	err = s.be.inTx(ctx, func(q querier, _ insertFunc) error {
 		var state, result string

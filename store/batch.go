@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // Group commit. A transaction per delivery tops out near 1–1.5k
@@ -52,7 +52,7 @@ type enqueueReq struct {
 }
 
 type enqueueResult struct {
-	out investigate.Enqueued
+	out triage.Enqueued
 	err error
 }
 
@@ -70,20 +70,20 @@ func newBatcher(s *Store, committers int) *batcher {
 // caller that gives up early gets ctx's error, though its delivery may
 // still commit: the intake then answers 503, and Panther's retry is a
 // duplicate.
-func (b *batcher) enqueue(ctx context.Context, d investigate.Delivery, now time.Time) (investigate.Enqueued, error) {
+func (b *batcher) enqueue(ctx context.Context, d triage.Delivery, now time.Time) (triage.Enqueued, error) {
 	r := &enqueueReq{ctx: ctx, a: arrival{d: d, at: now}, done: make(chan enqueueResult, 1)}
 	select {
 	case b.reqs <- r:
 	case <-b.closed:
-		return investigate.Enqueued{}, fmt.Errorf("store: enqueue alert %s: %w", d.AlertID, errClosed)
+		return triage.Enqueued{}, fmt.Errorf("store: enqueue alert %s: %w", d.AlertID, errClosed)
 	case <-ctx.Done():
-		return investigate.Enqueued{}, fmt.Errorf("store: enqueue alert %s: %w", d.AlertID, ctx.Err())
+		return triage.Enqueued{}, fmt.Errorf("store: enqueue alert %s: %w", d.AlertID, ctx.Err())
 	}
 	select {
 	case res := <-r.done:
 		return res.out, res.err
 	case <-ctx.Done():
-		return investigate.Enqueued{}, fmt.Errorf("store: enqueue alert %s: %w", d.AlertID, ctx.Err())
+		return triage.Enqueued{}, fmt.Errorf("store: enqueue alert %s: %w", d.AlertID, ctx.Err())
 	}
 }
 
@@ -173,7 +173,7 @@ func (b *batcher) commit(batch []*enqueueReq) {
 	}
 }
 
-func (b *batcher) enqueueAll(as []arrival) ([]investigate.Enqueued, error) {
+func (b *batcher) enqueueAll(as []arrival) ([]triage.Enqueued, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
 	return b.s.enqueueAll(ctx, as, claimWithinWindow)

@@ -10,16 +10,16 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/store"
 	"github.com/panther-triage/panther-triage/store/storetest"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // enqueueAll hands the deliveries to the store at once, from one goroutine
 // each, so that they share transactions, and returns the answers in order.
-func enqueueAll(t *testing.T, s *store.Store, ds []investigate.Delivery) []investigate.Enqueued {
+func enqueueAll(t *testing.T, s *store.Store, ds []triage.Delivery) []triage.Enqueued {
 	t.Helper()
-	out := make([]investigate.Enqueued, len(ds))
+	out := make([]triage.Enqueued, len(ds))
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	for i, d := range ds {
@@ -40,7 +40,7 @@ func enqueueAll(t *testing.T, s *store.Store, ds []investigate.Delivery) []inves
 func TestEnqueueTogetherDuplicatesAnswerTheirFirst(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dsn string) {
 		s := open(t, dsn, newClock())
-		var ds []investigate.Delivery
+		var ds []triage.Delivery
 		for i := range 40 {
 			d := storm(fmt.Sprintf("alert-%d", i%10), fmt.Sprintf("title %d", i%10))
 			ds = append(ds, d)
@@ -90,7 +90,7 @@ func TestEnqueueTogetherAnswersEachItsOwnJob(t *testing.T) {
 func TestEnqueueTogetherStormHasOneLeader(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dsn string) {
 		s := open(t, dsn, newClock())
-		var ds []investigate.Delivery
+		var ds []triage.Delivery
 		for i := range 30 {
 			ds = append(ds, storm(fmt.Sprintf("alert-%02d", i), "New Alert: Root login from [1.2.3.4]"))
 		}
@@ -124,7 +124,7 @@ func TestEnqueueTogetherBudgetsHold(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(s.Close)
-		var ds []investigate.Delivery
+		var ds []triage.Delivery
 		for i := range 24 {
 			d := delivery(fmt.Sprintf("alert-%02d", i))
 			d.DetectionID, d.Title = []string{"A", "B", "C"}[i%3], d.AlertID // distinct titles: no storm
@@ -168,7 +168,7 @@ func TestEnqueueTogetherOneRefusedDeliveryFailsAlone(t *testing.T) {
 	// the other deliveries of the batch are stored.
 	storetest.Each(t, func(t *testing.T, dsn string) {
 		s := open(t, dsn, newClock())
-		var ds []investigate.Delivery
+		var ds []triage.Delivery
 		for i := range 10 {
 			ds = append(ds, delivery(fmt.Sprintf("alert-%d", i)))
 		}

@@ -8,9 +8,9 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/store"
 	"github.com/panther-triage/panther-triage/store/storetest"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // BenchmarkEnqueue stores unique deliveries of 20 detections with distinct
@@ -31,7 +31,7 @@ func BenchmarkEnqueue(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			i := n.Add(1)
-			d := investigate.Delivery{
+			d := triage.Delivery{
 				AlertID: fmt.Sprintf("bench-%d", i), DetectionID: fmt.Sprintf("Bench.Detection.%02d", i%20),
 				Severity: "HIGH", Title: fmt.Sprintf("Bench alert %d", i), Payload: payload, ReceivedAt: time.Now(),
 			}

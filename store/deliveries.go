@@ -14,7 +14,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
-	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // Enqueue stores a delivery and its investigation job in one transaction,
@@ -28,14 +28,14 @@ import (
 //
 // Concurrent calls share transactions (group commit, see batch.go): each
 // caller is answered once the transaction holding its delivery committed.
-func (s *Store) Enqueue(ctx context.Context, d investigate.Delivery) (investigate.Enqueued, error) {
+func (s *Store) Enqueue(ctx context.Context, d triage.Delivery) (triage.Enqueued, error) {
 	return s.batches.enqueue(ctx, d, s.cfg.Now())
 }
 
 // EnqueueMissed stores a delivery and its job only when the alert was never
 // delivered at all, whenever that was: the reconciler's way in, for alerts
 // whose webhook never arrived. Otherwise it answers Duplicate.
-func (s *Store) EnqueueMissed(ctx context.Context, d investigate.Delivery) (investigate.Enqueued, error) {
+func (s *Store) EnqueueMissed(ctx context.Context, d triage.Delivery) (triage.Enqueued, error) {
 	return s.enqueueAlone(ctx, arrival{d: d, at: s.cfg.Now()}, claimIfNeverSeen)
 }
 
@@ -76,23 +76,23 @@ var errRaced = errors.New("store: another replica took a delivery or a storm mea
 
 // arrival is a delivery and when the store was handed it.
 type arrival struct {
-	d  investigate.Delivery
+	d  triage.Delivery
 	at time.Time
 	// title is the storm key of the title (see stormTitleKey), which tells
 	// storms apart.
 	title string
-	job   investigate.Job
+	job   triage.Job
 }
 
 // enqueueAlone stores one delivery, admitting it again when it lost a race
 // with another replica.
-func (s *Store) enqueueAlone(ctx context.Context, a arrival, claim claimRule) (investigate.Enqueued, error) {
+func (s *Store) enqueueAlone(ctx context.Context, a arrival, claim claimRule) (triage.Enqueued, error) {
 	out, err := s.enqueueAll(ctx, []arrival{a}, claim)
 	if errors.Is(err, errRaced) {
 		out, err = s.enqueueAll(ctx, []arrival{a}, claim)
 	}
 	if err != nil {
-		return investigate.Enqueued{}, fmt.Errorf("store: enqueue alert %s: %w", a.d.AlertID, err)
+		return triage.Enqueued{}, fmt.Errorf("store: enqueue alert %s: %w", a.d.AlertID, err)
 	}
 	return out[0], nil
 }
@@ -106,7 +106,7 @@ func (s *Store) enqueueAlone(ctx context.Context, a arrival, claim claimRule) (i
 // records with one statement each, so that a batch costs little more than
 // a delivery. A write that finds another replica got there first fails
 // the transaction with errRaced.
-func (s *Store) enqueueAll(ctx context.Context, as []arrival, claim claimRule) ([]investigate.Enqueued, error) {
+func (s *Store) enqueueAll(ctx context.Context, as []arrival, claim claimRule) ([]triage.Enqueued, error) {
 	for i := range as {
 		if as[i].d.ReceivedAt.IsZero() {
 			as[i].d.ReceivedAt = as[i].at
@@ -144,7 +144,7 @@ func (s *Store) enqueueAll(ctx context.Context, as []arrival, claim claimRule) (
 	}
 
 	window := s.cfg.DedupWindow.Milliseconds()
-	out := make([]investigate.Enqueued, len(as))
+	out := make([]triage.Enqueued, len(as))
 	err := s.be.inTx(ctx, func(q querier, insert insertFunc) error {
 		clear(out)
 		prior, err := s.readDeliveries(ctx, q, as, firsts)
@@ -155,7 +155,7 @@ func (s *Store) enqueueAll(ctx context.Context, as []arrival, claim claimRule) (
 		for _, i := range firsts {
 			a := &as[i]
 			if p, ok := prior[a.d.AlertID]; ok && !claim.takes(p.acceptedAt, a.at.UnixMilli(), window) {
-				out[i] = investigate.Enqueued{JobID: p.jobID, Duplicate: true}
+				out[i] = triage.Enqueued{JobID: p.jobID, Duplicate: true}
 				continue
 			}
 			admitted = append(admitted, i)
@@ -194,7 +194,7 @@ func (s *Store) enqueueAll(ctx context.Context, as []arrival, claim claimRule) (
 			}
 		}
 		for i, j := range repeatOf {
-			out[i] = investigate.Enqueued{JobID: out[j].JobID, Duplicate: true}
+			out[i] = triage.Enqueued{JobID: out[j].JobID, Duplicate: true}
 		}
 		return nil
 	})
@@ -236,7 +236,7 @@ func (s *Store) readDeliveries(ctx context.Context, q querier, as []arrival, idx
 
 // writeDeliveries writes the delivery rows of as[idx], each with its job
 // and mode, and their queued investigation records.
-func (s *Store) writeDeliveries(ctx context.Context, q querier, as []arrival, idx []int, out []investigate.Enqueued, claim claimRule) error {
+func (s *Store) writeDeliveries(ctx context.Context, q querier, as []arrival, idx []int, out []triage.Enqueued, claim claimRule) error {
 	args := make([]any, 1, 1+6*len(idx))
 	args[0] = s.cfg.DedupWindow.Milliseconds()
 	var values strings.Builder
@@ -253,17 +253,17 @@ func (s *Store) writeDeliveries(ctx context.Context, q querier, as []arrival, id
 		VALUES `+values.String()+` `+claim.conflict()+` RETURNING alert_id`, args, len(idx)); err != nil {
 		return fmt.Errorf("write deliveries: %w", err)
 	}
-	recs := make([]investigate.Record, len(idx))
+	recs := make([]triage.Record, len(idx))
 	for k, i := range idx {
 		a := &as[i]
-		recs[k] = investigate.Record{
+		recs[k] = triage.Record{
 			AlertID:     a.d.AlertID,
 			JobID:       out[i].JobID,
 			DetectionID: a.d.DetectionID,
 			Title:       a.d.Title,
 			Severity:    a.d.Severity,
 			Link:        a.d.Link,
-			State:       investigate.StateQueued,
+			State:       triage.StateQueued,
 			CreatedAt:   a.at,
 			UpdatedAt:   a.at,
 		}
@@ -308,7 +308,7 @@ func marks(first, n int) string {
 // holds at most about 2.7 KB on PostgreSQL) and still tells apart titles
 // that share a long prefix.
 func stormTitleKey(title string) string {
-	norm := investigate.NormalizeTitle(title)
+	norm := triage.NormalizeTitle(title)
 	if norm == "" {
 		return ""
 	}
@@ -340,17 +340,17 @@ func (s *Store) route(ctx context.Context, q querier, tally *budgetTally, as []a
 	for _, i := range idx {
 		a := &as[i]
 		tally.claimed(a.d.AlertID, a.d.DetectionID)
-		a.job = investigate.Job{AlertID: a.d.AlertID, DetectionID: a.d.DetectionID, ReceivedAt: a.d.ReceivedAt}
+		a.job = triage.Job{AlertID: a.d.AlertID, DetectionID: a.d.DetectionID, ReceivedAt: a.d.ReceivedAt}
 		key, storm := a.stormKey()
 		if l, ok := storms[key]; storm && ok && l.startedAt > a.at.UnixMilli()-window && l.leader != a.d.AlertID {
-			a.job.Mode, a.job.RepeatOf = investigate.ModeRepeat, l.leader
+			a.job.Mode, a.job.RepeatOf = triage.ModeRepeat, l.leader
 		} else if reason := tally.overBudget(s.cfg, a.d.DetectionID); reason != "" {
-			a.job.Mode, a.job.Reason = investigate.ModeOverBudget, reason
+			a.job.Mode, a.job.Reason = triage.ModeOverBudget, reason
 		} else if storm {
 			storms[key] = stormLead{leader: a.d.AlertID, startedAt: a.at.UnixMilli()}
 			leads = append(leads, i)
 		}
-		if a.job.Mode != investigate.ModeInvestigate {
+		if a.job.Mode != triage.ModeInvestigate {
 			tally.routedAway(a.d.DetectionID)
 		}
 	}

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // JobModes (tests only) reads every queued investigation job and says, per alert, what
@@ -27,14 +27,14 @@ func (s *Store) JobModes(t *testing.T) map[string]string {
 		if err := rows.Scan(&raw); err != nil {
 			t.Fatal(err)
 		}
-		var j investigate.Job
+		var j triage.Job
 		if err := json.Unmarshal([]byte(raw), &j); err != nil {
 			t.Fatal(err)
 		}
 		switch j.Mode {
-		case investigate.ModeRepeat:
+		case triage.ModeRepeat:
 			out[j.AlertID] = "repeat:" + j.RepeatOf
-		case investigate.ModeOverBudget:
+		case triage.ModeOverBudget:
 			out[j.AlertID] = "over_budget: " + j.Reason
 		default:
 			out[j.AlertID] = ""

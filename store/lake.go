@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // lakeResultTTL is how long a search result answers for its key.
@@ -16,23 +16,21 @@ const lakeResultTTL = time.Hour
 // their hourly budget counts the rows of this kind.
 const readKindLake = "lake"
 
-var _ investigate.LakeCache = (*Store)(nil)
-
 // ClaimLakeSearch implements investigate.LakeCache on the read cache (see
 // ClaimRead): it returns the cached result of key, or makes the caller the
 // one process to run the search (while another runs it, it waits up to wait
 // for that result), or says the hourly budget of perHour searches is used
 // up.
-func (s *Store) ClaimLakeSearch(ctx context.Context, key string, perHour int, wait time.Duration) (investigate.LakeClaim, error) {
+func (s *Store) ClaimLakeSearch(ctx context.Context, key string, perHour int, wait time.Duration) (triage.LakeClaim, error) {
 	c, err := s.ClaimRead(ctx, readKindLake, key, perHour, lakeResultTTL, wait)
 	if err != nil {
-		return investigate.LakeClaim{}, err
+		return triage.LakeClaim{}, err
 	}
-	claim := investigate.LakeClaim{Run: c.Run, OverBudget: c.OverBudget}
+	claim := triage.LakeClaim{Run: c.Run, OverBudget: c.OverBudget}
 	if c.Cached != nil {
-		var r investigate.LakeSearch
+		var r triage.LakeSearch
 		if err := json.Unmarshal(c.Cached, &r); err != nil {
-			return investigate.LakeClaim{}, fmt.Errorf("store: decode cached data lake search: %w", err)
+			return triage.LakeClaim{}, fmt.Errorf("store: decode cached data lake search: %w", err)
 		}
 		claim.Cached = &r
 	}
@@ -40,7 +38,7 @@ func (s *Store) ClaimLakeSearch(ctx context.Context, key string, perHour int, wa
 }
 
 // SaveLakeSearch implements investigate.LakeCache.
-func (s *Store) SaveLakeSearch(ctx context.Context, key string, r investigate.LakeSearch) error {
+func (s *Store) SaveLakeSearch(ctx context.Context, key string, r triage.LakeSearch) error {
 	body, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("store: save data lake search: %w", err)

@@ -12,9 +12,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/rs/zerolog"
 
-	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/store"
 	"github.com/panther-triage/panther-triage/store/storetest"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // rawDB runs SQL on a test database outside the store.
@@ -144,6 +144,10 @@ func TestMigrateUpgradesTheSchemaBeforeMigrations(t *testing.T) {
 		r.exec(t, `INSERT INTO triage_storm (detection_id, title_key, leader_alert_id, started_at) VALUES ('D', 'root login', 'old1', $1)`, at)
 		r.exec(t, `INSERT INTO triage_investigation (alert_id, job_id, detection_id, state, record, created_at, updated_at)
 			VALUES ('old1', 77, 'D', 'done', '{"alertId":"old1","jobId":77,"state":"done","verdict":"benign"}', $1, $1)`, at)
+		// Before records had a reason, skip reasons were stored as errors.
+		r.exec(t, `INSERT INTO triage_investigation (alert_id, job_id, detection_id, state, record, created_at, updated_at)
+			VALUES ('old-skip', 78, 'D', 'skipped', '{"alertId":"old-skip","jobId":78,"state":"skipped","attempts":1,"error":"alert status is CLOSED"}', $1, $1),
+			('old-fail', 79, 'D', 'failed', '{"alertId":"old-fail","jobId":79,"state":"failed","attempts":3,"error":"panther: 403"}', $1, $1)`, at)
 		r.close()
 
 		s := open(t, dsn, c)
@@ -152,8 +156,14 @@ func TestMigrateUpgradesTheSchemaBeforeMigrations(t *testing.T) {
 			t.Errorf("redelivery of an alert accepted before the upgrade: %+v, %v; want a duplicate of job 77", got, err)
 		}
 		rec, err := s.Investigation(t.Context(), "old1")
-		if err != nil || rec.State != investigate.StateDone || rec.Verdict != "benign" {
+		if err != nil || rec.State != triage.StateDone || rec.Verdict != "benign" {
 			t.Errorf("record from before the upgrade: %+v, %v", rec, err)
+		}
+		if rec, err := s.Investigation(t.Context(), "old-skip"); err != nil || rec.Reason != "alert status is CLOSED" || rec.Error != "" {
+			t.Errorf("skipped record from before the upgrade: reason %q, error %q, %v; want its error as its reason", rec.Reason, rec.Error, err)
+		}
+		if rec, err := s.Investigation(t.Context(), "old-fail"); err != nil || rec.Error != "panther: 403" || rec.Reason != "" {
+			t.Errorf("failed record from before the upgrade: reason %q, error %q, %v; want its error kept", rec.Reason, rec.Error, err)
 		}
 		s.Close()
 

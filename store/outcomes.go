@@ -4,28 +4,13 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/panther-triage/panther-triage/triage"
 )
-
-// VerdictRow is a finished investigation whose alert's final status is not
-// known yet.
-type VerdictRow struct {
-	AlertID     string
-	DetectionID string
-	Verdict     string
-	CreatedAt   time.Time
-}
-
-// Agreement counts, for one detection, how often analysts ended its alerts
-// the way the service's verdict said.
-type Agreement struct {
-	DetectionID string
-	Agree       int
-	Disagree    int
-}
 
 // PendingVerdicts lists up to max investigations done since since, with a
 // malicious, suspicious or benign verdict, whose outcome is not recorded.
-func (s *Store) PendingVerdicts(ctx context.Context, since time.Time, max int) ([]VerdictRow, error) {
+func (s *Store) PendingVerdicts(ctx context.Context, since time.Time, max int) ([]triage.VerdictRow, error) {
 	rows, err := s.be.db().query(ctx, `
 		SELECT i.alert_id, i.detection_id, i.verdict, i.created_at
 		FROM triage_investigation i LEFT JOIN triage_outcome o ON o.alert_id = i.alert_id
@@ -36,9 +21,9 @@ func (s *Store) PendingVerdicts(ctx context.Context, since time.Time, max int) (
 		return nil, fmt.Errorf("store: pending verdicts: %w", err)
 	}
 	defer rows.Close()
-	var out []VerdictRow
+	var out []triage.VerdictRow
 	for rows.Next() {
-		var r VerdictRow
+		var r triage.VerdictRow
 		var created int64
 		if err := rows.Scan(&r.AlertID, &r.DetectionID, &r.Verdict, &created); err != nil {
 			return nil, fmt.Errorf("store: pending verdicts: %w", err)
@@ -54,7 +39,7 @@ func (s *Store) PendingVerdicts(ctx context.Context, since time.Time, max int) (
 
 // SaveOutcome records how analysts ended an alert (RESOLVED or CLOSED) and
 // whether that agrees with the verdict.
-func (s *Store) SaveOutcome(ctx context.Context, r VerdictRow, status string, agree bool) error {
+func (s *Store) SaveOutcome(ctx context.Context, r triage.VerdictRow, status string, agree bool) error {
 	a := 0
 	if agree {
 		a = 1
@@ -69,7 +54,7 @@ func (s *Store) SaveOutcome(ctx context.Context, r VerdictRow, status string, ag
 }
 
 // Agreements counts agreement per detection over every recorded outcome.
-func (s *Store) Agreements(ctx context.Context) ([]Agreement, error) {
+func (s *Store) Agreements(ctx context.Context) ([]triage.Agreement, error) {
 	rows, err := s.be.db().query(ctx, `
 		SELECT detection_id, SUM(agree), COUNT(*) - SUM(agree) FROM triage_outcome
 		GROUP BY detection_id ORDER BY detection_id`)
@@ -77,9 +62,9 @@ func (s *Store) Agreements(ctx context.Context) ([]Agreement, error) {
 		return nil, fmt.Errorf("store: agreements: %w", err)
 	}
 	defer rows.Close()
-	var out []Agreement
+	var out []triage.Agreement
 	for rows.Next() {
-		var a Agreement
+		var a triage.Agreement
 		if err := rows.Scan(&a.DetectionID, &a.Agree, &a.Disagree); err != nil {
 			return nil, fmt.Errorf("store: agreements: %w", err)
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -10,12 +11,12 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // SaveRecord writes an investigation record, replacing the alert's previous
 // one.
-func (s *Store) SaveRecord(ctx context.Context, rec investigate.Record) error {
+func (s *Store) SaveRecord(ctx context.Context, rec triage.Record) error {
 	if rec.UpdatedAt.IsZero() {
 		rec.UpdatedAt = s.cfg.Now()
 	}
@@ -51,12 +52,12 @@ func capText(s string, max int) string {
 	return s[:cut] + CutMarker
 }
 
-func putRecord(ctx context.Context, q querier, rec investigate.Record) error {
-	return putRecords(ctx, q, []investigate.Record{rec})
+func putRecord(ctx context.Context, q querier, rec triage.Record) error {
+	return putRecords(ctx, q, []triage.Record{rec})
 }
 
 // putRecords writes records of distinct alerts in one statement.
-func putRecords(ctx context.Context, q querier, recs []investigate.Record) error {
+func putRecords(ctx context.Context, q querier, recs []triage.Record) error {
 	args := make([]any, 0, 8*len(recs))
 	var values strings.Builder
 	for i, rec := range recs {
@@ -83,19 +84,19 @@ func putRecords(ctx context.Context, q querier, recs []investigate.Record) error
 }
 
 // Investigation returns the alert's investigation record, or
-// investigate.ErrNoRecord.
-func (s *Store) Investigation(ctx context.Context, alertID string) (investigate.Record, error) {
+// ErrNoRecord.
+func (s *Store) Investigation(ctx context.Context, alertID string) (triage.Record, error) {
 	var body string
 	err := s.be.db().queryRow(ctx, `SELECT record FROM triage_investigation WHERE alert_id = $1`, alertID).Scan(&body)
 	if isNoRows(err) {
-		return investigate.Record{}, investigate.ErrNoRecord
+		return triage.Record{}, triage.ErrNoRecord
 	}
 	if err != nil {
-		return investigate.Record{}, fmt.Errorf("store: read record %s: %w", alertID, err)
+		return triage.Record{}, fmt.Errorf("store: read record %s: %w", alertID, err)
 	}
-	var rec investigate.Record
+	var rec triage.Record
 	if err := json.Unmarshal([]byte(body), &rec); err != nil {
-		return investigate.Record{}, fmt.Errorf("store: decode record %s: %w", alertID, err)
+		return triage.Record{}, fmt.Errorf("store: decode record %s: %w", alertID, err)
 	}
 	return rec, nil
 }
@@ -105,15 +106,15 @@ func (s *Store) Investigation(ctx context.Context, alertID string) (investigate.
 // while a client pages do not shift the pages it has not read yet. A page
 // holds every record whole, however large: lists served over HTTP read
 // Summaries instead.
-func (s *Store) Investigations(ctx context.Context, q investigate.ListQuery) (investigate.RecordPage, error) {
-	page := investigate.RecordPage{Records: []investigate.Record{}}
+func (s *Store) Investigations(ctx context.Context, q triage.ListQuery) (triage.RecordPage, error) {
+	page := triage.RecordPage{Records: []triage.Record{}}
 	next, err := s.list(ctx, q, "t.record", func(r rows) (string, error) {
 		var body string
 		var created int64
 		if err := r.Scan(&body, &created); err != nil {
 			return "", err
 		}
-		var rec investigate.Record
+		var rec triage.Record
 		if err := json.Unmarshal([]byte(body), &rec); err != nil {
 			return "", fmt.Errorf("decode record: %w", err)
 		}
@@ -121,7 +122,7 @@ func (s *Store) Investigations(ctx context.Context, q investigate.ListQuery) (in
 		return encodeCursor(created, rec.AlertID), nil
 	})
 	if err != nil {
-		return investigate.RecordPage{}, err
+		return triage.RecordPage{}, err
 	}
 	page.Next = next
 	return page, nil
@@ -131,15 +132,15 @@ func (s *Store) Investigations(ctx context.Context, q investigate.ListQuery) (in
 // like Investigations. Only the page's own records are read, one at a
 // time, each decoded into the few fields a summary holds and dropped
 // before the next is read, so a page of summaries costs about
-// investigate.SummaryTitleMax characters a row whatever the records' size.
+// SummaryTitleMax characters a row whatever the records' size.
 // (The databases' JSON functions were slower: SQLite's parse several times
 // slower than Go, and PostgreSQL's json operators re-read the text for
 // each field.)
-func (s *Store) Summaries(ctx context.Context, q investigate.ListQuery) (investigate.SummaryPage, error) {
+func (s *Store) Summaries(ctx context.Context, q triage.ListQuery) (triage.SummaryPage, error) {
 	const cols = `t.alert_id, t.job_id, t.detection_id, t.state, t.verdict, t.updated_at, t.record`
-	page := investigate.SummaryPage{Summaries: []investigate.Summary{}}
+	page := triage.SummaryPage{Summaries: []triage.Summary{}}
 	next, err := s.list(ctx, q, cols, func(r rows) (string, error) {
-		var sum investigate.Summary
+		var sum triage.Summary
 		var updated, created int64
 		var body []byte
 		if err := r.Scan(&sum.AlertID, &sum.JobID, &sum.DetectionID, &sum.State, &sum.Verdict, &updated,
@@ -149,15 +150,15 @@ func (s *Store) Summaries(ctx context.Context, q investigate.ListQuery) (investi
 		if err := decodeSummaryFields(body, &sum); err != nil {
 			return "", err
 		}
-		sum.Title, sum.TitleCut = cutText(sum.Title, investigate.SummaryTitleMax)
-		sum.Reason, _ = cutText(sum.Reason, investigate.SummaryTitleMax)
+		sum.Title, sum.TitleCut = cutText(sum.Title, triage.SummaryTitleMax)
+		sum.Reason, _ = cutText(sum.Reason, triage.SummaryTitleMax)
 		sum.Severity, _ = cutText(sum.Severity, 32)
 		sum.CreatedAt, sum.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
 		page.Summaries = append(page.Summaries, sum)
 		return encodeCursor(created, sum.AlertID), nil
 	})
 	if err != nil {
-		return investigate.SummaryPage{}, err
+		return triage.SummaryPage{}, err
 	}
 	page.Next = next
 	return page, nil
@@ -165,20 +166,21 @@ func (s *Store) Summaries(ctx context.Context, q investigate.ListQuery) (investi
 
 // decodeSummaryFields fills the fields of sum that only the record's JSON
 // holds, skipping the rest of it.
-func decodeSummaryFields(body []byte, sum *investigate.Summary) error {
+func decodeSummaryFields(body []byte, sum *triage.Summary) error {
 	var f struct {
 		Title      string  `json:"title"`
 		Severity   string  `json:"severity"`
 		Confidence float64 `json:"confidence"`
 		Attempts   int     `json:"attempts"`
 		CommentID  string  `json:"commentId"`
+		Reason     string  `json:"reason"`
 		Error      string  `json:"error"`
 	}
 	if err := json.Unmarshal(body, &f); err != nil {
 		return fmt.Errorf("decode record %s: %w", sum.AlertID, err)
 	}
-	sum.Title, sum.Severity, sum.Confidence, sum.Attempts, sum.Reason = f.Title, f.Severity, f.Confidence, f.Attempts, f.Error
-	sum.CommentID, _ = cutText(f.CommentID, investigate.SummaryTitleMax)
+	sum.Title, sum.Severity, sum.Confidence, sum.Attempts, sum.Reason = f.Title, f.Severity, f.Confidence, f.Attempts, cmp.Or(f.Error, f.Reason)
+	sum.CommentID, _ = cutText(f.CommentID, triage.SummaryTitleMax)
 	return nil
 }
 
@@ -218,7 +220,7 @@ func (s *Store) VerdictCounts(ctx context.Context, state string) (map[string]int
 // record and the created_at index, so that only the page's own records
 // are read, whatever their size and however many rows the filters pass
 // over.
-func (s *Store) list(ctx context.Context, q investigate.ListQuery, cols string, scan func(rows) (string, error)) (string, error) {
+func (s *Store) list(ctx context.Context, q triage.ListQuery, cols string, scan func(rows) (string, error)) (string, error) {
 	where, args := []string{"1 = 1"}, []any{}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	if q.State != "" {
@@ -280,12 +282,12 @@ func encodeCursor(created int64, alertID string) string {
 func decodeCursor(c string) (int64, string, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
-		return 0, "", investigate.ErrBadCursor
+		return 0, "", triage.ErrBadCursor
 	}
 	ts, id, ok := strings.Cut(string(raw), ":")
 	created, err := strconv.ParseInt(ts, 10, 64)
 	if !ok || err != nil || id == "" {
-		return 0, "", investigate.ErrBadCursor
+		return 0, "", triage.ErrBadCursor
 	}
 	return created, id, nil
 }

@@ -7,8 +7,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/store/storetest"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // TestSummaries lists summaries: the title and reason cut in the database
@@ -20,15 +20,15 @@ func TestSummaries(t *testing.T) {
 		s := open(t, dsn, c)
 		ctx := t.Context()
 		long := strings.Repeat("é", 200_000) // 400 KB, two bytes a character
-		recs := []investigate.Record{
-			{AlertID: "a-long", DetectionID: "D.Long", Title: long, Severity: "HIGH", State: investigate.StateDone,
-				Verdict: investigate.VerdictMalicious, Confidence: 0.85, Comment: long, CommentID: "c-1",
-				Findings: []investigate.Finding{{Title: long}}},
-			{AlertID: "a-skip", DetectionID: "D.Skip", Title: "Closed before", State: investigate.StateSkipped,
-				Error: "alert status is CLOSED; only OPEN, TRIAGED are investigated"},
-			{AlertID: "a-fail", DetectionID: "D.Fail", Title: "Broken", State: investigate.StateFailed,
+		recs := []triage.Record{
+			{AlertID: "a-long", DetectionID: "D.Long", Title: long, Severity: "HIGH", State: triage.StateDone,
+				Verdict: triage.VerdictMalicious, Confidence: 0.85, Comment: long, CommentID: "c-1",
+				Findings: []triage.Finding{{Title: long}}},
+			{AlertID: "a-skip", DetectionID: "D.Skip", Title: "Closed before", State: triage.StateSkipped,
+				Reason: "alert status is CLOSED; only OPEN, TRIAGED are investigated"},
+			{AlertID: "a-fail", DetectionID: "D.Fail", Title: "Broken", State: triage.StateFailed,
 				Error: strings.Repeat("x", 1000), Attempts: 3},
-			{AlertID: "a-benign", Title: "Fine", State: investigate.StateDone, Verdict: investigate.VerdictBenign, Confidence: 0.6},
+			{AlertID: "a-benign", Title: "Fine", State: triage.StateDone, Verdict: triage.VerdictBenign, Confidence: 0.6},
 		}
 		for _, rec := range recs {
 			rec.CreatedAt = c.Now()
@@ -38,7 +38,7 @@ func TestSummaries(t *testing.T) {
 			c.Advance(time.Second)
 		}
 
-		page, err := s.Summaries(ctx, investigate.ListQuery{Limit: 10})
+		page, err := s.Summaries(ctx, triage.ListQuery{Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,29 +50,29 @@ func TestSummaries(t *testing.T) {
 			t.Fatalf("summaries %s, next %q; want newest first, one page", got, page.Next)
 		}
 		l := page.Summaries[3]
-		if n := utf8.RuneCountInString(l.Title); n != investigate.SummaryTitleMax || !l.TitleCut || !strings.HasPrefix(long, l.Title) {
-			t.Errorf("long title: %d characters, cut %v; want %d characters of the title, cut", n, l.TitleCut, investigate.SummaryTitleMax)
+		if n := utf8.RuneCountInString(l.Title); n != triage.SummaryTitleMax || !l.TitleCut || !strings.HasPrefix(long, l.Title) {
+			t.Errorf("long title: %d characters, cut %v; want %d characters of the title, cut", n, l.TitleCut, triage.SummaryTitleMax)
 		}
 		if l.DetectionID != "D.Long" || l.CommentID != "c-1" || l.Severity != "HIGH" || l.Verdict != "malicious" || l.Confidence != 0.85 ||
 			l.State != "done" || !l.CreatedAt.Equal(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)) {
 			t.Errorf("summary = %+v", l)
 		}
-		if skip := page.Summaries[2]; skip.Reason != recs[1].Error || skip.TitleCut || skip.Title != "Closed before" {
+		if skip := page.Summaries[2]; skip.Reason != recs[1].Reason || skip.TitleCut || skip.Title != "Closed before" {
 			t.Errorf("skipped summary = %+v; want its reason", skip)
 		}
-		if fail := page.Summaries[1]; len(fail.Reason) != investigate.SummaryTitleMax || fail.Attempts != 3 {
-			t.Errorf("failure reason of %d bytes, %d attempts; want it cut to %d, 3 attempts", len(fail.Reason), fail.Attempts, investigate.SummaryTitleMax)
+		if fail := page.Summaries[1]; len(fail.Reason) != triage.SummaryTitleMax || fail.Attempts != 3 {
+			t.Errorf("failure reason of %d bytes, %d attempts; want it cut to %d, 3 attempts", len(fail.Reason), fail.Attempts, triage.SummaryTitleMax)
 		}
 
-		page, err = s.Summaries(ctx, investigate.ListQuery{Limit: 1, State: investigate.StateDone})
+		page, err = s.Summaries(ctx, triage.ListQuery{Limit: 1, State: triage.StateDone})
 		if err != nil || len(page.Summaries) != 1 || page.Summaries[0].AlertID != "a-benign" || page.Next == "" {
 			t.Fatalf("first done page: %+v, %v", page, err)
 		}
-		page, err = s.Summaries(ctx, investigate.ListQuery{Limit: 1, State: investigate.StateDone, Cursor: page.Next})
+		page, err = s.Summaries(ctx, triage.ListQuery{Limit: 1, State: triage.StateDone, Cursor: page.Next})
 		if err != nil || len(page.Summaries) != 1 || page.Summaries[0].AlertID != "a-long" || page.Next != "" {
 			t.Fatalf("second done page: %+v, %v", page, err)
 		}
-		page, err = s.Summaries(ctx, investigate.ListQuery{Limit: 10, Verdict: investigate.VerdictBenign})
+		page, err = s.Summaries(ctx, triage.ListQuery{Limit: 10, Verdict: triage.VerdictBenign})
 		if err != nil || len(page.Summaries) != 1 || page.Summaries[0].AlertID != "a-benign" {
 			t.Fatalf("benign: %+v, %v", page, err)
 		}
@@ -84,7 +84,7 @@ func TestSummaries(t *testing.T) {
 		if got := fmt.Sprint(counts); got != "map[:2 benign:1 malicious:1]" {
 			t.Errorf("verdict counts = %s", got)
 		}
-		counts, err = s.VerdictCounts(ctx, investigate.StateDone)
+		counts, err = s.VerdictCounts(ctx, triage.StateDone)
 		if err != nil {
 			t.Fatal(err)
 		}

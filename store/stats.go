@@ -4,37 +4,22 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/panther-triage/panther-triage/triage"
 )
-
-// QueueStates are river's job states, in the order metrics list them.
-var QueueStates = []string{
-	"available", "scheduled", "running", "retryable", "pending",
-	"completed", "cancelled", "discarded",
-}
-
-// QueueStats is the job queue at one moment, for metrics.
-type QueueStats struct {
-	// Jobs counts the queue's jobs by state, one entry for each of
-	// QueueStates (zero when none). Finished jobs (completed, cancelled,
-	// discarded) are kept for a day, then deleted by the queue.
-	Jobs map[string]int64
-	// OldestAvailable is how long the oldest job that is ready to run has
-	// been waiting for a worker; 0 when none waits.
-	OldestAvailable time.Duration
-}
 
 // QueueStats counts the queue's jobs by state and measures how long the
 // oldest available one has waited. It is one indexed query over the
 // queue's own table, cheap enough to run on every scrape.
-func (s *Store) QueueStats(ctx context.Context) (QueueStats, error) {
-	out := QueueStats{Jobs: make(map[string]int64, len(QueueStates))}
-	for _, st := range QueueStates {
+func (s *Store) QueueStats(ctx context.Context) (triage.QueueStats, error) {
+	out := triage.QueueStats{Jobs: make(map[string]int64, len(triage.QueueStates))}
+	for _, st := range triage.QueueStates {
 		out.Jobs[st] = 0
 	}
 	rows, err := s.be.db().query(ctx,
 		`SELECT CAST(state AS text), count(*), min(scheduled_at) FROM river_job GROUP BY state`)
 	if err != nil {
-		return QueueStats{}, fmt.Errorf("store: queue stats: %w", err)
+		return triage.QueueStats{}, fmt.Errorf("store: queue stats: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -44,7 +29,7 @@ func (s *Store) QueueStats(ctx context.Context) (QueueStats, error) {
 			oldest any
 		)
 		if err := rows.Scan(&state, &n, &oldest); err != nil {
-			return QueueStats{}, fmt.Errorf("store: queue stats: %w", err)
+			return triage.QueueStats{}, fmt.Errorf("store: queue stats: %w", err)
 		}
 		out.Jobs[state] = n
 		if state != "available" || n == 0 {
@@ -52,12 +37,12 @@ func (s *Store) QueueStats(ctx context.Context) (QueueStats, error) {
 		}
 		at, err := queueTime(oldest)
 		if err != nil {
-			return QueueStats{}, fmt.Errorf("store: queue stats: %w", err)
+			return triage.QueueStats{}, fmt.Errorf("store: queue stats: %w", err)
 		}
 		out.OldestAvailable = max(s.cfg.Now().Sub(at), 0)
 	}
 	if err := rows.Err(); err != nil {
-		return QueueStats{}, fmt.Errorf("store: queue stats: %w", err)
+		return triage.QueueStats{}, fmt.Errorf("store: queue stats: %w", err)
 	}
 	return out, nil
 }

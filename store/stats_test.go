@@ -8,6 +8,7 @@ import (
 
 	"github.com/panther-triage/panther-triage/store"
 	"github.com/panther-triage/panther-triage/store/storetest"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 func TestQueueStats(t *testing.T) {
@@ -25,7 +26,7 @@ func TestQueueStats(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(empty.Jobs) != len(store.QueueStates) || empty.Jobs["available"] != 0 || empty.OldestAvailable != 0 {
+		if len(empty.Jobs) != len(triage.QueueStates) || empty.Jobs["available"] != 0 || empty.OldestAvailable != 0 {
 			t.Fatalf("empty queue: %+v; want every state at 0 and no age", empty)
 		}
 

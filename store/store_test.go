@@ -12,9 +12,9 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/store"
 	"github.com/panther-triage/panther-triage/store/storetest"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // clock is a settable test clock.
@@ -38,8 +38,8 @@ func open(t *testing.T, dsn string, c *clock) *store.Store {
 	return s
 }
 
-func delivery(alertID string) investigate.Delivery {
-	return investigate.Delivery{AlertID: alertID, DetectionID: "AWS.Console.RootLogin", Severity: "HIGH", Title: "Root login", Payload: []byte(`{"alertId":"` + alertID + `"}`)}
+func delivery(alertID string) triage.Delivery {
+	return triage.Delivery{AlertID: alertID, DetectionID: "AWS.Console.RootLogin", Severity: "HIGH", Title: "Root login", Payload: []byte(`{"alertId":"` + alertID + `"}`)}
 }
 
 func TestEnqueueDedupWindowSlides(t *testing.T) {
@@ -69,7 +69,7 @@ func TestEnqueueDedupWindowSlides(t *testing.T) {
 			t.Fatalf("redelivery after the window: %+v, %v; want a new job", later, err)
 		}
 		rec, err := s.Investigation(ctx, "a1")
-		if err != nil || rec.State != investigate.StateQueued || rec.JobID != later.JobID {
+		if err != nil || rec.State != triage.StateQueued || rec.JobID != later.JobID {
 			t.Fatalf("record: %+v, %v; want queued for job %d", rec, err, later.JobID)
 		}
 	})
@@ -114,12 +114,12 @@ func TestRecordsNewestFirst(t *testing.T) {
 			c.Advance(time.Second)
 		}
 		rec, _ := s.Investigation(ctx, "mid")
-		rec.State, rec.Verdict, rec.Confidence = investigate.StateDone, "benign", 0.8
-		rec.Findings = []investigate.Finding{{Step: "events", Kind: "event_count", Title: "3 events"}}
+		rec.State, rec.Verdict, rec.Confidence = triage.StateDone, "benign", 0.8
+		rec.Findings = []triage.Finding{{Step: "events", Kind: "event_count", Title: "3 events"}}
 		if err := s.SaveRecord(ctx, rec); err != nil {
 			t.Fatal(err)
 		}
-		page, err := s.Investigations(ctx, investigate.ListQuery{Limit: 2})
+		page, err := s.Investigations(ctx, triage.ListQuery{Limit: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,7 +130,7 @@ func TestRecordsNewestFirst(t *testing.T) {
 		if list[1].Verdict != "benign" || len(list[1].Findings) != 1 {
 			t.Fatalf("saved record not read back: %+v", list[1])
 		}
-		if _, err := s.Investigation(ctx, "nope"); !errors.Is(err, investigate.ErrNoRecord) {
+		if _, err := s.Investigation(ctx, "nope"); !errors.Is(err, triage.ErrNoRecord) {
 			t.Fatalf("missing record: err = %v; want ErrNoRecord", err)
 		}
 	})
@@ -209,7 +209,7 @@ func TestEnqueueMissedOnlyNeverSeenAlerts(t *testing.T) {
 }
 
 // storm is a delivery with a title, for storm tests.
-func storm(alertID, title string) investigate.Delivery {
+func storm(alertID, title string) triage.Delivery {
 	d := delivery(alertID)
 	d.Title = title
 	return d
@@ -220,7 +220,7 @@ func TestStormFollowersLinkToTheLeader(t *testing.T) {
 		c := newClock()
 		s := open(t, dsn, c)
 		ctx := t.Context()
-		mustEnqueue := func(d investigate.Delivery) investigate.Enqueued {
+		mustEnqueue := func(d triage.Delivery) triage.Enqueued {
 			t.Helper()
 			got, err := s.Enqueue(ctx, d)
 			if err != nil || got.Duplicate {
@@ -296,7 +296,7 @@ func TestLakeClaimOneRunnerAndBudget(t *testing.T) {
 				case claim.Run:
 					runs.Add(1)
 					time.Sleep(200 * time.Millisecond)
-					if err := s.SaveLakeSearch(context.Background(), "1.2.3.4|w", investigate.LakeSearch{QueryID: fmt.Sprint("q", i), Rows: 3}); err != nil {
+					if err := s.SaveLakeSearch(context.Background(), "1.2.3.4|w", triage.LakeSearch{QueryID: fmt.Sprint("q", i), Rows: 3}); err != nil {
 						t.Error(err)
 					}
 				case claim.Cached != nil:
@@ -335,9 +335,9 @@ func TestInvestigationsFilterAndPage(t *testing.T) {
 		for i := range 7 {
 			id := fmt.Sprintf("alert-%d", i)
 			verdict := []string{"benign", "malicious"}[i%2]
-			rec := investigate.Record{AlertID: id, State: investigate.StateDone, Verdict: verdict, CreatedAt: c.Now()}
+			rec := triage.Record{AlertID: id, State: triage.StateDone, Verdict: verdict, CreatedAt: c.Now()}
 			if i == 6 {
-				rec.State, rec.Verdict = investigate.StateQueued, ""
+				rec.State, rec.Verdict = triage.StateQueued, ""
 			}
 			if i == 3 || i == 4 {
 				rec.CreatedAt = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) // two records at the same instant
@@ -348,7 +348,7 @@ func TestInvestigationsFilterAndPage(t *testing.T) {
 			c.Advance(time.Second)
 		}
 		var ids []string
-		q := investigate.ListQuery{Limit: 2, State: investigate.StateDone}
+		q := triage.ListQuery{Limit: 2, State: triage.StateDone}
 		for pages := 0; ; pages++ {
 			page, err := s.Investigations(ctx, q)
 			if err != nil {
@@ -368,11 +368,11 @@ func TestInvestigationsFilterAndPage(t *testing.T) {
 		if got := strings.Join(ids, ","); got != "alert-5,alert-2,alert-1,alert-0,alert-4,alert-3" {
 			t.Fatalf("done records paged: %s", got)
 		}
-		page, err := s.Investigations(ctx, investigate.ListQuery{Limit: 10, Verdict: "malicious"})
+		page, err := s.Investigations(ctx, triage.ListQuery{Limit: 10, Verdict: "malicious"})
 		if err != nil || len(page.Records) != 3 || page.Next != "" {
 			t.Fatalf("malicious: %+v, %v", page, err)
 		}
-		if _, err := s.Investigations(ctx, investigate.ListQuery{Limit: 1, Cursor: "not-a-cursor!"}); !errors.Is(err, investigate.ErrBadCursor) {
+		if _, err := s.Investigations(ctx, triage.ListQuery{Limit: 1, Cursor: "not-a-cursor!"}); !errors.Is(err, triage.ErrBadCursor) {
 			t.Fatalf("bad cursor: %v", err)
 		}
 	})

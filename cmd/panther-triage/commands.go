@@ -15,6 +15,7 @@ import (
 
 	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/metrics"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // investigateCmd runs one investigation now, outside the queue, and prints
@@ -57,7 +58,7 @@ func investigateCmd(ctx context.Context, cfg Config, alertID, format string, get
 		enc.SetIndent("", "  ")
 		return enc.Encode(outcomeRecord(alertID, runID, out))
 	}
-	if out.State == investigate.StateSkipped {
+	if out.State == triage.StateSkipped {
 		fmt.Fprintf(stdout, "skipped: %s\n", out.Reason)
 		return nil
 	}
@@ -72,8 +73,8 @@ func investigateCmd(ctx context.Context, cfg Config, alertID, format string, get
 }
 
 // outcomeRecord is the record a manual run would have stored.
-func outcomeRecord(alertID string, runID int64, out investigate.Outcome) investigate.Record {
-	rec := investigate.Record{AlertID: alertID, JobID: runID, Attempts: 1}
+func outcomeRecord(alertID string, runID int64, out investigate.Result) triage.Record {
+	rec := triage.Record{AlertID: alertID, JobID: runID, Attempts: 1}
 	out.Apply(&rec)
 	return rec
 }

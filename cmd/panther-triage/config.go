@@ -193,7 +193,7 @@ func (c Config) writeBack() (investigate.WriteBack, error) {
 // and the page's viewers, read token and trusted proxies.
 func (c Config) handlerConfig() (handler.Config, error) {
 	hc := handler.Config{
-		Secret: c.WebhookSecret, InsecureNoAuth: c.InsecureNoAuth, PantherURL: c.consoleURL(),
+		Secret: c.WebhookSecret, InsecureNoAuth: c.InsecureNoAuth, ConsoleURL: c.consoleURL(),
 		ReadToken: c.ReadToken, IdentityHeader: c.IdentityHeader,
 	}
 	if c.ViewersFile != "" {

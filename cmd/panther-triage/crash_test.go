@@ -14,6 +14,7 @@ import (
 	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/panther"
 	"github.com/panther-triage/panther-triage/panther/panthersim"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // crashRescueAfter is how long a job of a killed process stays running
@@ -182,8 +183,8 @@ func TestCrashSIGKILLLosesAndDuplicatesNothing(t *testing.T) {
 		}
 	}
 	for _, r := range recs {
-		if r.State != investigate.StateDone {
-			t.Errorf("record %s is %s (%s); want done", r.AlertID, r.State, r.Error)
+		if r.State != triage.StateDone {
+			t.Errorf("record %s is %s (%s); want done", r.AlertID, r.State, r.StateReason())
 			continue
 		}
 		cs := p.Comments(r.AlertID)
@@ -254,11 +255,11 @@ func TestCrashAfterCommentBeforeJobCompletes(t *testing.T) {
 	time.Sleep(time.Until(killedAt.Add(crashRescueAfter + time.Second)))
 	second := startTriageProc(t, bin, vars)
 	start := time.Now()
-	var rec investigate.Record
+	var rec triage.Record
 	eventually(t, 60*time.Second, "the interrupted job to finish after the restart", func() bool {
-		rec = investigate.Record{}
+		rec = triage.Record{}
 		getJSON(t, second.url+"/api/v1/investigations/"+documentedAlert, testSecret, &rec)
-		return rec.State == investigate.StateDone && pending(q.jobStates(t)) == 0
+		return rec.State == triage.StateDone && pending(q.jobStates(t)) == 0
 	}, func() any { return rec }, func() any { return q.jobStates(t) })
 	after := p.Comments(documentedAlert)
 	t.Logf("job %d resumed %s after the restart, attempt %d; comments %d (the first %s)",

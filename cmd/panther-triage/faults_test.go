@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/panther/panthersim"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // retrying is the setting of a service facing Panther faults: fast retries,
@@ -78,8 +78,8 @@ func TestPantherFaultsEveryAlertOneComment(t *testing.T) {
 			var attempts []int
 			for _, r := range readRecords(t, q) {
 				attempts = append(attempts, r.Attempts)
-				if r.State != investigate.StateDone {
-					t.Errorf("record %s is %s after %d attempts: %s", r.AlertID, r.State, r.Attempts, r.Error)
+				if r.State != triage.StateDone {
+					t.Errorf("record %s is %s after %d attempts: %s", r.AlertID, r.State, r.Attempts, r.StateReason())
 				}
 			}
 			slices.Sort(attempts)
@@ -115,21 +115,21 @@ func TestPantherErrorsEndTheInvestigation(t *testing.T) {
 		{
 			name:     "403 forbidden fails at once",
 			opts:     []panthersim.Option{panthersim.WithPermissions(withoutAlertRead)},
-			state:    investigate.StateFailed,
+			state:    triage.StateFailed,
 			reason:   []string{"403", "FORBIDDEN"},
 			attempts: 1, alertReads: 1, jobState: "cancelled",
 		},
 		{
 			name:     "404 deleted alert is skipped",
 			setup:    func(p *panthersim.Server) { p.DeleteAlert(documentedAlert) },
-			state:    investigate.StateSkipped,
+			state:    triage.StateSkipped,
 			reason:   []string{"not found"},
 			attempts: 1, alertReads: 1, jobState: "completed",
 		},
 		{
 			name:   "5xx on every attempt fails after the last",
 			setup:  func(p *panthersim.Server) { p.SetFaults(panthersim.Faults{Rate500: 1}) },
-			state:  investigate.StateFailed,
+			state:  triage.StateFailed,
 			reason: []string{"500"},
 			// Each attempt reads the alert once and retries the read 3 times.
 			attempts: 3, alertReads: 3 * 4, jobState: "cancelled",
@@ -148,10 +148,10 @@ func TestPantherErrorsEndTheInvestigation(t *testing.T) {
 			if status, err := deliverOnce(svc.url, []byte(documentedPayload)); err != nil || status != http.StatusAccepted {
 				t.Fatalf("delivery: %d, %v; want 202", status, err)
 			}
-			var rec investigate.Record
+			var rec triage.Record
 			// The job is final (the queue drained): no retry can come.
 			eventually(t, 20*time.Second, "the record in state "+tt.state+" with the queue drained", func() bool {
-				rec = investigate.Record{}
+				rec = triage.Record{}
 				getJSON(t, svc.url+"/api/v1/investigations/"+documentedAlert, testSecret, &rec)
 				return rec.State == tt.state && pending(q.jobStates(t)) == 0
 			}, func() any { return rec }, func() any { return q.jobStates(t) })
@@ -161,12 +161,12 @@ func TestPantherErrorsEndTheInvestigation(t *testing.T) {
 			calls := p.Calls()
 			reads := calls["POST /public/graphql"] - calls["generalSettings"]
 			states := q.jobStates(t)
-			t.Logf("record: state %s, attempts %d, error %q; alert reads %d; jobs %v", rec.State, rec.Attempts, rec.Error, reads, states)
+			t.Logf("record: state %s, attempts %d, error %q; alert reads %d; jobs %v", rec.State, rec.Attempts, rec.StateReason(), reads, states)
 			if rec.State != tt.state || rec.Attempts != tt.attempts {
 				t.Errorf("record %s after %d attempts; want %s after %d", rec.State, rec.Attempts, tt.state, tt.attempts)
 			}
-			if !slices.ContainsFunc(tt.reason, func(r string) bool { return strings.Contains(rec.Error, r) }) {
-				t.Errorf("record error %q says none of %q", rec.Error, tt.reason)
+			if !slices.ContainsFunc(tt.reason, func(r string) bool { return strings.Contains(rec.StateReason(), r) }) {
+				t.Errorf("record error %q says none of %q", rec.StateReason(), tt.reason)
 			}
 			if reads != tt.alertReads {
 				t.Errorf("the alert was read %d times; want %d", reads, tt.alertReads)
@@ -197,16 +197,16 @@ func TestPantherRateLimitOnTheLastAttemptWaits(t *testing.T) {
 	if status, err := deliverOnce(svc.url, []byte(documentedPayload)); err != nil || status != http.StatusAccepted {
 		t.Fatalf("delivery: %d, %v; want 202", status, err)
 	}
-	var rec investigate.Record
+	var rec triage.Record
 	eventually(t, 20*time.Second, "a final record with the queue drained", func() bool {
-		rec = investigate.Record{}
+		rec = triage.Record{}
 		getJSON(t, svc.url+"/api/v1/investigations/"+documentedAlert, testSecret, &rec)
-		return (rec.State == investigate.StateDone || rec.State == investigate.StateFailed) && pending(q.jobStates(t)) == 0
+		return (rec.State == triage.StateDone || rec.State == triage.StateFailed) && pending(q.jobStates(t)) == 0
 	}, func() any { return rec }, func() any { return q.jobStates(t) })
 	t.Logf("record: state %s, attempts %d, error %q; comments %d; alert reads %d; rate limit violations %d",
-		rec.State, rec.Attempts, rec.Error, len(p.Comments(documentedAlert)), p.Calls()["GET /alerts/{id}"], p.RateLimitViolations())
-	if rec.State != investigate.StateDone {
-		t.Fatalf("record %s (%s), jobs %v; want done after waiting out the 429", rec.State, rec.Error, q.jobStates(t))
+		rec.State, rec.Attempts, rec.StateReason(), len(p.Comments(documentedAlert)), p.Calls()["GET /alerts/{id}"], p.RateLimitViolations())
+	if rec.State != triage.StateDone {
+		t.Fatalf("record %s (%s), jobs %v; want done after waiting out the 429", rec.State, rec.StateReason(), q.jobStates(t))
 	}
 	if c := len(p.Comments(documentedAlert)); c != 1 {
 		t.Errorf("%d comments; want 1", c)

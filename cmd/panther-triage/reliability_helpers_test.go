@@ -32,8 +32,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	_ "modernc.org/sqlite" // the tests read the service's SQLite queue
 
-	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/panther/panthersim"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // TestMain removes the binary that triageBinary built, if any.
@@ -408,12 +408,12 @@ func (q *queueDB) runningSince(t *testing.T, since time.Time) int {
 
 // readRecords reads every investigation record from the database, for when
 // no process serves the API.
-func readRecords(t *testing.T, q *queueDB) []investigate.Record {
+func readRecords(t *testing.T, q *queueDB) []triage.Record {
 	t.Helper()
-	var out []investigate.Record
+	var out []triage.Record
 	var body string
 	q.rows(t, `SELECT record FROM triage_investigation ORDER BY alert_id`, []any{&body}, func() {
-		var r investigate.Record
+		var r triage.Record
 		if err := json.Unmarshal([]byte(body), &r); err != nil {
 			t.Fatalf("decode record: %v", err)
 		}
@@ -437,10 +437,10 @@ func drained(t *testing.T, q *queueDB, within time.Duration) {
 }
 
 // listRecords reads every investigation record through the read API.
-func listRecords(t *testing.T, url string) []investigate.Record {
+func listRecords(t *testing.T, url string) []triage.Record {
 	t.Helper()
 	var page struct {
-		Investigations []investigate.Record `json:"investigations"`
+		Investigations []triage.Record `json:"investigations"`
 	}
 	if status := getJSON(t, url+"/api/v1/investigations?limit=500", testSecret, &page); status != http.StatusOK {
 		t.Fatalf("GET /api/v1/investigations: %d", status)

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/panther/panthersim"
 	"github.com/panther-triage/panther-triage/store/storetest"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // startReplicas starts k `serve` in-process at the same moment, all with
@@ -136,8 +136,8 @@ func TestReplicasBehaveAsOne(t *testing.T) {
 		byAlert := map[string]int{}
 		for _, rec := range recs {
 			byAlert[rec.AlertID]++
-			if rec.State != investigate.StateDone {
-				t.Errorf("replica %d: record %s is %s (%s)", i, rec.AlertID, rec.State, rec.Error)
+			if rec.State != triage.StateDone {
+				t.Errorf("replica %d: record %s is %s (%s)", i, rec.AlertID, rec.State, rec.StateReason())
 			}
 		}
 		if len(recs) != n || len(byAlert) != n {

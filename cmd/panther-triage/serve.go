@@ -25,6 +25,7 @@ import (
 	"github.com/panther-triage/panther-triage/panther"
 	"github.com/panther-triage/panther-triage/reconcile"
 	"github.com/panther-triage/panther-triage/store"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // steps builds the production pipeline (investigate.DefaultSteps) from the
@@ -43,7 +44,7 @@ func steps(cfg Config, pc *panther.Client, lists *investigate.Lists, st *store.S
 		},
 	})
 	if cfg.LakeMaxQueries == 0 { // 0: no indicator searches
-		all = slices.DeleteFunc(all, func(s investigate.Step) bool { return s.Name() == investigate.StepDatalake })
+		all = slices.DeleteFunc(all, func(s investigate.Step) bool { return s.Name() == triage.StepDatalake })
 	}
 	return all
 }
@@ -118,7 +119,7 @@ func serve(ctx context.Context, cfg Config, getenv func(string) string, stdout, 
 	river.AddWorker(workers, investigate.NewWorker(inv, st, log))
 	rec := reconcile.NewWorker(reconcile.Config{Every: cfg.ReconcileEvery}, pc, st, flt, log)
 	river.AddWorker(workers, rec)
-	agree := agreement.NewWorker(agreement.Config{Every: cfg.AgreementEvery}, pc, st, log)
+	agree := agreement.NewWorker(agreement.Config{Every: cfg.AgreementEvery, Judge: investigate.JudgeAlert}, pc, st, log)
 	river.AddWorker(workers, agree)
 	var periodic []*river.PeriodicJob
 	for _, job := range []*river.PeriodicJob{rec.Periodic(), agree.Periodic()} {

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/panther-triage/panther-triage/investigate"
 	"github.com/panther-triage/panther-triage/panther/panthersim"
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // intakeClosed posts payload until the service stops taking deliveries
@@ -77,7 +77,7 @@ func TestShutdownStopsIntakeAndHandsBackRunningJobs(t *testing.T) {
 	states := q.jobStates(t)
 	handedBack := 0
 	for _, r := range readRecords(t, q) {
-		if strings.Contains(r.Error, "interrupted by shutdown") {
+		if strings.Contains(r.StateReason(), "interrupted by shutdown") {
 			handedBack++
 		}
 	}
@@ -173,8 +173,8 @@ func TestShutdownOnSIGTERM(t *testing.T) {
 	// With time to spare, the running investigations finished rather than
 	// being handed back.
 	for _, r := range readRecords(t, q) {
-		if r.State == investigate.StateRunning || strings.Contains(r.Error, "interrupted") {
-			t.Errorf("record %s is %s (%s) after a graceful exit with time to spare", r.AlertID, r.State, r.Error)
+		if r.State == triage.StateRunning || strings.Contains(r.StateReason(), "interrupted") {
+			t.Errorf("record %s is %s (%s) after a graceful exit with time to spare", r.AlertID, r.State, r.StateReason())
 		}
 	}
 

@@ -1,6 +1,8 @@
-package investigate
+package triage
 
-import "testing"
+import (
+	"testing"
+)
 
 func TestNormalizeTitle(t *testing.T) {
 	want := "suspicious traffic detected from [123.123.123.123]"

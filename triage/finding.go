@@ -1,4 +1,4 @@
-package investigate
+package triage
 
 // Finding is one fact a step established about an alert, with the evidence
 // that backs it.
@@ -11,8 +11,8 @@ type Finding struct {
 	Title string `json:"title"`
 	// Detail is optional further text.
 	Detail string `json:"detail,omitempty"`
-	// Severity says how the finding weighs on the verdict.
-	Severity Weight `json:"weight"`
+	// Weight says how the finding weighs on the verdict.
+	Weight Weight `json:"weight"`
 	// LogOdds is how much the finding moves the odds that the alert is a
 	// true positive (natural log; positive toward malicious). Zero takes
 	// the default of its Severity (see DefaultLogOdds).
@@ -44,3 +44,38 @@ type Evidence struct {
 	Kind string `json:"kind"` // "event" (p_row_id), "alert", "query", "detection"
 	Ref  string `json:"ref"`
 }
+
+// Step names. A step's Name, the steps it runs After, the Step of its
+// findings and the comment's sections all use these constants.
+const (
+	// StepEvents reads the alert's events and digests them into actions.
+	StepEvents = "events"
+	// StepActions reads what the digested actions mean (see Knowledge).
+	StepActions = "actions"
+	// StepIndicators extracts and ranks indicators.
+	StepIndicators = "indicators"
+	// StepDetection reads the alert's detection.
+	StepDetection = "detection"
+	// StepEnrichment tells what is known about the indicators.
+	StepEnrichment = "enrichment"
+	// StepHistory reads the detection's earlier alerts and related ones.
+	StepHistory = "history"
+	// StepPrecedent reads the events and analysts' comments of earlier and
+	// nearby alerts and compares their actors, addresses and targets.
+	StepPrecedent = "precedent"
+	// StepBaseline reads where the top actor worked from in the last 30 days.
+	StepBaseline = "baseline"
+	// StepDatalake searches the data lake for the top indicators.
+	StepDatalake = "datalake"
+	// StepStorm names the finding of a comment that repeats an earlier
+	// alert's verdict; it is not a step of the pipeline.
+	StepStorm = "storm"
+)
+
+// Verdicts.
+const (
+	VerdictMalicious    = "malicious"
+	VerdictSuspicious   = "suspicious"
+	VerdictBenign       = "benign"
+	VerdictInconclusive = "inconclusive"
+)

@@ -1,4 +1,4 @@
-package investigate
+package triage
 
 import (
 	"encoding/json"

@@ -1,0 +1,328 @@
+package triage
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Outcomes of an action.
+const (
+	OutcomeSucceeded = "succeeded"
+	OutcomeFailed    = "failed"
+)
+
+// Action is one event read as who did what to what, from where, and how it
+// ended. Fields the log type does not carry are empty.
+type Action struct {
+	Time      time.Time `json:"time"`
+	Actor     string    `json:"actor,omitempty"`
+	Action    string    `json:"action"`
+	Target    string    `json:"target,omitempty"`
+	Outcome   string    `json:"outcome,omitempty"` // OutcomeSucceeded, OutcomeFailed or empty (unknown)
+	Reason    string    `json:"reason,omitempty"`  // why it failed: an error code or message
+	SourceIP  string    `json:"sourceIp,omitempty"`
+	UserAgent string    `json:"userAgent,omitempty"`
+	// Country is where SourceIP is, preferably as IPinfo's two-letter code.
+	Country string `json:"country,omitempty"`
+	// MFA is "yes" or "no" when the event says whether a login used MFA.
+	MFA     string `json:"mfa,omitempty"`
+	LogType string `json:"logType"`
+	RowID   string `json:"rowId,omitempty"`
+	// Details are named facts of the event that the knowledge table reads:
+	// identity_type, policy, role, member, visibility, access_key_id, …
+	Details map[string]string `json:"details,omitempty"`
+}
+
+// Detail returns a named detail of the action, or "".
+func (a Action) Detail(name string) string { return a.Details[name] }
+
+// Failed says whether the action is known to have failed.
+func (a Action) Failed() bool { return a.Outcome == OutcomeFailed }
+
+// Object is something a responder may act on after reading the digest: an
+// access key to disable, a user to remove, a role to revoke.
+type Object struct {
+	// Kind is e.g. "access key", "user", "policy", "role grant",
+	// "repository", "bucket", "service account key", "token".
+	Kind  string `json:"kind"`
+	Value string `json:"value"`
+	// Action is the action that created or changed it, at Time; RowID is
+	// its event.
+	Action string    `json:"action"`
+	Time   time.Time `json:"time"`
+	RowID  string    `json:"rowId,omitempty"`
+}
+
+// Digest is the alert's events read as actions, in time order: the first
+// thing an investigation knows, computed as soon as the events are read.
+type Digest struct {
+	Actions []Action `json:"actions"`
+	// Objects are what the actions created or changed that a responder
+	// may act on, in the order they appeared.
+	Objects []Object `json:"objects,omitempty"`
+	// Omitted is how many of the alert's events were not read.
+	Omitted int `json:"omitted,omitempty"`
+}
+
+// maxDigestSteps bounds the steps of one sequence line.
+const maxDigestSteps = 8
+
+// Sequence writes the actions as one line, consecutive repeats collapsed:
+// "ConsoleLogin failed ×3, then succeeded without MFA → DeleteTrail
+// (AccessDenied) → CreateUser eve". The actor is named where it changes
+// when more than one acted.
+func (d *Digest) Sequence() string {
+	if d == nil || len(d.Actions) == 0 {
+		return ""
+	}
+	groups := d.groups()
+	multi := len(d.Actors()) > 1
+	var parts []string
+	prevActor := ""
+	for i, g := range groups {
+		if i == maxDigestSteps {
+			parts = append(parts, fmt.Sprintf("… %d more", len(groups)-i))
+			break
+		}
+		s := g.phrase()
+		if multi && g.actor != prevActor && g.actor != "" {
+			s = g.actor + ": " + s
+		}
+		prevActor = g.actor
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, " → ")
+}
+
+// Actors lists who acted, most actions first.
+func (d *Digest) Actors() []string { return d.ranked(func(a Action) string { return a.Actor }) }
+
+// SourceIPs lists where the actions came from, most actions first.
+func (d *Digest) SourceIPs() []string { return d.ranked(func(a Action) string { return a.SourceIP }) }
+
+// Countries lists the countries of the source IPs, most actions first.
+func (d *Digest) Countries() []string { return d.ranked(func(a Action) string { return a.Country }) }
+
+// Story tells what happened in at most three lines of words: who did what
+// to what and from where; how it ended; and what to act on. It is empty
+// when there were no events.
+func (d *Digest) Story() []string {
+	if d == nil || len(d.Actions) == 0 {
+		return nil
+	}
+	if !slices.ContainsFunc(d.Actions, func(a Action) bool { return a.Detail("resource") != "true" }) {
+		a := d.Actions[0]
+		line := fmt.Sprintf("The configuration of %s %s, recorded %s", a.Action, a.Target, a.Time.UTC().Format("2006-01-02 15:04:05 UTC"))
+		if a.Detail("public") == "true" {
+			line += ", grants access to everyone on the internet"
+		}
+		return []string{line + "."}
+	}
+	who := "Unknown actor"
+	if actors := d.Actors(); len(actors) > 0 {
+		who = actors[0]
+		if len(actors) > 1 {
+			who += fmt.Sprintf(" and %d other(s)", len(actors)-1)
+		}
+	}
+	if ips := d.SourceIPs(); len(ips) > 0 {
+		where := ips[0]
+		if cs := d.Countries(); len(cs) > 0 {
+			where += " (" + strings.Join(cs[:min(3, len(cs))], ", ") + ")"
+		}
+		if len(ips) > 1 {
+			where += fmt.Sprintf(" and %d other address(es)", len(ips)-1)
+		}
+		if ips[0] != who {
+			who += " from " + where
+		} else if cs := d.Countries(); len(cs) > 0 {
+			who += " (" + strings.Join(cs[:min(3, len(cs))], ", ") + ")"
+		}
+	}
+	lines := []string{who + ": " + d.Sequence() + "."}
+
+	last := d.Actions[len(d.Actions)-1]
+	at := last.Time.UTC().Format("2006-01-02 15:04:05 UTC")
+	if len(d.groups()) == 1 {
+		end := "It happened at " + at
+		switch {
+		case len(d.Actions) > 1:
+			end = fmt.Sprintf("The last of %d was at %s", len(d.Actions), at)
+			if last.Outcome != "" {
+				end += " and " + last.Outcome
+			}
+		case last.Outcome != "":
+			end = "It " + last.Outcome + " at " + at
+		}
+		lines = append(lines, end+".")
+		if objs := d.ObjectsLine(); objs != "" {
+			lines = append(lines, objs)
+		}
+		return lines
+	}
+	failed := 0
+	for _, a := range d.Actions {
+		if a.Failed() {
+			failed++
+		}
+	}
+	end := fmt.Sprintf("It ended with %s", last.Action)
+	if last.Target != "" {
+		end += " " + last.Target
+	}
+	switch last.Outcome {
+	case OutcomeSucceeded:
+		end += " succeeding"
+	case OutcomeFailed:
+		end += " failing"
+		if last.Reason != "" {
+			end += " (" + last.Reason + ")"
+		}
+	}
+	end += " at " + at
+	switch {
+	case failed == 0:
+		end += "; no action failed"
+	case failed == len(d.Actions):
+		end += "; every action failed"
+	default:
+		end += fmt.Sprintf("; %d of %d actions failed", failed, len(d.Actions))
+	}
+	if d.Omitted > 0 {
+		end += fmt.Sprintf(" (%d more events not read)", d.Omitted)
+	}
+	lines = append(lines, end+".")
+	if objs := d.ObjectsLine(); objs != "" {
+		lines = append(lines, objs)
+	}
+	return lines
+}
+
+// ObjectsLine names the objects to act on in one sentence, or "".
+func (d *Digest) ObjectsLine() string {
+	if d == nil || len(d.Objects) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, o := range d.Objects[:min(6, len(d.Objects))] {
+		parts = append(parts, o.Kind+" "+o.Value)
+	}
+	s := "To act on: " + strings.Join(parts, ", ")
+	if n := len(d.Objects) - 6; n > 0 {
+		s += fmt.Sprintf(" and %d more", n)
+	}
+	return s + "."
+}
+
+// Text is the digest's story as one paragraph, for searching and for
+// narrators.
+func (d *Digest) Text() string { return strings.Join(d.Story(), " ") }
+
+func (d *Digest) ranked(key func(Action) string) []string {
+	if d == nil {
+		return nil
+	}
+	counts := map[string]int{}
+	var order []string
+	for _, a := range d.Actions {
+		k := key(a)
+		if k == "" {
+			continue
+		}
+		if counts[k] == 0 {
+			order = append(order, k)
+		}
+		counts[k]++
+	}
+	slices.SortStableFunc(order, func(x, y string) int { return cmp.Compare(counts[y], counts[x]) })
+	return order
+}
+
+// group is a run of consecutive actions by one actor, with one name and
+// target.
+type group struct {
+	actor, action, target string
+	actions               []Action
+}
+
+func (d *Digest) groups() []group {
+	var gs []group
+	for _, a := range d.Actions {
+		if n := len(gs); n > 0 {
+			g := &gs[n-1]
+			if g.actor == a.Actor && g.action == a.Action && g.target == a.Target {
+				g.actions = append(g.actions, a)
+				continue
+			}
+		}
+		gs = append(gs, group{actor: a.Actor, action: a.Action, target: a.Target, actions: []Action{a}})
+	}
+	return gs
+}
+
+// phrase writes a group as "ConsoleLogin failed ×3, then succeeded without
+// MFA" or "DeleteTrail main (AccessDenied)".
+func (g group) phrase() string {
+	s := g.action
+	if g.target != "" {
+		s += " " + g.target
+	}
+	// Runs of the same outcome.
+	type run struct {
+		outcome, reason, mfa string
+		n                    int
+	}
+	var runs []run
+	for _, a := range g.actions {
+		if n := len(runs); n > 0 && runs[n-1].outcome == a.Outcome {
+			runs[n-1].n++
+			if a.MFA != "" {
+				runs[n-1].mfa = a.MFA
+			}
+			continue
+		}
+		runs = append(runs, run{outcome: a.Outcome, reason: a.Reason, mfa: a.MFA, n: 1})
+	}
+	times := func(n int) string {
+		if n == 1 {
+			return ""
+		}
+		return fmt.Sprintf(" ×%d", n)
+	}
+	if len(runs) == 1 {
+		r := runs[0]
+		switch {
+		case r.outcome == OutcomeFailed && r.n == 1:
+			return s + " (" + cmp.Or(r.reason, "failed") + ")"
+		case r.outcome == OutcomeFailed:
+			s += " failed" + times(r.n)
+			if r.reason != "" {
+				s += " (" + r.reason + ")"
+			}
+			return s
+		}
+		s += times(r.n)
+		if r.mfa == "no" {
+			s += " without MFA"
+		}
+		return s
+	}
+	var parts []string
+	for i, r := range runs {
+		p := cmp.Or(r.outcome, "unknown outcome") + times(r.n)
+		if r.outcome == OutcomeFailed && r.reason != "" {
+			p += " (" + r.reason + ")"
+		}
+		if r.outcome == OutcomeSucceeded && r.mfa == "no" {
+			p += " without MFA"
+		}
+		if i > 0 {
+			p = "then " + p
+		}
+		parts = append(parts, p)
+	}
+	return s + " " + strings.Join(parts, ", ")
+}
