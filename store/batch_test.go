@@ -72,7 +72,7 @@ func TestEnqueueTogetherAnswersEachItsOwnJob(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dsn string) {
 		s := open(t, dsn, newClock())
 		for round := range 3 {
-			var ds []investigate.Delivery
+			var ds []triage.Delivery
 			for i := range 50 {
 				ds = append(ds, storm(fmt.Sprintf("alert-%d-%d", round, i), fmt.Sprintf("title %d %d", round, i)))
 			}

@@ -81,7 +81,7 @@ func (s *Store) JobAlerts(t *testing.T) map[int64]string {
 		if err := rows.Scan(&id, &raw); err != nil {
 			t.Fatal(err)
 		}
-		var j investigate.Job
+		var j triage.Job
 		if err := json.Unmarshal([]byte(raw), &j); err != nil {
 			t.Fatal(err)
 		}
