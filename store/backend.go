@@ -45,11 +45,10 @@ type runner interface {
 
 // riverBackend implements backend for one river driver.
 type riverBackend[TTx any] struct {
-	dialect  string // "sqlite" or "postgres": which migration files apply
-	driver   riverdriver.Driver[TTx]
-	inserter *river.Client[TTx]
-	pool     querier
-	begin    func(ctx context.Context) (TTx, querier, error)
+	dialect string // "sqlite" or "postgres": which migration files apply
+	driver  riverdriver.Driver[TTx]
+	pool    querier
+	begin   func(ctx context.Context) (TTx, querier, error)
 	// insert adds jobs in a transaction, see insertFunc.
 	insert   func(ctx context.Context, tx TTx, q querier, jobs []river.InsertManyParams) (map[string]int64, error)
 	commit   func(ctx context.Context, tx TTx) error
@@ -145,10 +144,9 @@ func openSQLite(ctx context.Context, path string) (backend, error) {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
 	return &riverBackend[*sql.Tx]{
-		dialect:  "sqlite",
-		driver:   driver,
-		inserter: inserter,
-		pool:     sqlDB{db},
+		dialect: "sqlite",
+		driver:  driver,
+		pool:    sqlDB{db},
 		begin: func(ctx context.Context) (*sql.Tx, querier, error) {
 			tx, err := db.BeginTx(ctx, nil)
 			if err != nil {
@@ -183,10 +181,9 @@ func openPostgres(ctx context.Context, url string) (backend, error) {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
 	return &riverBackend[pgx.Tx]{
-		dialect:  "postgres",
-		driver:   driver,
-		inserter: inserter,
-		pool:     pgDB{pool},
+		dialect: "postgres",
+		driver:  driver,
+		pool:    pgDB{pool},
 		begin: func(ctx context.Context) (pgx.Tx, querier, error) {
 			tx, err := pool.Begin(ctx)
 			if err != nil {
