@@ -165,6 +165,8 @@ func safeBecause(r *Report) string {
 		return fmt.Sprintf("analysts closed %d earlier alerts of %s from the same address as expected, and nothing here departs from them", r.Tuning.Suppressed, actor)
 	case kinds["precedent_closed_as_expected"]:
 		return fmt.Sprintf("analysts closed earlier alerts of %s from the same place as expected, and nothing here departs from them", actor)
+	case kinds["precedent_closed_same_actor"]:
+		return fmt.Sprintf("analysts closed earlier alerts of %s as expected, and nothing here points to an attacker", actor)
 	case kinds["baseline_usual_place"]:
 		return fmt.Sprintf("%s works from this address routinely, and nothing points to an attacker", actor)
 	case len(r.Why) > 0:
