@@ -84,15 +84,20 @@ func nextSteps(r *Report) []string {
 		for _, s := range objectSteps(d) {
 			add(s)
 		}
-		person := actor != "" && !isIP(actor)
+		kind := actorKindOf(r, actor)
+		person := kind == actorUser || kind == actorService
 		switch {
+		case allFailed(d) && kind == actorAddress:
+			add(fmt.Sprintf("Nothing succeeded: block %s at the edge if the attempts go on, and search the data lake for anything from it that got through", actor))
+		case allFailed(d) && kind == actorService:
+			add(fmt.Sprintf("Nothing succeeded: find what ran as %s with failing calls (a broken job or stolen keys), and rotate its keys if it was not a job of yours", actor))
 		case allFailed(d) && actor != "":
 			add(fmt.Sprintf("Nothing succeeded: check that %s still has MFA, and block %s if the attempts go on", actor, cmp.Or(ip, "the source")))
 		case person && (loggedIn(d) || r.Verdict.Label == triage.VerdictMalicious):
 			switch {
 			case strings.HasPrefix(actor, "root"):
 				add("Reset the root user's password and MFA device, and sign out its sessions")
-			case strings.Contains(actor, "gserviceaccount.com") || strings.Contains(actor, "/"):
+			case kind == actorService:
 				add(fmt.Sprintf("Rotate the keys of %s and find who could use them", actor))
 			case signedInWithoutMFA(d):
 				add(fmt.Sprintf("Reset %s's password and sign out its sessions; it signed in without MFA, so enrol a factor or disable console access", actor))
@@ -106,8 +111,8 @@ func nextSteps(r *Report) []string {
 		case r.Verdict.Label == triage.VerdictMalicious:
 			add("Escalate to incident response")
 		case person && !allFailed(d):
-			add(fmt.Sprintf("Confirm with %s (or its owner) that %s was intended; escalate if not", actor, lastAction(d)))
-		case actor != "" && isIP(actor):
+			add(fmt.Sprintf("Confirm with %s that %s was intended; escalate if not", askWhom(kind, actor), lastAction(d)))
+		case kind == actorAddress:
 			add(fmt.Sprintf("Check whether %s should reach %s; block it at the edge if not", actor, lastTarget(d)))
 		case actor == "":
 			add("Find who made the change and whether it was approved; escalate if not")
@@ -123,11 +128,14 @@ func nextSteps(r *Report) []string {
 			add("If it recurs, record the reason when closing, so that the precedent can suggest a filter")
 		}
 	default:
+		kind := actorKindOf(r, actor)
 		switch {
-		case actor != "" && isIP(actor):
+		case kind == actorAddress:
 			add(fmt.Sprintf("Check whether %s should reach %s; block it at the edge if not", actor, lastTarget(d)))
+		case kind == actorService:
+			add(fmt.Sprintf("Ask %s whether %s%s was one of its jobs", askWhom(kind, actor), lastAction(d), fromText(ip)))
 		case actor != "":
-			add(fmt.Sprintf("Ask %s (or its owner) whether %s%s was theirs", actor, lastAction(d), fromText(ip)))
+			add(fmt.Sprintf("Ask %s whether %s%s was theirs", askWhom(kind, actor), lastAction(d), fromText(ip)))
 		}
 		for _, f := range r.Verdict.Reasons {
 			if f.Weight == triage.WeightMissing {
@@ -150,6 +158,48 @@ func nextSteps(r *Report) []string {
 		add("Read the indicators, history and data lake results in the full report before closing")
 	}
 	return steps
+}
+
+// What kind of actor acted: the next steps that make sense differ (an
+// address has no MFA; a service account has keys and an owner, not a
+// password).
+const (
+	actorNone    = ""
+	actorUser    = "user"
+	actorService = "service account"
+	actorAddress = "address"
+)
+
+// actorKindOf says what kind of actor acted: an address (network and web
+// logs name no one else), a service account (a cloud workload identity, an
+// assumed role, one the context file lists, or an AWS service), or a user.
+func actorKindOf(r *Report, actor string) string {
+	switch {
+	case actor == "":
+		return actorNone
+	case isIP(actor):
+		return actorAddress
+	case strings.Contains(actor, "gserviceaccount.com") || strings.Contains(actor, "/") || strings.HasSuffix(actor, ".amazonaws.com"):
+		return actorService
+	}
+	for _, f := range r.Findings {
+		if f.Step == triage.StepEnrichment && strings.HasSuffix(f.Title, " is a known service account") && strings.EqualFold(strings.TrimSuffix(f.Title, " is a known service account"), actor) {
+			return actorService
+		}
+	}
+	return actorUser
+}
+
+// askWhom is who can say whether an action was intended: the user, or the
+// owner of a service account.
+func askWhom(kind, actor string) string {
+	switch {
+	case kind == actorService:
+		return "the owner of " + actor
+	case strings.HasPrefix(actor, "root"):
+		return "whoever holds the credentials of " + actor
+	}
+	return actor
 }
 
 // safeBecause is why a benign call is safe to close, in one clause that

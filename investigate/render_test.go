@@ -247,3 +247,28 @@ func TestNextStepsNameTheObjects(t *testing.T) {
 		t.Errorf("%d next steps; want 2 to 4", n)
 	}
 }
+
+// TestNextStepsFitTheActor checks that the next steps suit what acted: an
+// address has no MFA to check, a service account has an owner to ask.
+func TestNextStepsFitTheActor(t *testing.T) {
+	failed := func(actor string) *triage.Digest {
+		return &triage.Digest{Actions: []triage.Action{{Actor: actor, Action: "GET", Target: "/.env", Outcome: triage.OutcomeFailed, SourceIP: "194.26.192.71"}}}
+	}
+	tests := []struct {
+		name, actor, label string
+		want, not          string
+	}{
+		{"address", "194.26.192.71", triage.VerdictSuspicious, "block 194.26.192.71 at the edge", "MFA"},
+		{"user", "j.doe@acme.io", triage.VerdictSuspicious, "check that j.doe@acme.io still has MFA", ""},
+		{"service account", "ci@acme-prod.iam.gserviceaccount.com", triage.VerdictSuspicious, "rotate its keys", "MFA"},
+		{"service account, inconclusive", "ci@acme-prod.iam.gserviceaccount.com", triage.VerdictInconclusive, "Ask the owner of ci@acme-prod.iam.gserviceaccount.com", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			steps := strings.Join(nextSteps(&Report{Verdict: Verdict{Label: tt.label}, Digest: failed(tt.actor)}), "\n")
+			if !strings.Contains(steps, tt.want) || (tt.not != "" && strings.Contains(steps, tt.not)) {
+				t.Errorf("next steps:\n%s\nwant %q, not %q", steps, tt.want, tt.not)
+			}
+		})
+	}
+}
