@@ -32,7 +32,7 @@ func Brief(r *Report, c *Case) {
 // storyLines are at most three lines of what happened: the digest's
 // story, less the objects to act on when the next steps name them.
 func storyLines(r *Report) []string {
-	story := r.Digest.Story()
+	story := r.Digest.StoryIn(ActionWords)
 	if len(story) > 0 {
 		return slices.DeleteFunc(slices.Clone(story), func(l string) bool { return strings.HasPrefix(l, "To act on: ") })
 	}
@@ -111,7 +111,14 @@ func nextSteps(r *Report) []string {
 		case r.Verdict.Label == triage.VerdictMalicious:
 			add("Escalate to incident response")
 		case person && !allFailed(d):
-			add(fmt.Sprintf("Confirm with %s that %s was intended; escalate if not", askWhom(kind, actor), lastAction(d)))
+			switch _, tried := lastWords(d); {
+			case tried != "" && kind == actorService:
+				add(fmt.Sprintf("Confirm with %s that it was meant to %s; escalate if not", askWhom(kind, actor), tried))
+			case tried != "":
+				add(fmt.Sprintf("Confirm with %s that they meant to %s; escalate if not", askWhom(kind, actor), tried))
+			default:
+				add(fmt.Sprintf("Confirm with %s that %s was intended; escalate if not", askWhom(kind, actor), lastAction(d)))
+			}
 		case kind == actorAddress:
 			add(fmt.Sprintf("Check whether %s should reach %s; block it at the edge if not", actor, lastTarget(d)))
 		case actor == "":
@@ -133,9 +140,17 @@ func nextSteps(r *Report) []string {
 		case kind == actorAddress:
 			add(fmt.Sprintf("Check whether %s should reach %s; block it at the edge if not", actor, lastTarget(d)))
 		case kind == actorService:
-			add(fmt.Sprintf("Ask %s whether %s%s was one of its jobs", askWhom(kind, actor), lastAction(d), fromText(ip)))
+			if did, _ := lastWords(d); did != "" {
+				add(fmt.Sprintf("Ask %s whether one of its jobs %s,%s", askWhom(kind, actor), did, fromText(ip)))
+			} else {
+				add(fmt.Sprintf("Ask %s whether %s%s was one of its jobs", askWhom(kind, actor), lastAction(d), fromText(ip)))
+			}
 		case actor != "":
-			add(fmt.Sprintf("Ask %s whether %s%s was theirs", askWhom(kind, actor), lastAction(d), fromText(ip)))
+			if did, _ := lastWords(d); did != "" {
+				add(fmt.Sprintf("Ask %s whether it was them who %s,%s", askWhom(kind, actor), did, fromText(ip)))
+			} else {
+				add(fmt.Sprintf("Ask %s whether %s%s was theirs", askWhom(kind, actor), lastAction(d), fromText(ip)))
+			}
 		}
 		for _, f := range r.Verdict.Reasons {
 			if f.Weight == triage.WeightMissing {
@@ -304,6 +319,52 @@ func lastAction(d *triage.Digest) string {
 	}
 	a := d.Actions[len(d.Actions)-1]
 	return strings.TrimSpace(a.Action + " " + a.Target)
+}
+
+// lastWords tells in words (see ActionWords) what to ask the actor about:
+// the last action that is not a step of signing in, else the last action,
+// with where it came from for a sign-in. Both are "" when it has no words.
+func lastWords(d *triage.Digest) (did, tried string) {
+	if d == nil || len(d.Actions) == 0 {
+		return "", ""
+	}
+	// The last action that is not a sign-in step, else the last sign-in
+	// that is not an MFA challenge, else the last.
+	a := d.Actions[len(d.Actions)-1]
+	rank := func(x triage.Action) int {
+		switch {
+		case !signInStep(x):
+			return 2
+		case !strings.Contains(strings.ToLower(x.Action), "mfa"):
+			return 1
+		}
+		return 0
+	}
+	for i := len(d.Actions) - 1; i >= 0; i-- {
+		if rank(d.Actions[i]) > rank(a) {
+			a = d.Actions[i]
+		}
+	}
+	did, tried = ActionWords(a)
+	if signInStep(a) && did != "" && a.SourceIP != "" {
+		if a.MFA == "no" {
+			did += " without MFA"
+		}
+		return did, tried + " from " + a.SourceIP
+	}
+	return did, tried
+}
+
+// signInStep says whether an action is a sign-in or one of its steps (an
+// MFA challenge).
+func signInStep(a triage.Action) bool {
+	n := strings.ToLower(a.Action)
+	for _, k := range []string{"login", "session.start", "sign-in", "signin", "auth_via_mfa"} {
+		if strings.Contains(n, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // lastTarget names the last action's target, or its name.

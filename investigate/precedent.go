@@ -436,7 +436,7 @@ func precedentFindings(c *Case, p *triage.Precedent, minClosed int) []triage.Fin
 	case len(matched)+len(unplaced) >= minClosed:
 		all := append(slices.Clone(matched), unplaced...)
 		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_closed_same_actor", Weight: triage.WeightBenign, LogOdds: sameActorLogOdds,
-			Title: fmt.Sprintf("Analysts judged %d earlier alerts of %s false positives for the same actor %s (%s)%s",
+			Title: fmt.Sprintf("Analysts judged %d earlier alerts of %s false positives for the same actor %s; %s%s",
 				len(all), det, actor, unplacedText(len(unplaced), len(all)), reasonsText(all)),
 			Evidence: priorEvidence(all)})
 	case len(matched) == 1:

@@ -129,8 +129,8 @@ type fit struct{ why, whyLen, story, storyLen, steps, stepLen int }
 // the first thing a comment over the budget gives up, before any reason.
 const maxLinked = 3
 
-// fits are tried in turn until the comment is at most MaxCommentChars,
-// each first with maxLinked linked alerts named, then fewer, then none.
+// fits are tried in turn until the comment, without linked alerts, is at
+// most MaxCommentChars; then as many linked alerts as still fit are named.
 // Whole reasons are dropped before the remaining ones are cut: a reader
 // trusts three complete reasons more than five that stop mid-word.
 var fits = []fit{
@@ -157,13 +157,19 @@ func Render(r Report, sections []string, format string) string {
 	for _, s := range sections {
 		want[cmp.Or(SectionAliases[s], s)] = true
 	}
+	// The first fit that holds without linked alerts, then as many of
+	// them as still fit: no reason is dropped to name an alert.
+	f := fits[len(fits)-1]
+	for _, x := range fits {
+		if utf8.RuneCountInString(renderFit(r, want, format, x, 0)) <= MaxCommentChars {
+			f = x
+			break
+		}
+	}
 	var out string
-	for _, f := range fits {
-		for linked := maxLinked; linked >= 0; linked-- {
-			out = renderFit(r, want, format, f, linked)
-			if utf8.RuneCountInString(out) <= MaxCommentChars {
-				return out
-			}
+	for linked := maxLinked; linked >= 0; linked-- {
+		if out = renderFit(r, want, format, f, linked); utf8.RuneCountInString(out) <= MaxCommentChars {
+			break
 		}
 	}
 	return out
