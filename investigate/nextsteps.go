@@ -86,11 +86,19 @@ func nextSteps(r *Report) []string {
 		}
 		kind := actorKindOf(r, actor)
 		person := kind == actorUser || kind == actorService
+		// A malicious call's escalation blocks the address: the steps
+		// before it do not say so again.
+		blocks := r.Verdict.Label == triage.VerdictMalicious && ip != "" && isPublicIP(ip) && !cloudNetwork(r, ip)
 		switch {
+		case allFailed(d) && kind == actorAddress && blocks:
+			add(fmt.Sprintf("Nothing succeeded: search the data lake for anything else from %s, and whether any of it got through", actor))
 		case allFailed(d) && kind == actorAddress:
-			add(fmt.Sprintf("Nothing succeeded: block %s at the edge if the attempts go on, and search the data lake for anything from it that got through", actor))
+			add(fmt.Sprintf("Nothing succeeded: block %s at the edge if the attempts go on", actor))
+			add(fmt.Sprintf("Search the data lake for anything else from %s, and whether any of it got through", actor))
 		case allFailed(d) && kind == actorService:
 			add(fmt.Sprintf("Nothing succeeded: find what ran as %s with failing calls (a broken job or stolen keys), and rotate its keys if it was not a job of yours", actor))
+		case allFailed(d) && actor != "" && blocks:
+			add(fmt.Sprintf("Nothing succeeded: check that %s still has MFA", actor))
 		case allFailed(d) && actor != "":
 			add(fmt.Sprintf("Nothing succeeded: check that %s still has MFA, and block %s if the attempts go on", actor, cmp.Or(ip, "the source")))
 		case person && (loggedIn(d) || r.Verdict.Label == triage.VerdictMalicious):
@@ -106,7 +114,7 @@ func nextSteps(r *Report) []string {
 			}
 		}
 		switch {
-		case r.Verdict.Label == triage.VerdictMalicious && ip != "" && isPublicIP(ip) && !cloudNetwork(r, ip):
+		case blocks:
 			add(fmt.Sprintf("Escalate to incident response; block %s unless it is your own", ip))
 		case r.Verdict.Label == triage.VerdictMalicious:
 			add("Escalate to incident response")
@@ -119,7 +127,7 @@ func nextSteps(r *Report) []string {
 			default:
 				add(fmt.Sprintf("Confirm with %s that %s was intended; escalate if not", askWhom(kind, actor), lastAction(d)))
 			}
-		case kind == actorAddress:
+		case kind == actorAddress && !allFailed(d):
 			add(fmt.Sprintf("Check whether %s should reach %s; block it at the edge if not", actor, lastTarget(d)))
 		case actor == "":
 			add("Find who made the change and whether it was approved; escalate if not")

@@ -272,3 +272,25 @@ func TestNextStepsFitTheActor(t *testing.T) {
 		})
 	}
 }
+
+// TestLinkedLine names the linked alerts most worth opening, with how each
+// ended, and leaves out those a reason names and those sharing nothing.
+func TestLinkedLine(t *testing.T) {
+	now := time.Date(2026, 4, 21, 9, 30, 0, 0, time.UTC)
+	r := Report{AlertID: "this", Alert: &panther.Alert{ID: "this", CreatedAt: now}, Precedent: &triage.Precedent{Alerts: []triage.PriorAlert{
+		{ID: "same-det", SameDetection: true, Disposition: triage.DispositionHandled, CreatedAt: now.Add(-time.Hour)},
+		{ID: "same-actor", SameDetection: true, SameActor: true, Disposition: triage.DispositionFalsePositive, CreatedAt: now.Add(-72 * time.Hour)},
+		{ID: "unrelated", DetectionID: "Other", Disposition: triage.DispositionOpen, Status: "OPEN", CreatedAt: now.Add(-time.Hour)},
+		{ID: "named", DetectionID: "Other", SameIP: true, Disposition: triage.DispositionOpen, Status: "OPEN", CreatedAt: now.Add(-time.Hour)},
+		{ID: "tp", DetectionID: "Other", SameIP: true, Disposition: triage.DispositionTruePositive, CreatedAt: now.Add(2 * time.Hour)},
+	}}}
+	why := []triage.Finding{{Title: "an alert of another detection, named shares the address"}}
+	got := linkedLine(r, why, 2)
+	want := "Linked alerts: tp (Other, same address; judged a true positive, 2 h after); same-actor (same detection, same actor; judged a false positive, 3 days before); 1 more in the full report."
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	if linkedLine(r, why, 0) != "" {
+		t.Error("0 linked alerts should write no line")
+	}
+}
