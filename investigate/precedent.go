@@ -118,7 +118,7 @@ func unplacedText(n, all int) string {
 // namesAddress says whether a title names an IP address.
 func namesAddress(title string) bool {
 	for _, w := range strings.FieldsFunc(title, func(r rune) bool {
-		return !(r == '.' || r == ':' || (r >= '0' && r <= '9') || (r >= 'a' && r <= 'f') || (r >= 'A' && r <= 'F'))
+		return !strings.ContainsRune(".:0123456789abcdefABCDEF", r)
 	}) {
 		if _, err := netip.ParseAddr(strings.Trim(w, ".:")); err == nil && strings.ContainsAny(w, ".:") {
 			return true

@@ -309,7 +309,7 @@ func linkedLine(r Report, why []triage.Finding, n int) string {
 			continue
 		}
 		shares := a.SameActor || a.SameIP || a.SharedEvents > 0
-		rank := 5
+		var rank int
 		switch {
 		case cited[a.ID]:
 			rank = 0
