@@ -513,8 +513,7 @@ func (w *writer) quote(s string, max int) string {
 		}
 		space = false
 		if n >= max {
-			b.WriteString("…")
-			break
+			return w.cut(b.String())
 		}
 		b.WriteRune(r)
 		n++
@@ -524,6 +523,23 @@ func (w *writer) quote(s string, max int) string {
 		return html.EscapeString(out)
 	}
 	return out
+}
+
+// maxBackoff is how far a cut value backs off to the end of a word.
+const maxBackoff = 30
+
+// cut ends a value that was too long with "…", at the end of its last
+// whole word when one ends within maxBackoff runes.
+func (w *writer) cut(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, ' '); i > 0 && utf8.RuneCountInString(s[i:]) <= maxBackoff {
+		s = strings.TrimRight(s[:i], " ,;:(→")
+	}
+	s += "…"
+	if w.html {
+		return html.EscapeString(s)
+	}
+	return s
 }
 
 func (w *writer) String() string { return w.b.String() }
