@@ -78,3 +78,21 @@ func TestPrecedentFindings(t *testing.T) {
 		})
 	}
 }
+
+// TestEntitiesOfSlack reads who acted on whom, from where, in a Slack audit
+// event, so that earlier promotions by the same admin from the same place
+// match.
+func TestEntitiesOfSlack(t *testing.T) {
+	ev := panther.Event{
+		"action":     "role_change_to_admin",
+		"actor":      map[string]any{"type": "user", "user": map[string]any{"id": "W1", "name": "it.lead", "email": "it.lead@acme.io"}},
+		"entity":     map[string]any{"type": "user", "user": map[string]any{"id": "U2", "name": "n.fischer", "email": "n.fischer@acme.io"}},
+		"context":    map[string]any{"ip_address": "87.138.211.11", "location": map[string]any{"domain": "acme"}},
+		"p_log_type": "Slack.AuditLogs",
+	}
+	e := EntitiesOf([]panther.Event{ev})
+	if strings.Join(e.Actors, ",") != "it.lead@acme.io" || strings.Join(e.IPs, ",") != "87.138.211.11" ||
+		strings.Join(e.Targets, ",") != "n.fischer@acme.io" || strings.Join(e.Accounts, ",") != "acme" {
+		t.Errorf("entities %+v", e)
+	}
+}
