@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/riverqueue/river"
 	"github.com/rs/zerolog"
 
 	"github.com/panther-triage/panther-triage/panther"
@@ -58,17 +57,16 @@ type Job struct{}
 // Kind is the job's stable name in the queue.
 func (Job) Kind() string { return "verdict_agreement" }
 
-// Worker records how alerts ended.
-type Worker struct {
-	river.WorkerDefaults[Job]
+// Checker records how alerts ended.
+type Checker struct {
 	cfg  Config
 	list Lister
 	st   Store
 	log  zerolog.Logger
 }
 
-// NewWorker returns the agreement worker.
-func NewWorker(cfg Config, list Lister, st Store, log zerolog.Logger) *Worker {
+// New returns the agreement worker.
+func New(cfg Config, list Lister, st Store, log zerolog.Logger) *Checker {
 	if cfg.Lookback <= 0 {
 		cfg.Lookback = 14 * 24 * time.Hour
 	}
@@ -78,23 +76,7 @@ func NewWorker(cfg Config, list Lister, st Store, log zerolog.Logger) *Worker {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Worker{cfg: cfg, list: list, st: st, log: log}
-}
-
-// Periodic is the worker's schedule, or nil when it is off.
-func (w *Worker) Periodic() *river.PeriodicJob {
-	if w.cfg.Every <= 0 {
-		return nil
-	}
-	return river.NewPeriodicJob(river.PeriodicInterval(w.cfg.Every),
-		func() (river.JobArgs, *river.InsertOpts) { return Job{}, nil },
-		&river.PeriodicJobOpts{ID: Job{}.Kind()})
-}
-
-// Work implements river.Worker.
-func (w *Worker) Work(ctx context.Context, _ *river.Job[Job]) error {
-	_, err := w.Run(ctx)
-	return err
+	return &Checker{cfg: cfg, list: list, st: st, log: log}
 }
 
 // Agrees says whether how analysts ended an alert agrees with a verdict,
@@ -119,7 +101,7 @@ func Agrees(verdict, status, disposition string) (agree, final bool) {
 
 // Run checks the pending verdicts once and returns how many outcomes it
 // recorded.
-func (w *Worker) Run(ctx context.Context) (int, error) {
+func (w *Checker) Run(ctx context.Context) (int, error) {
 	now := w.cfg.Now()
 	pending, err := w.st.PendingVerdicts(ctx, now.Add(-w.cfg.Lookback), w.cfg.Max)
 	if err != nil || len(pending) == 0 {
@@ -156,3 +138,6 @@ func (w *Worker) Run(ctx context.Context) (int, error) {
 	w.log.Info().Int("checked", len(pending)).Int("recorded", n).Msg("verdict agreement updated")
 	return n, nil
 }
+
+// Every is how often the checker runs; 0 when it is off.
+func (w *Checker) Every() time.Duration { return w.cfg.Every }

@@ -80,7 +80,7 @@ func TestAgreementPerDetection(t *testing.T) {
 		add("b2", "B", "malicious", "OPEN")      // not final yet
 		add("b3", "B", "inconclusive", "CLOSED") // not counted
 		pc := panther.New(srv.GraphQLURL(), "", srv.Token)
-		w := agreement.NewWorker(agreement.Config{Every: time.Hour, Now: func() time.Time { return now }, Judge: investigate.JudgeAlert}, pc, st, zerolog.Nop())
+		w := agreement.New(agreement.Config{Every: time.Hour, Now: func() time.Time { return now }, Judge: investigate.JudgeAlert}, pc, st, zerolog.Nop())
 		n, err := w.Run(t.Context())
 		if err != nil || n != 4 {
 			t.Fatalf("recorded %d, %v; want 4", n, err)

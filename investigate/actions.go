@@ -146,13 +146,23 @@ var Knowledge = []Meaning{
 		LogTypes: []string{"GitHub.Audit"}, Actions: []string{"repo.access", "repo.create"},
 		When: func(a triage.Action, _ orgDomains) bool { return a.Detail("visibility") == "public" },
 		Says: "makes a repository public", LogOdds: 2.0},
-	{Kind: "exposure", Category: "Exposure", Technique: "T1567 Exfiltration Over Web Service",
-		LogTypes: []string{"GSuite.", "Microsoft365."}, Actions: []string{"change_user_access", "change_document_visibility", "change_acl_editors", "AnonymousLinkCreated", "AddedToSecureLink", "SharingInvitationCreated", "CompanyLinkCreated"},
-		When: func(a triage.Action, org orgDomains) bool {
-			v := a.Detail("visibility")
-			return org.outsider(a.Detail("target_user")) || strings.Contains(v, "public") || strings.Contains(v, "external") || strings.HasPrefix(a.Action, "Anonymous")
-		},
-		Says: "shares a document outside the organisation", LogOdds: 1.5},
+	// A document shared with anyone who has the link cannot be taken back
+	// from whoever got the link; one shared with a named outside account is
+	// routine business (auditors, advisers) as often as not, and one that
+	// account may only view, more so: a reason to ask, not a sign of an
+	// attacker.
+	{Fact: "document_share", Kind: "exposure", Category: "Exposure", Technique: "T1567 Exfiltration Over Web Service",
+		LogTypes: []string{"GSuite.", "Microsoft365."}, Actions: documentShares,
+		When: func(a triage.Action, _ orgDomains) bool { return anyoneLink(a) },
+		Says: "shares a document with anyone who has the link", LogOdds: 1.5},
+	{Fact: "document_share", Kind: "exposure", Category: "Exposure", Technique: "T1567 Exfiltration Over Web Service",
+		LogTypes: []string{"GSuite.", "Microsoft365."}, Actions: documentShares,
+		When: func(a triage.Action, org orgDomains) bool { return sharedOutside(a, org) && !viewOnly(a) },
+		Says: "shares a document with an account outside the organisation", LogOdds: 0.8},
+	{Fact: "document_share", Kind: "exposure", Category: "Exposure", Technique: "T1567 Exfiltration Over Web Service",
+		LogTypes: []string{"GSuite.", "Microsoft365."}, Actions: documentShares,
+		When: func(a triage.Action, org orgDomains) bool { return sharedOutside(a, org) && viewOnly(a) },
+		Says: "lets an account outside the organisation view a document", LogOdds: 0.3},
 
 	// Exploitation.
 	{Kind: "exploit_attempt", Category: "Initial access", Technique: "T1190 Exploit Public-Facing Application",
@@ -167,6 +177,32 @@ var Knowledge = []Meaning{
 		LogTypes: []string{"GCP.AuditLog", "Azure.", "GitHub.Audit", "GSuite.", "Slack.", "Zoom."}, Actions: []string{"Delete*", "*/DELETE", "repo.destroy", "delete", "trash", "storage.buckets.delete", "channel_deleted", "workspace_deleted", "Account Delete"},
 		When: func(a triage.Action, _ orgDomains) bool { return !strings.Contains(strings.ToLower(a.Action), "sink") },
 		Says: "deletes resources or data", LogOdds: 1.2},
+}
+
+// documentShares are the Google Drive and Microsoft 365 actions that share
+// a document.
+var documentShares = []string{"change_user_access", "change_document_visibility", "change_acl_editors", "AnonymousLinkCreated", "AddedToSecureLink", "SharingInvitationCreated", "CompanyLinkCreated"}
+
+// anyoneLink says whether a share opens a document to anyone who has the
+// link, or to the whole web.
+func anyoneLink(a triage.Action) bool {
+	v := strings.ToLower(a.Detail("visibility"))
+	return strings.HasPrefix(a.Action, "Anonymous") || strings.Contains(v, "public") || strings.Contains(v, "with_link") || strings.Contains(v, "anyone")
+}
+
+// sharedOutside says whether a share, not open to anyone, reaches an
+// account outside the organisation.
+func sharedOutside(a triage.Action, org orgDomains) bool {
+	return !anyoneLink(a) && (org.outsider(a.Detail("target_user")) || strings.Contains(strings.ToLower(a.Detail("visibility")), "external"))
+}
+
+// viewOnly says whether a share lets its recipient only view or comment.
+func viewOnly(a triage.Action) bool {
+	switch strings.ToLower(a.Detail("new_value")) {
+	case "can_view", "can_comment", "reader", "commenter", "view", "read":
+		return true
+	}
+	return false
 }
 
 // orgDomains are the organisation's email domains.

@@ -283,6 +283,10 @@ func readCloudTrail(ev panther.Event, a *triage.Action) []triage.Object {
 	principal := cmp.Or(p("userName"), p("roleName"), p("groupName"))
 	a.Details["policy"] = policy
 	a.Details["principal"] = principal
+	if g := p("groupName"); g != "" && p("userName") != "" {
+		a.Details["group"] = g
+	}
+
 	switch {
 	case policy != "" && principal != "":
 		a.Target = policy + " on " + principal

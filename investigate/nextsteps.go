@@ -32,7 +32,7 @@ func Brief(r *Report, c *Case) {
 // storyLines are at most three lines of what happened: the digest's
 // story, less the objects to act on when the next steps name them.
 func storyLines(r *Report) []string {
-	story := r.Digest.Story()
+	story := r.Digest.StoryIn(ActionWords)
 	if len(story) > 0 {
 		return slices.DeleteFunc(slices.Clone(story), func(l string) bool { return strings.HasPrefix(l, "To act on: ") })
 	}
@@ -84,15 +84,28 @@ func nextSteps(r *Report) []string {
 		for _, s := range objectSteps(d) {
 			add(s)
 		}
-		person := actor != "" && !isIP(actor)
+		kind := actorKindOf(r, actor)
+		person := kind == actorUser || kind == actorService
+		// A malicious call's escalation blocks the address: the steps
+		// before it do not say so again.
+		blocks := r.Verdict.Label == triage.VerdictMalicious && ip != "" && isPublicIP(ip) && !cloudNetwork(r, ip)
 		switch {
+		case allFailed(d) && kind == actorAddress && blocks:
+			add(fmt.Sprintf("Nothing succeeded: search the data lake for anything else from %s, and whether any of it got through", actor))
+		case allFailed(d) && kind == actorAddress:
+			add(fmt.Sprintf("Nothing succeeded: block %s at the edge if the attempts go on", actor))
+			add(fmt.Sprintf("Search the data lake for anything else from %s, and whether any of it got through", actor))
+		case allFailed(d) && kind == actorService:
+			add(fmt.Sprintf("Nothing succeeded: find what ran as %s with failing calls (a broken job or stolen keys), and rotate its keys if it was not a job of yours", actor))
+		case allFailed(d) && actor != "" && blocks:
+			add(fmt.Sprintf("Nothing succeeded: check that %s still has MFA", actor))
 		case allFailed(d) && actor != "":
 			add(fmt.Sprintf("Nothing succeeded: check that %s still has MFA, and block %s if the attempts go on", actor, cmp.Or(ip, "the source")))
 		case person && (loggedIn(d) || r.Verdict.Label == triage.VerdictMalicious):
 			switch {
 			case strings.HasPrefix(actor, "root"):
 				add("Reset the root user's password and MFA device, and sign out its sessions")
-			case strings.Contains(actor, "gserviceaccount.com") || strings.Contains(actor, "/"):
+			case kind == actorService:
 				add(fmt.Sprintf("Rotate the keys of %s and find who could use them", actor))
 			case signedInWithoutMFA(d):
 				add(fmt.Sprintf("Reset %s's password and sign out its sessions; it signed in without MFA, so enrol a factor or disable console access", actor))
@@ -101,13 +114,20 @@ func nextSteps(r *Report) []string {
 			}
 		}
 		switch {
-		case r.Verdict.Label == triage.VerdictMalicious && ip != "" && isPublicIP(ip) && !cloudNetwork(r, ip):
+		case blocks:
 			add(fmt.Sprintf("Escalate to incident response; block %s unless it is your own", ip))
 		case r.Verdict.Label == triage.VerdictMalicious:
 			add("Escalate to incident response")
 		case person && !allFailed(d):
-			add(fmt.Sprintf("Confirm with %s (or its owner) that %s was intended; escalate if not", actor, lastAction(d)))
-		case actor != "" && isIP(actor):
+			switch _, tried := lastWords(d); {
+			case tried != "" && kind == actorService:
+				add(fmt.Sprintf("Confirm with %s that it was meant to %s; escalate if not", askWhom(kind, actor), tried))
+			case tried != "":
+				add(fmt.Sprintf("Confirm with %s that they meant to %s; escalate if not", askWhom(kind, actor), tried))
+			default:
+				add(fmt.Sprintf("Confirm with %s that %s was intended; escalate if not", askWhom(kind, actor), lastAction(d)))
+			}
+		case kind == actorAddress && !allFailed(d):
 			add(fmt.Sprintf("Check whether %s should reach %s; block it at the edge if not", actor, lastTarget(d)))
 		case actor == "":
 			add("Find who made the change and whether it was approved; escalate if not")
@@ -123,11 +143,22 @@ func nextSteps(r *Report) []string {
 			add("If it recurs, record the reason when closing, so that the precedent can suggest a filter")
 		}
 	default:
+		kind := actorKindOf(r, actor)
 		switch {
-		case actor != "" && isIP(actor):
+		case kind == actorAddress:
 			add(fmt.Sprintf("Check whether %s should reach %s; block it at the edge if not", actor, lastTarget(d)))
+		case kind == actorService:
+			if did, _ := lastWords(d); did != "" {
+				add(fmt.Sprintf("Ask %s whether one of its jobs %s,%s", askWhom(kind, actor), did, fromText(ip)))
+			} else {
+				add(fmt.Sprintf("Ask %s whether %s%s was one of its jobs", askWhom(kind, actor), lastAction(d), fromText(ip)))
+			}
 		case actor != "":
-			add(fmt.Sprintf("Ask %s (or its owner) whether %s%s was theirs", actor, lastAction(d), fromText(ip)))
+			if did, _ := lastWords(d); did != "" {
+				add(fmt.Sprintf("Ask %s whether it was them who %s,%s", askWhom(kind, actor), did, fromText(ip)))
+			} else {
+				add(fmt.Sprintf("Ask %s whether %s%s was theirs", askWhom(kind, actor), lastAction(d), fromText(ip)))
+			}
 		}
 		for _, f := range r.Verdict.Reasons {
 			if f.Weight == triage.WeightMissing {
@@ -152,6 +183,48 @@ func nextSteps(r *Report) []string {
 	return steps
 }
 
+// What kind of actor acted: the next steps that make sense differ (an
+// address has no MFA; a service account has keys and an owner, not a
+// password).
+const (
+	actorNone    = ""
+	actorUser    = "user"
+	actorService = "service account"
+	actorAddress = "address"
+)
+
+// actorKindOf says what kind of actor acted: an address (network and web
+// logs name no one else), a service account (a cloud workload identity, an
+// assumed role, one the context file lists, or an AWS service), or a user.
+func actorKindOf(r *Report, actor string) string {
+	switch {
+	case actor == "":
+		return actorNone
+	case isIP(actor):
+		return actorAddress
+	case strings.Contains(actor, "gserviceaccount.com") || strings.Contains(actor, "/") || strings.HasSuffix(actor, ".amazonaws.com"):
+		return actorService
+	}
+	for _, f := range r.Findings {
+		if f.Step == triage.StepEnrichment && strings.HasSuffix(f.Title, " is a known service account") && strings.EqualFold(strings.TrimSuffix(f.Title, " is a known service account"), actor) {
+			return actorService
+		}
+	}
+	return actorUser
+}
+
+// askWhom is who can say whether an action was intended: the user, or the
+// owner of a service account.
+func askWhom(kind, actor string) string {
+	switch {
+	case kind == actorService:
+		return "the owner of " + actor
+	case strings.HasPrefix(actor, "root"):
+		return "whoever holds the credentials of " + actor
+	}
+	return actor
+}
+
 // safeBecause is why a benign call is safe to close, in one clause that
 // the Why section does not repeat word for word.
 func safeBecause(r *Report) string {
@@ -165,6 +238,8 @@ func safeBecause(r *Report) string {
 		return fmt.Sprintf("analysts closed %d earlier alerts of %s from the same address as expected, and nothing here departs from them", r.Tuning.Suppressed, actor)
 	case kinds["precedent_closed_as_expected"]:
 		return fmt.Sprintf("analysts closed earlier alerts of %s from the same place as expected, and nothing here departs from them", actor)
+	case kinds["precedent_closed_same_actor"]:
+		return fmt.Sprintf("analysts closed earlier alerts of %s as expected, and nothing here points to an attacker", actor)
 	case kinds["baseline_usual_place"]:
 		return fmt.Sprintf("%s works from this address routinely, and nothing points to an attacker", actor)
 	case len(r.Why) > 0:
@@ -252,6 +327,52 @@ func lastAction(d *triage.Digest) string {
 	}
 	a := d.Actions[len(d.Actions)-1]
 	return strings.TrimSpace(a.Action + " " + a.Target)
+}
+
+// lastWords tells in words (see ActionWords) what to ask the actor about:
+// the last action that is not a step of signing in, else the last action,
+// with where it came from for a sign-in. Both are "" when it has no words.
+func lastWords(d *triage.Digest) (did, tried string) {
+	if d == nil || len(d.Actions) == 0 {
+		return "", ""
+	}
+	// The last action that is not a sign-in step, else the last sign-in
+	// that is not an MFA challenge, else the last.
+	a := d.Actions[len(d.Actions)-1]
+	rank := func(x triage.Action) int {
+		switch {
+		case !signInStep(x):
+			return 2
+		case !strings.Contains(strings.ToLower(x.Action), "mfa"):
+			return 1
+		}
+		return 0
+	}
+	for i := len(d.Actions) - 1; i >= 0; i-- {
+		if rank(d.Actions[i]) > rank(a) {
+			a = d.Actions[i]
+		}
+	}
+	did, tried = ActionWords(a)
+	if signInStep(a) && did != "" && a.SourceIP != "" {
+		if a.MFA == "no" {
+			did += " without MFA"
+		}
+		return did, tried + " from " + a.SourceIP
+	}
+	return did, tried
+}
+
+// signInStep says whether an action is a sign-in or one of its steps (an
+// MFA challenge).
+func signInStep(a triage.Action) bool {
+	n := strings.ToLower(a.Action)
+	for _, k := range []string{"login", "session.start", "sign-in", "signin", "auth_via_mfa"} {
+		if strings.Contains(n, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // lastTarget names the last action's target, or its name.

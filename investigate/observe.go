@@ -6,7 +6,7 @@ import (
 	"github.com/panther-triage/panther-triage/triage"
 )
 
-// Observer is told what the worker did, for metrics; package metrics
+// Observer is told what the runner did, for metrics; package metrics
 // implements it. Its methods must be quick and safe for concurrent use.
 type Observer interface {
 	// JobFinished is called once per ended job attempt. kind is
@@ -30,8 +30,8 @@ const (
 
 // observeFailure reports an attempt that ended in error: failed for good,
 // or back to the queue.
-func (w *Worker) observeFailure(kind string, rec triage.Record, d time.Duration) {
-	obs := w.inv.opts.Observer
+func (r *Runner) observeFailure(kind string, rec triage.Record, d time.Duration) {
+	obs := r.inv.opts.Observer
 	if obs == nil {
 		return
 	}
@@ -42,9 +42,9 @@ func (w *Worker) observeFailure(kind string, rec triage.Record, d time.Duration)
 	obs.JobFinished(kind, state, "", false, d)
 }
 
-// observeOutcome reports an attempt that completed, and the steps it ran.
-func (w *Worker) observeOutcome(kind string, out Result, d time.Duration) {
-	obs := w.inv.opts.Observer
+// observeResult reports an attempt that completed, and the steps it ran.
+func (r *Runner) observeResult(kind string, out Result, d time.Duration) {
+	obs := r.inv.opts.Observer
 	if obs == nil {
 		return
 	}

@@ -78,6 +78,10 @@ func (o *PrecedentOptions) setDefaults() {
 //	                              alerts of the detection, same actor, same
 //	                              place (IP or ASN), same account, judged
 //	                              false positives, and nothing departs
+//	precedent_closed_same_actor   benign, weaker (sameActorLogOdds): at least
+//	                              MinClosed such alerts counting those
+//	                              compared by a title that names no address,
+//	                              whose place is therefore unknown
 //	precedent_closed_once         info: one such alert
 //	precedent_departure           suspicious: the actor's earlier alerts
 //	                              judged false positives came from elsewhere;
@@ -95,6 +99,33 @@ func (o *PrecedentOptions) setDefaults() {
 //	                              it shares only the actor at LOW or INFO, or
 //	                              was judged a false positive
 //	precedent_unread              info: alerts not read (budget)
+
+// sameActorLogOdds weighs earlier false positives of the same actor whose
+// place could not be compared (their events were past retention and their
+// titles name no address): about half of the default benign weight that a
+// same-actor, same-place precedent carries, since a departure to another
+// place cannot be seen.
+const sameActorLogOdds = -0.8
+
+// unplacedText says why the place of n of all earlier alerts is unknown.
+func unplacedText(n, all int) string {
+	if n == all {
+		return "Panther no longer holds their events, so where they came from could not be compared"
+	}
+	return fmt.Sprintf("%d of them past retention, so where they came from could not be compared", n)
+}
+
+// namesAddress says whether a title names an IP address.
+func namesAddress(title string) bool {
+	for _, w := range strings.FieldsFunc(title, func(r rune) bool {
+		return !strings.ContainsRune(".:0123456789abcdefABCDEF", r)
+	}) {
+		if _, err := netip.ParseAddr(strings.Trim(w, ".:")); err == nil && strings.ContainsAny(w, ".:") {
+			return true
+		}
+	}
+	return false
+}
 
 // minActorHistory is how many earlier alerts with a known actor are needed
 // to call an actor new to a detection.
@@ -330,7 +361,9 @@ func precedentFindings(c *Case, p *triage.Precedent, minClosed int) []triage.Fin
 	own := p.Entities
 	actor := displayActor(own)
 
-	var mine, benign, matched, others []triage.PriorAlert
+	// unplaced were compared by title (Panther no longer held their events)
+	// and the title names no address: the actor matches, the place is unknown.
+	var mine, benign, matched, unplaced, others []triage.PriorAlert
 	withActor := 0
 	titled := slices.ContainsFunc(actorNames(own, c.Indicators), func(k string) bool { return mentions(c.Alert.Title, k) })
 	for _, a := range p.Alerts {
@@ -347,8 +380,13 @@ func precedentFindings(c *Case, p *triage.Precedent, minClosed int) []triage.Fin
 		switch a.Disposition {
 		case triage.DispositionFalsePositive:
 			benign = append(benign, a)
-			if (len(own.IPs) == 0 || a.SamePlace()) && (a.SameAccount || len(own.Accounts) == 0 || len(a.Entities.Accounts) == 0) {
+			sameAccount := a.SameAccount || len(own.Accounts) == 0 || len(a.Entities.Accounts) == 0
+			switch {
+			case !sameAccount:
+			case len(own.IPs) == 0 || a.SamePlace():
 				matched = append(matched, a)
+			case a.ByTitle && !namesAddress(a.Title):
+				unplaced = append(unplaced, a)
 			}
 		case triage.DispositionHandled, triage.DispositionOpen:
 			others = append(others, a)
@@ -395,6 +433,12 @@ func precedentFindings(c *Case, p *triage.Precedent, minClosed int) []triage.Fin
 			Title: fmt.Sprintf("Analysts judged %d earlier alerts of %s false positives for the same actor %s%s%s",
 				len(matched), det, actor, placeText(own), reasonsText(matched)),
 			Evidence: priorEvidence(matched)})
+	case len(matched)+len(unplaced) >= minClosed:
+		all := append(slices.Clone(matched), unplaced...)
+		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_closed_same_actor", Weight: triage.WeightBenign, LogOdds: sameActorLogOdds,
+			Title: fmt.Sprintf("Analysts judged %d earlier alerts of %s false positives for the same actor %s; %s%s",
+				len(all), det, actor, unplacedText(len(unplaced), len(all)), reasonsText(all)),
+			Evidence: priorEvidence(all)})
 	case len(matched) == 1:
 		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_closed_once", Weight: triage.WeightInfo,
 			Title: fmt.Sprintf("Analysts judged 1 earlier alert of %s a false positive for the same actor %s%s%s",

@@ -40,7 +40,7 @@ var entityFields = struct {
 		"target[].alternateId", "requestParameters.userName", "requestParameters.roleName",
 		"requestParameters.bucketName", "requestParameters.groupName",
 		"protoPayload.serviceData.policyDelta.bindingDeltas[].member", "protoPayload.resourceName",
-		"repo", "user", "entity.name",
+		"repo", "user", "entity.user.email", "entity.name", // Slack names the user acted on in entity.user
 	},
 	actions: []string{"eventName", "eventType", "protoPayload.methodName", "action", "events[].name", "operationName", "Operation", "action_type"},
 	asn:     []string{"securityContext.asNumber"},

@@ -21,6 +21,10 @@ func TestPrecedentFindings(t *testing.T) {
 			Entities: e, SameActor: overlaps(own.Actors, actors), SameIP: overlaps(own.IPs, ips), Severity: "HIGH",
 			CreatedAt: now.Add(-time.Hour), Reason: &triage.ClosingComment{Body: "reason " + id}}
 	}
+	byTitle := func(a triage.PriorAlert, title string) triage.PriorAlert {
+		a.ByTitle, a.Title, a.SameActor = true, title, mentions(title, "admin@acme.io")
+		return a
+	}
 	tests := []struct {
 		name   string
 		alerts []triage.PriorAlert
@@ -38,6 +42,14 @@ func TestPrecedentFindings(t *testing.T) {
 		{"an alert from the same address judged a true positive", []triage.PriorAlert{
 			prior("a", triage.DispositionTruePositive, []string{"someone"}, []string{"193.32.162.77"}, false),
 		}, map[string]triage.Weight{"precedent_true_positive": triage.WeightMalicious, "correlated_alerts": triage.WeightSuspicious}},
+		{"same actor by a title naming no address, closed twice: weaker benign", []triage.PriorAlert{
+			byTitle(prior("a", triage.DispositionFalsePositive, nil, nil, true), "Grant by [admin@acme.io]"),
+			byTitle(prior("b", triage.DispositionFalsePositive, nil, nil, true), "Grant by [admin@acme.io]"),
+		}, map[string]triage.Weight{"precedent_closed_same_actor": triage.WeightBenign}},
+		{"same actor by a title naming another address: no precedent", []triage.PriorAlert{
+			byTitle(prior("a", triage.DispositionFalsePositive, nil, nil, true), "Grant by [admin@acme.io] from [203.0.113.9]"),
+			byTitle(prior("b", triage.DispositionFalsePositive, nil, nil, true), "Grant by [admin@acme.io] from [203.0.113.9]"),
+		}, map[string]triage.Weight{}},
 		{"same actor handled without a verdict", []triage.PriorAlert{
 			prior("a", triage.DispositionHandled, []string{"00uADMIN1"}, []string{"64.124.16.10"}, true),
 		}, map[string]triage.Weight{"precedent_same_actor": triage.WeightInfo}},
@@ -64,5 +76,23 @@ func TestPrecedentFindings(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEntitiesOfSlack reads who acted on whom, from where, in a Slack audit
+// event, so that earlier promotions by the same admin from the same place
+// match.
+func TestEntitiesOfSlack(t *testing.T) {
+	ev := panther.Event{
+		"action":     "role_change_to_admin",
+		"actor":      map[string]any{"type": "user", "user": map[string]any{"id": "W1", "name": "it.lead", "email": "it.lead@acme.io"}},
+		"entity":     map[string]any{"type": "user", "user": map[string]any{"id": "U2", "name": "n.fischer", "email": "n.fischer@acme.io"}},
+		"context":    map[string]any{"ip_address": "87.138.211.11", "location": map[string]any{"domain": "acme"}},
+		"p_log_type": "Slack.AuditLogs",
+	}
+	e := EntitiesOf([]panther.Event{ev})
+	if strings.Join(e.Actors, ",") != "it.lead@acme.io" || strings.Join(e.IPs, ",") != "87.138.211.11" ||
+		strings.Join(e.Targets, ",") != "n.fischer@acme.io" || strings.Join(e.Accounts, ",") != "acme" {
+		t.Errorf("entities %+v", e)
 	}
 }

@@ -125,7 +125,12 @@ func Headline(v Verdict) string {
 // each line of the story, the next steps and the reasons may be.
 type fit struct{ why, whyLen, story, storyLen, steps, stepLen int }
 
-// fits are tried in turn until the comment is at most MaxCommentChars.
+// maxLinked is how many linked alerts the evidence names at most; they are
+// the first thing a comment over the budget gives up, before any reason.
+const maxLinked = 3
+
+// fits are tried in turn until the comment, without linked alerts, is at
+// most MaxCommentChars; then as many linked alerts as still fit are named.
 // Whole reasons are dropped before the remaining ones are cut: a reader
 // trusts three complete reasons more than five that stop mid-word.
 var fits = []fit{
@@ -152,17 +157,25 @@ func Render(r Report, sections []string, format string) string {
 	for _, s := range sections {
 		want[cmp.Or(SectionAliases[s], s)] = true
 	}
+	// The first fit that holds without linked alerts, then as many of
+	// them as still fit: no reason is dropped to name an alert.
+	f := fits[len(fits)-1]
+	for _, x := range fits {
+		if utf8.RuneCountInString(renderFit(r, want, format, x, 0)) <= MaxCommentChars {
+			f = x
+			break
+		}
+	}
 	var out string
-	for _, f := range fits {
-		out = renderFit(r, want, format, f)
-		if utf8.RuneCountInString(out) <= MaxCommentChars {
+	for linked := maxLinked; linked >= 0; linked-- {
+		if out = renderFit(r, want, format, f, linked); utf8.RuneCountInString(out) <= MaxCommentChars {
 			break
 		}
 	}
 	return out
 }
 
-func renderFit(r Report, want map[string]bool, format string, f fit) string {
+func renderFit(r Report, want map[string]bool, format string, f fit, linked int) string {
 	w := &writer{html: format == panther.FormatHTML, console: strings.TrimRight(r.ConsoleURL, "/")}
 	w.line(Headline(r.Verdict))
 	if want[SectionStory] && len(r.Story) > 0 {
@@ -204,6 +217,9 @@ func renderFit(r Report, want map[string]bool, format string, f fit) string {
 	if want[SectionLinks] {
 		w.line("")
 		w.line(w.q(evidenceLine(r)))
+		if l := linkedLine(r, why, linked); l != "" {
+			w.line(w.q(l))
+		}
 		if u := r.ReportURL(); u != "" {
 			w.line("Full report: " + w.link(u, "open on panther-triage"))
 		}
@@ -264,6 +280,107 @@ func evidenceLine(r Report) string {
 		return "Evidence: the alert alone."
 	}
 	return "Evidence: " + strings.Join(parts, ", ") + "."
+}
+
+// linkedLine names up to n of the other alerts the precedent read, most
+// telling first, each with what links it to this one and how it ended:
+// "Linked alerts: 90c3… (same detection, same actor; closed as a false
+// positive, 2 days before); …". Alerts a reason names already, and those
+// that share nothing with this one, are left out.
+func linkedLine(r Report, why []triage.Finding, n int) string {
+	if r.Precedent == nil || n <= 0 {
+		return ""
+	}
+	cited := map[string]bool{}
+	for _, f := range why {
+		for _, e := range f.Evidence {
+			if e.Kind == "alert" {
+				cited[e.Ref] = true
+			}
+		}
+	}
+	type linked struct {
+		a    triage.PriorAlert
+		rank int
+	}
+	var ls []linked
+	for _, a := range r.Precedent.Alerts {
+		if a.ID == r.AlertID || slices.ContainsFunc(why, func(f triage.Finding) bool { return strings.Contains(f.Title, a.ID) }) {
+			continue
+		}
+		shares := a.SameActor || a.SameIP || a.SharedEvents > 0
+		var rank int
+		switch {
+		case cited[a.ID]:
+			rank = 0
+		case a.Disposition == triage.DispositionTruePositive && shares:
+			rank = 1
+		case a.SameDetection && a.SameActor:
+			rank = 2
+		case !a.SameDetection && shares:
+			rank = 3
+		case a.SameDetection:
+			rank = 4
+		default:
+			continue
+		}
+		ls = append(ls, linked{a, rank})
+	}
+	// Stable: the precedent lists the detection's alerts first, newest first.
+	slices.SortStableFunc(ls, func(x, y linked) int { return cmp.Compare(x.rank, y.rank) })
+	var parts []string
+	for _, l := range ls[:min(n, len(ls))] {
+		parts = append(parts, fmt.Sprintf("%s (%s; %s, %s)", l.a.ID, linkText(l.a), endText(l.a), relativeTime(l.a.CreatedAt, createdAt(r))))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	s := "Linked alerts: " + strings.Join(parts, "; ")
+	if more := len(ls) - len(parts); more > 0 {
+		s += fmt.Sprintf("; %d more in the full report", more)
+	}
+	return s + "."
+}
+
+// linkText says what links an alert to this one.
+func linkText(a triage.PriorAlert) string {
+	var what []string
+	if a.SameDetection {
+		what = append(what, "same detection")
+	} else {
+		what = append(what, a.DetectionID)
+	}
+	if a.SharedEvents > 0 {
+		what = append(what, plural(a.SharedEvents, "shared event", "shared events"))
+	}
+	if a.SameActor {
+		what = append(what, "same actor")
+	}
+	if a.SameIP {
+		what = append(what, "same address")
+	}
+	return strings.Join(what, ", ")
+}
+
+// endText says how analysts ended an alert, in words.
+func endText(a triage.PriorAlert) string {
+	switch a.Disposition {
+	case triage.DispositionFalsePositive:
+		return "judged a false positive"
+	case triage.DispositionTruePositive:
+		return "judged a true positive"
+	case triage.DispositionOpen:
+		return "still " + strings.ToLower(cmp.Or(a.Status, "open"))
+	}
+	return "resolved without a stated verdict"
+}
+
+// createdAt is when this alert was created, or the zero time.
+func createdAt(r Report) time.Time {
+	if r.Alert == nil {
+		return time.Time{}
+	}
+	return r.Alert.CreatedAt
 }
 
 func plural(n int, one, many string) string {
@@ -396,8 +513,7 @@ func (w *writer) quote(s string, max int) string {
 		}
 		space = false
 		if n >= max {
-			b.WriteString("…")
-			break
+			return w.cut(b.String())
 		}
 		b.WriteRune(r)
 		n++
@@ -407,6 +523,23 @@ func (w *writer) quote(s string, max int) string {
 		return html.EscapeString(out)
 	}
 	return out
+}
+
+// maxBackoff is how far a cut value backs off to the end of a word.
+const maxBackoff = 30
+
+// cut ends a value that was too long with "…", at the end of its last
+// whole word when one ends within maxBackoff runes.
+func (w *writer) cut(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, ' '); i > 0 && utf8.RuneCountInString(s[i:]) <= maxBackoff {
+		s = strings.TrimRight(s[:i], " ,;:(→")
+	}
+	s += "…"
+	if w.html {
+		return html.EscapeString(s)
+	}
+	return s
 }
 
 func (w *writer) String() string { return w.b.String() }

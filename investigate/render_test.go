@@ -247,3 +247,50 @@ func TestNextStepsNameTheObjects(t *testing.T) {
 		t.Errorf("%d next steps; want 2 to 4", n)
 	}
 }
+
+// TestNextStepsFitTheActor checks that the next steps suit what acted: an
+// address has no MFA to check, a service account has an owner to ask.
+func TestNextStepsFitTheActor(t *testing.T) {
+	failed := func(actor string) *triage.Digest {
+		return &triage.Digest{Actions: []triage.Action{{Actor: actor, Action: "GET", Target: "/.env", Outcome: triage.OutcomeFailed, SourceIP: "194.26.192.71"}}}
+	}
+	tests := []struct {
+		name, actor, label string
+		want, not          string
+	}{
+		{"address", "194.26.192.71", triage.VerdictSuspicious, "block 194.26.192.71 at the edge", "MFA"},
+		{"user", "j.doe@acme.io", triage.VerdictSuspicious, "check that j.doe@acme.io still has MFA", ""},
+		{"service account", "ci@acme-prod.iam.gserviceaccount.com", triage.VerdictSuspicious, "rotate its keys", "MFA"},
+		{"service account, inconclusive", "ci@acme-prod.iam.gserviceaccount.com", triage.VerdictInconclusive, "Ask the owner of ci@acme-prod.iam.gserviceaccount.com", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			steps := strings.Join(nextSteps(&Report{Verdict: Verdict{Label: tt.label}, Digest: failed(tt.actor)}), "\n")
+			if !strings.Contains(steps, tt.want) || (tt.not != "" && strings.Contains(steps, tt.not)) {
+				t.Errorf("next steps:\n%s\nwant %q, not %q", steps, tt.want, tt.not)
+			}
+		})
+	}
+}
+
+// TestLinkedLine names the linked alerts most worth opening, with how each
+// ended, and leaves out those a reason names and those sharing nothing.
+func TestLinkedLine(t *testing.T) {
+	now := time.Date(2026, 4, 21, 9, 30, 0, 0, time.UTC)
+	r := Report{AlertID: "this", Alert: &panther.Alert{ID: "this", CreatedAt: now}, Precedent: &triage.Precedent{Alerts: []triage.PriorAlert{
+		{ID: "same-det", SameDetection: true, Disposition: triage.DispositionHandled, CreatedAt: now.Add(-time.Hour)},
+		{ID: "same-actor", SameDetection: true, SameActor: true, Disposition: triage.DispositionFalsePositive, CreatedAt: now.Add(-72 * time.Hour)},
+		{ID: "unrelated", DetectionID: "Other", Disposition: triage.DispositionOpen, Status: "OPEN", CreatedAt: now.Add(-time.Hour)},
+		{ID: "named", DetectionID: "Other", SameIP: true, Disposition: triage.DispositionOpen, Status: "OPEN", CreatedAt: now.Add(-time.Hour)},
+		{ID: "tp", DetectionID: "Other", SameIP: true, Disposition: triage.DispositionTruePositive, CreatedAt: now.Add(2 * time.Hour)},
+	}}}
+	why := []triage.Finding{{Title: "an alert of another detection, named shares the address"}}
+	got := linkedLine(r, why, 2)
+	want := "Linked alerts: tp (Other, same address; judged a true positive, 2 h after); same-actor (same detection, same actor; judged a false positive, 3 days before); 1 more in the full report."
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	if linkedLine(r, why, 0) != "" {
+		t.Error("0 linked alerts should write no line")
+	}
+}

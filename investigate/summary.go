@@ -28,7 +28,7 @@ func Summarize(r Report, c *Case) string {
 			fmt.Fprintf(&b, " %s. %s", f.Title, f.Detail)
 		}
 	}
-	if story := c.Digest.Story(); len(story) > 0 {
+	if story := c.Digest.StoryIn(ActionWords); len(story) > 0 {
 		b.WriteString(" What happened: " + strings.Join(story, " "))
 	}
 	if len(c.Indicators) > 0 {

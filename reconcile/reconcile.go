@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/riverqueue/river"
 	"github.com/rs/zerolog"
 
 	"github.com/panther-triage/panther-triage/logcap"
@@ -61,9 +60,8 @@ type Job struct{}
 // Kind is the job's stable name in the queue.
 func (Job) Kind() string { return "reconcile_alerts" }
 
-// Worker lists recent alerts and enqueues the missed ones.
-type Worker struct {
-	river.WorkerDefaults[Job]
+// Reconciler lists recent alerts and enqueues the missed ones.
+type Reconciler struct {
 	cfg    Config
 	list   Lister
 	q      Enqueuer
@@ -71,8 +69,8 @@ type Worker struct {
 	log    zerolog.Logger
 }
 
-// NewWorker returns the reconcile worker.
-func NewWorker(cfg Config, list Lister, q Enqueuer, f Filter, log zerolog.Logger) *Worker {
+// New returns the reconcile worker.
+func New(cfg Config, list Lister, q Enqueuer, f Filter, log zerolog.Logger) *Reconciler {
 	if cfg.Lookback <= 0 {
 		cfg.Lookback = 2 * time.Hour
 	}
@@ -88,17 +86,7 @@ func NewWorker(cfg Config, list Lister, q Enqueuer, f Filter, log zerolog.Logger
 	if len(cfg.Listings) == 0 {
 		cfg.Listings = panther.Listings
 	}
-	return &Worker{cfg: cfg, list: list, q: q, filter: f, log: log}
-}
-
-// Periodic is the river schedule of the worker, or nil when it is off.
-func (w *Worker) Periodic() *river.PeriodicJob {
-	if w.cfg.Every <= 0 {
-		return nil
-	}
-	return river.NewPeriodicJob(river.PeriodicInterval(w.cfg.Every),
-		func() (river.JobArgs, *river.InsertOpts) { return Job{}, nil },
-		&river.PeriodicJobOpts{RunOnStart: true, ID: Job{}.Kind()})
+	return &Reconciler{cfg: cfg, list: list, q: q, filter: f, log: log}
 }
 
 // Result counts what one run did.
@@ -106,14 +94,8 @@ type Result struct {
 	Listed, Filtered, Enqueued int
 }
 
-// Work implements river.Worker.
-func (w *Worker) Work(ctx context.Context, _ *river.Job[Job]) error {
-	_, err := w.Run(ctx)
-	return err
-}
-
 // Run reconciles once.
-func (w *Worker) Run(ctx context.Context) (Result, error) {
+func (w *Reconciler) Run(ctx context.Context) (Result, error) {
 	now := w.cfg.Now()
 	var alerts []panther.Alert
 	for _, l := range w.cfg.Listings {
@@ -162,3 +144,6 @@ func delivery(a panther.Alert, now time.Time) triage.Delivery {
 	})
 	return d
 }
+
+// Every is how often the reconciler runs; 0 when it is off.
+func (w *Reconciler) Every() time.Duration { return w.cfg.Every }

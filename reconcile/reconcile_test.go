@@ -45,7 +45,7 @@ func TestReconcileEnqueuesOnlyAlertsNeverDelivered(t *testing.T) {
 		t.Fatal(err)
 	}
 	pc := panther.New(srv.GraphQLURL(), "", srv.Token)
-	w := reconcile.NewWorker(reconcile.Config{Every: time.Minute, Now: func() time.Time { return now }}, pc, st, f, zerolog.Nop())
+	w := reconcile.New(reconcile.Config{Every: time.Minute, Now: func() time.Time { return now }}, pc, st, f, zerolog.Nop())
 
 	res, err := w.Run(t.Context())
 	if err != nil {
@@ -60,12 +60,6 @@ func TestReconcileEnqueuesOnlyAlertsNeverDelivered(t *testing.T) {
 	}
 	if res, _ := w.Run(t.Context()); res.Enqueued != 0 {
 		t.Fatalf("second run enqueued %d; want 0", res.Enqueued)
-	}
-	if w.Periodic() == nil {
-		t.Fatal("no periodic job for a configured interval")
-	}
-	if reconcile.NewWorker(reconcile.Config{}, pc, st, f, zerolog.Nop()).Periodic() != nil {
-		t.Fatal("reconciler scheduled while off")
 	}
 }
 
@@ -102,7 +96,7 @@ func TestReconcileCoversEveryAlertType(t *testing.T) {
 		t.Fatal(err)
 	}
 	pc := panther.New(srv.GraphQLURL(), "", srv.Token)
-	w := reconcile.NewWorker(reconcile.Config{Every: time.Minute, Now: func() time.Time { return now }}, pc, st, f, zerolog.Nop())
+	w := reconcile.New(reconcile.Config{Every: time.Minute, Now: func() time.Time { return now }}, pc, st, f, zerolog.Nop())
 	res, err := w.Run(t.Context())
 	if err != nil {
 		t.Fatal(err)

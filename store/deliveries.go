@@ -81,7 +81,7 @@ type arrival struct {
 	// title is the storm key of the title (see stormTitleKey), which tells
 	// storms apart.
 	title string
-	job   triage.Job
+	route triage.Route
 }
 
 // enqueueAlone stores one delivery, admitting it again when it lost a race
@@ -176,7 +176,9 @@ func (s *Store) enqueueAll(ctx context.Context, as []arrival, claim claimRule) (
 				if s.cfg.Settle > 0 {
 					opts.ScheduledAt = as[i].at.Add(s.cfg.Settle)
 				}
-				jobs[k] = river.InsertManyParams{Args: as[i].job, InsertOpts: opts}
+				a := as[i].d
+				jobs[k] = river.InsertManyParams{InsertOpts: opts,
+					Args: as[i].route.Job(triage.QueuedAlert{AlertID: a.AlertID, DetectionID: a.DetectionID, ReceivedAt: a.ReceivedAt})}
 			}
 			ids, err := insert(ctx, jobs)
 			if err != nil {
@@ -247,7 +249,7 @@ func (s *Store) writeDeliveries(ctx context.Context, q querier, as []arrival, id
 		}
 		n := len(args)
 		fmt.Fprintf(&values, "($%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6)
-		args = append(args, a.d.AlertID, a.at.UnixMilli(), out[i].JobID, a.d.DetectionID, a.job.Mode, string(a.d.Payload))
+		args = append(args, a.d.AlertID, a.at.UnixMilli(), out[i].JobID, a.d.DetectionID, a.route.Mode, string(a.d.Payload))
 	}
 	if err := claimAll(ctx, q, `INSERT INTO triage_delivery (alert_id, accepted_at, job_id, detection_id, mode, payload)
 		VALUES `+values.String()+` `+claim.conflict()+` RETURNING alert_id`, args, len(idx)); err != nil {
@@ -326,35 +328,44 @@ type stormLead struct {
 	startedAt int64
 }
 
-// route decides, in turn, what the job of each claimed delivery as[idx]
-// does: link to the leader of its storm, stop at a budget, or investigate
-// (and lead its storm). A storm repeat is linked whatever the budgets say.
-// The storms are read in one statement and the new leads written in one.
+// route decides what the job of each claimed delivery as[idx] does, inside
+// the transaction: the storms are read in one statement, routeAll decides,
+// and the new leads are written in one statement.
 func (s *Store) route(ctx context.Context, q querier, tally *budgetTally, as []arrival, idx []int) error {
-	window := s.cfg.DedupWindow.Milliseconds()
 	storms, err := s.readStorms(ctx, q, as, idx)
 	if err != nil {
 		return err
 	}
-	var leads []int
+	leads := routeAll(s.cfg, storms, tally, as, idx)
+	return s.leadStorms(ctx, q, as, leads)
+}
+
+// routeAll decides, in turn, what the job of each claimed delivery as[idx]
+// does: link to the leader of its storm, stop at a budget, or investigate
+// (and lead its storm). A storm repeat is linked whatever the budgets say.
+// It reads and writes nothing but its arguments: storms (the storms as
+// read, to which it adds the new leads), tally (the budgets' counts) and
+// each delivery's route. It returns the deliveries that lead a storm.
+func routeAll(cfg Config, storms map[stormKey]stormLead, tally *budgetTally, as []arrival, idx []int) (leads []int) {
+	window := cfg.DedupWindow.Milliseconds()
 	for _, i := range idx {
 		a := &as[i]
 		tally.claimed(a.d.AlertID, a.d.DetectionID)
-		a.job = triage.Job{AlertID: a.d.AlertID, DetectionID: a.d.DetectionID, ReceivedAt: a.d.ReceivedAt}
+		a.route = triage.Route{}
 		key, storm := a.stormKey()
 		if l, ok := storms[key]; storm && ok && l.startedAt > a.at.UnixMilli()-window && l.leader != a.d.AlertID {
-			a.job.Mode, a.job.RepeatOf = triage.ModeRepeat, l.leader
-		} else if reason := tally.overBudget(s.cfg, a.d.DetectionID); reason != "" {
-			a.job.Mode, a.job.Reason = triage.ModeOverBudget, reason
+			a.route = triage.Route{Mode: triage.ModeRepeat, RepeatOf: l.leader}
+		} else if reason := tally.overBudget(cfg, a.d.DetectionID); reason != "" {
+			a.route = triage.Route{Mode: triage.ModeOverBudget, Reason: reason}
 		} else if storm {
 			storms[key] = stormLead{leader: a.d.AlertID, startedAt: a.at.UnixMilli()}
 			leads = append(leads, i)
 		}
-		if a.job.Mode != triage.ModeInvestigate {
+		if a.route.Mode != triage.ModeInvestigate {
 			tally.routedAway(a.d.DetectionID)
 		}
 	}
-	return s.leadStorms(ctx, q, as, leads)
+	return leads
 }
 
 // stormKey is the storm of a delivery; ok is false for one without

@@ -8,7 +8,7 @@ import (
 	"github.com/panther-triage/panther-triage/triage"
 )
 
-// JobModes (tests only) reads every queued investigation job and says, per alert, what
+// JobModes (tests only) reads every queued job of an alert and says, per alert, what
 // it will do: "" investigate, "repeat:<leader>", "over_budget: <reason>".
 func (s *Store) JobModes(t *testing.T) map[string]string {
 	t.Helper()
@@ -16,27 +16,31 @@ func (s *Store) JobModes(t *testing.T) map[string]string {
 	if _, ok := s.be.(*riverBackend[*sql.Tx]); ok {
 		args = "json(args)" // SQLite keeps JSONB blobs
 	}
-	rows, err := s.be.db().query(t.Context(), `SELECT `+args+` FROM river_job WHERE kind = 'investigate_alert' ORDER BY id`)
+	rows, err := s.be.db().query(t.Context(), `SELECT kind, `+args+` FROM river_job ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
 	out := map[string]string{}
 	for rows.Next() {
-		var raw string
-		if err := rows.Scan(&raw); err != nil {
+		var kind, raw string
+		if err := rows.Scan(&kind, &raw); err != nil {
 			t.Fatal(err)
 		}
-		var j triage.Job
+		var j struct {
+			triage.QueuedAlert
+			RepeatOf string `json:"repeat_of"`
+			Reason   string `json:"reason"`
+		}
 		if err := json.Unmarshal([]byte(raw), &j); err != nil {
 			t.Fatal(err)
 		}
-		switch j.Mode {
-		case triage.ModeRepeat:
+		switch kind {
+		case triage.KindRepeat:
 			out[j.AlertID] = "repeat:" + j.RepeatOf
-		case triage.ModeOverBudget:
+		case triage.KindOverBudget:
 			out[j.AlertID] = "over_budget: " + j.Reason
-		default:
+		case triage.KindInvestigate:
 			out[j.AlertID] = ""
 		}
 	}

@@ -121,20 +121,38 @@ func Open(ctx context.Context, cfg Config, log zerolog.Logger) (*Store, error) {
 	return s, nil
 }
 
-// Start begins working jobs with the given workers (which must include the
-// investigation worker). Periodic jobs are scheduled by one replica at a
-// time, the queue's leader.
-func (s *Store) Start(ctx context.Context, workers *river.Workers, periodic ...*river.PeriodicJob) error {
+// Work is what Start runs.
+type Work struct {
+	// Workers work every job kind the queue holds.
+	Workers *river.Workers
+	// Periodic jobs are scheduled by one replica at a time, the queue's
+	// leader.
+	Periodic []*river.PeriodicJob
+	// AttemptTimeout and RescueAfter, when set, take the place of
+	// Config.JobTimeout and Config.RescueAfter: the service derives them
+	// from the Panther deadlines and the step timeouts once its pipeline
+	// is built.
+	AttemptTimeout, RescueAfter time.Duration
+}
+
+// Start begins working jobs.
+func (s *Store) Start(ctx context.Context, w Work) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if w.AttemptTimeout > 0 {
+		s.cfg.JobTimeout = w.AttemptTimeout
+	}
+	if w.RescueAfter > 0 {
+		s.cfg.RescueAfter = w.RescueAfter
+	}
 	if s.worker != nil {
 		return errors.New("store: already started")
 	}
 	client, err := s.be.newClient(&river.Config{
 		Logger:               riverLogger(s.log),
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: s.cfg.Workers}},
-		Workers:              workers,
-		PeriodicJobs:         periodic,
+		Workers:              w.Workers,
+		PeriodicJobs:         w.Periodic,
 		JobTimeout:           s.cfg.JobTimeout,
 		RescueStuckJobsAfter: s.cfg.RescueAfter,
 		MaxAttempts:          s.cfg.MaxAttempts,

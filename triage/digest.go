@@ -108,8 +108,20 @@ func (d *Digest) Countries() []string { return d.ranked(func(a Action) string { 
 
 // Story tells what happened in at most three lines of words: who did what
 // to what and from where; how it ended; and what to act on. It is empty
-// when there were no events.
-func (d *Digest) Story() []string {
+// when there were no events. The actions are named as the logs name them;
+// StoryIn tells them in words.
+func (d *Digest) Story() []string { return d.StoryIn(nil) }
+
+// StoryIn is Story with the actions told in words where words knows them:
+// did is what a successful action did, in the past tense and naming its
+// target ("created IAM user backup-svc"); tried what a failed one set out
+// to do ("delete trail main"); both "" for an action it does not know. The
+// log's own name for an action follows its words in parentheses, once:
+// "p.novak from 146.70.117.38: signed in to the AWS console without MFA
+// after 3 failed attempts (ConsoleLogin: Failed authentication), then
+// created IAM user backup-svc (CreateUser) and attached …". What a sign-in
+// was followed by is told after it, in order.
+func (d *Digest) StoryIn(words func(Action) (did, tried string)) []string {
 	if d == nil || len(d.Actions) == 0 {
 		return nil
 	}
@@ -142,7 +154,8 @@ func (d *Digest) Story() []string {
 			who += " (" + strings.Join(cs[:min(3, len(cs))], ", ") + ")"
 		}
 	}
-	lines := []string{who + ": " + d.Sequence() + "."}
+	told, inWords := d.told(words)
+	lines := []string{who + ": " + told + "."}
 
 	last := d.Actions[len(d.Actions)-1]
 	at := last.Time.UTC().Format("2006-01-02 15:04:05 UTC")
@@ -183,6 +196,13 @@ func (d *Digest) Story() []string {
 		}
 	}
 	end += " at " + at
+	if inWords {
+		// The first line named the last action already.
+		end = "The last action was at " + at
+		if last.Failed() {
+			end += " and failed"
+		}
+	}
 	switch {
 	case failed == 0:
 		end += "; no action failed"
@@ -199,6 +219,126 @@ func (d *Digest) Story() []string {
 		lines = append(lines, objs)
 	}
 	return lines
+}
+
+// told writes the actions for the story's first line: in words, joined as
+// a sentence, when words knows any of them (inWords), else as Sequence.
+func (d *Digest) told(words func(Action) (did, tried string)) (line string, inWords bool) {
+	if words == nil {
+		return d.Sequence(), false
+	}
+	groups := d.groups()
+	multi := len(d.Actors()) > 1
+	shown := map[string]bool{}
+	var parts []string
+	prevActor := ""
+	for i, g := range groups {
+		if i == maxDigestSteps {
+			parts = append(parts, fmt.Sprintf("%d more", len(groups)-i))
+			break
+		}
+		s, ok := g.told(words, shown)
+		if !ok {
+			s = g.phrase()
+		}
+		inWords = inWords || ok
+		if multi && g.actor != prevActor && g.actor != "" {
+			if ok {
+				s = g.actor + " " + s
+			} else {
+				s = g.actor + ": " + s
+			}
+		}
+		prevActor = g.actor
+		parts = append(parts, s)
+	}
+	if !inWords {
+		return d.Sequence(), false
+	}
+	// "A, then B, C and D": what came first, then what followed it.
+	switch len(parts) {
+	case 1:
+		return parts[0], true
+	case 2:
+		return parts[0] + ", then " + parts[1], true
+	}
+	n := len(parts)
+	return parts[0] + ", then " + strings.Join(parts[1:n-1], ", ") + " and " + parts[n-1], true
+}
+
+// told writes a group in words: "signed in to Okta without MFA after 6
+// failed attempts (user.session.start: INVALID_CREDENTIALS)", "tried to
+// delete trail main (DeleteTrail: AccessDenied)". The log's name for the
+// action is given once per line (shown). It is false when words does not
+// know the action or its outcomes are too mixed to say in words.
+func (g group) told(words func(Action) (did, tried string), shown map[string]bool) (string, bool) {
+	// The words of the first action that succeeded (its details name what
+	// it created), else of the first.
+	a := g.actions[0]
+	for _, x := range g.actions {
+		if !x.Failed() {
+			a = x
+			break
+		}
+	}
+	did, tried := words(a)
+	if did == "" || tried == "" {
+		return "", false
+	}
+	type run struct {
+		failed bool
+		reason string
+		n      int
+		noMFA  bool
+	}
+	var runs []run
+	for _, x := range g.actions {
+		if n := len(runs); n > 0 && runs[n-1].failed == x.Failed() {
+			runs[n-1].n++
+			runs[n-1].noMFA = runs[n-1].noMFA || x.MFA == "no"
+			continue
+		}
+		runs = append(runs, run{failed: x.Failed(), reason: x.Reason, n: 1, noMFA: x.MFA == "no"})
+	}
+	paren := func(reason string) string {
+		var p []string
+		if !shown[g.action] {
+			p = append(p, g.action)
+			shown[g.action] = true
+		}
+		if reason != "" {
+			p = append(p, reason)
+		}
+		if len(p) == 0 {
+			return ""
+		}
+		return " (" + strings.Join(p, ": ") + ")"
+	}
+	times := func(n int) string {
+		if n == 1 {
+			return ""
+		}
+		return fmt.Sprintf(" %d times", n)
+	}
+	mfa := func(r run) string {
+		if r.noMFA {
+			return " without MFA"
+		}
+		return ""
+	}
+	switch {
+	case len(runs) == 1 && runs[0].failed:
+		return "tried to " + tried + times(runs[0].n) + paren(runs[0].reason), true
+	case len(runs) == 1:
+		return did + times(runs[0].n) + mfa(runs[0]) + paren(""), true
+	case len(runs) == 2 && runs[0].failed && runs[1].n == 1:
+		attempts := "1 failed attempt"
+		if runs[0].n > 1 {
+			attempts = fmt.Sprintf("%d failed attempts", runs[0].n)
+		}
+		return did + mfa(runs[1]) + " after " + attempts + paren(runs[0].reason), true
+	}
+	return "", false
 }
 
 // ObjectsLine names the objects to act on in one sentence, or "".

@@ -15,11 +15,11 @@ type Finding struct {
 	Weight Weight `json:"weight"`
 	// LogOdds is how much the finding moves the odds that the alert is a
 	// true positive (natural log; positive toward malicious). Zero takes
-	// the default of its Severity (see DefaultLogOdds).
+	// the default of its Weight (see investigate.DefaultLogOdds).
 	LogOdds float64 `json:"logOdds,omitempty"`
 	// Fact names what the finding establishes when other findings may
 	// establish the same (e.g. "tor 185.220.101.34" from IPinfo and from
-	// Panther's Tor list): Decide counts each fact once, at its heaviest.
+	// Panther's Tor list): investigate.Decide counts each fact once, at its heaviest.
 	Fact string `json:"fact,omitempty"`
 	// Evidence points at what backs the finding: event p_row_ids, alert IDs,
 	// query IDs.
@@ -50,7 +50,7 @@ type Evidence struct {
 const (
 	// StepEvents reads the alert's events and digests them into actions.
 	StepEvents = "events"
-	// StepActions reads what the digested actions mean (see Knowledge).
+	// StepActions reads what the digested actions mean (see investigate.Knowledge).
 	StepActions = "actions"
 	// StepIndicators extracts and ranks indicators.
 	StepIndicators = "indicators"

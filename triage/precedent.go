@@ -36,7 +36,7 @@ type PriorAlert struct {
 	// Disposition is how analysts judged it: DispositionFalsePositive,
 	// DispositionTruePositive, DispositionHandled or DispositionOpen.
 	Disposition string `json:"disposition"`
-	// Reason is the analyst's comment that gives the reason (see Judge),
+	// Reason is the analyst's comment that gives the reason (see investigate.Judge),
 	// nil when there is none.
 	Reason *ClosingComment `json:"reason,omitempty"`
 	// Entities are its actors, addresses, accounts and targets.
@@ -129,6 +129,6 @@ type ClosingComment struct {
 	Body      string    `json:"body"`
 	CreatedBy string    `json:"createdBy,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
-	// Says is what its words conclude (ClassifyComment).
+	// Says is what its words conclude (investigate.ClassifyComment).
 	Says string `json:"says,omitempty"`
 }

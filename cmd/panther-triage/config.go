@@ -144,7 +144,7 @@ func valueChecks() []valueCheck {
 			return nil
 		}},
 		{"rescue-after", func(c Config, _ string) []error {
-			if c.RescueAfter > 0 && c.RescueAfter <= c.JobTimeout {
+			if c.RescueAfter > 0 && c.JobTimeout > 0 && c.RescueAfter <= c.JobTimeout {
 				return []error{fmt.Errorf("%s (%s) must be longer than %s (%s), or a running investigation would be taken over; raise it too", c.where("rescue-after"), c.RescueAfter, c.where("job-timeout"), c.JobTimeout)}
 			}
 			return nil

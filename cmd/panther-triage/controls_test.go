@@ -116,7 +116,7 @@ func TestBudgetOverflowCommentsWhyNot(t *testing.T) {
 		getJSON(t, svc.url+"/api/v1/investigations/"+ids[4], testSecret, &rec)
 		return rec["state"] != "running" && rec["state"] != "queued"
 	})
-	if rec["state"] != "skipped" || !strings.Contains(fmt.Sprint(rec["error"]), "budget") {
+	if rec["state"] != "skipped" || !strings.Contains(fmt.Sprint(rec["reason"]), "budget") {
 		t.Fatalf("over-budget record: %v", rec)
 	}
 }

@@ -125,6 +125,6 @@ func TestLogsCarryIDsAndNoSecrets(t *testing.T) {
 	find("webhook delivery", map[string]any{"outcome": "unauthorized"}, "request_id")
 	find("investigation will be retried", map[string]any{"alert_id": documentedAlert}, "job_id", "error")
 	find("step finished", map[string]any{"alert_id": documentedAlert, "step": "events"}, "job_id", "duration")
-	find("investigation finished", map[string]any{"alert_id": documentedAlert, "outcome": "done"}, "job_id", "duration", "verdict")
+	find("investigation finished", map[string]any{"alert_id": documentedAlert, "state": "done"}, "job_id", "duration", "verdict")
 	find("investigation failed", map[string]any{"alert_id": other.ID}, "job_id", "error")
 }

@@ -332,7 +332,7 @@ func TestEndToEndSkipsClosedAlert(t *testing.T) {
 		getJSON(t, svc.url+"/api/v1/investigations/"+documentedAlert, testSecret, &rec)
 		return rec["state"] == "skipped"
 	})
-	if !strings.Contains(fmt.Sprint(rec["error"]), "CLOSED") || len(p.Comments(documentedAlert)) != 0 {
+	if !strings.Contains(fmt.Sprint(rec["reason"]), "CLOSED") || len(p.Comments(documentedAlert)) != 0 {
 		t.Fatalf("record %v, %d comments; want skipped because CLOSED, no comment", rec, len(p.Comments(documentedAlert)))
 	}
 }

@@ -13,13 +13,13 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/riverqueue/river"
 	"github.com/rs/zerolog"
 
 	"github.com/panther-triage/panther-triage/agreement"
 	"github.com/panther-triage/panther-triage/filter"
 	"github.com/panther-triage/panther-triage/handler"
 	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/jobs"
 	"github.com/panther-triage/panther-triage/metrics"
 	"github.com/panther-triage/panther-triage/narrative"
 	"github.com/panther-triage/panther-triage/panther"
@@ -115,19 +115,14 @@ func serve(ctx context.Context, cfg Config, getenv func(string) string, stdout, 
 	if err != nil {
 		return err
 	}
-	workers := river.NewWorkers()
-	river.AddWorker(workers, investigate.NewWorker(inv, st, log))
-	rec := reconcile.NewWorker(reconcile.Config{Every: cfg.ReconcileEvery}, pc, st, flt, log)
-	river.AddWorker(workers, rec)
-	agree := agreement.NewWorker(agreement.Config{Every: cfg.AgreementEvery, Judge: investigate.JudgeAlert}, pc, st, log)
-	river.AddWorker(workers, agree)
-	var periodic []*river.PeriodicJob
-	for _, job := range []*river.PeriodicJob{rec.Periodic(), agree.Periodic()} {
-		if job != nil {
-			periodic = append(periodic, job)
-		}
+	deps := jobs.Deps{
+		Runner:     investigate.NewRunner(inv, st, log),
+		Reconciler: reconcile.New(reconcile.Config{Every: cfg.ReconcileEvery}, pc, st, flt, log),
+		Agreement:  agreement.New(agreement.Config{Every: cfg.AgreementEvery, Judge: investigate.JudgeAlert}, pc, st, log),
 	}
-	if err := st.Start(ctx, workers, periodic...); err != nil {
+	work := store.Work{Workers: jobs.Workers(deps), Periodic: jobs.Periodic(deps)}
+	work.AttemptTimeout, work.RescueAfter = attemptBounds(cfg, pc, inv, log)
+	if err := st.Start(ctx, work); err != nil {
 		return err
 	}
 
@@ -173,7 +168,7 @@ func serve(ctx context.Context, cfg Config, getenv func(string) string, stdout, 
 		_ = st.Stop(context.Background())
 		return fmt.Errorf("serve: %w", err)
 	}
-	return shutdown(ctx, cfg, srv, st, log)
+	return shutdown(ctx, cfg, srv, st, work.RescueAfter, log)
 }
 
 // shutdown closes intake, then gives running investigations
@@ -182,7 +177,7 @@ func serve(ctx context.Context, cfg Config, getenv func(string) string, stdout, 
 // stay running in the queue, and the queue rescues them (another replica,
 // or this service's next start) --rescue-after after they started; the
 // error returned says so.
-func shutdown(ctx context.Context, cfg Config, srv *http.Server, st *store.Store, log zerolog.Logger) error {
+func shutdown(ctx context.Context, cfg Config, srv *http.Server, st *store.Store, rescueAfter time.Duration, log zerolog.Logger) error {
 	deadline := time.Now().Add(cfg.ShutdownWait)
 	shutdownCtx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
@@ -216,7 +211,7 @@ func shutdown(ctx context.Context, cfg Config, srv *http.Server, st *store.Store
 			left := max(time.Until(deadline).Round(time.Second), 0)
 			log.Info().Int64("running", running()).Str("left", left.String()).Msg("shutting down: waiting for running investigations")
 		case <-abortOf(ctx):
-			return fmt.Errorf("stopped at once on a second signal: %d running investigation(s) abandoned; they stay in the queue and are retried %s (--rescue-after) after they started, by another replica or the next start", running(), cfg.RescueAfter)
+			return fmt.Errorf("stopped at once on a second signal: %d running investigation(s) abandoned; they stay in the queue and are retried %s (--rescue-after) after they started, by another replica or the next start", running(), rescueAfter)
 		}
 	}
 }
@@ -271,4 +266,30 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// attemptBounds are how long one investigation attempt may run, and how
+// long a running job may stay so before it counts as lost with its process:
+// --job-timeout, or by default the investigator's budget derived from the
+// Panther deadlines and the step timeouts; --rescue-after, or by default
+// that plus a margin.
+func attemptBounds(cfg Config, pc *panther.Client, inv *investigate.Investigator, log zerolog.Logger) (attempt, rescue time.Duration) {
+	budget := inv.AttemptBudget(pc.ReadBudget(), pc.WriteBudget())
+	attempt = cfg.JobTimeout
+	switch {
+	case attempt == 0:
+		attempt = budget
+	case attempt < budget:
+		log.Warn().Dur("job_timeout", attempt).Dur("budget", budget).
+			Msg("--job-timeout is shorter than an attempt may take when Panther is slow: such attempts are cut and retried")
+	}
+	rescue = cfg.RescueAfter
+	if rescue <= attempt {
+		if rescue > 0 {
+			log.Warn().Dur("rescue_after", attempt+store.DefaultRescueMargin).Msg("--rescue-after is not longer than an attempt may take; raised")
+		}
+		rescue = attempt + store.DefaultRescueMargin
+	}
+	log.Info().Dur("job_timeout", attempt).Dur("rescue_after", rescue).Msg("investigation attempts bounded")
+	return attempt, rescue
 }

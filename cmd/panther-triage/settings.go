@@ -71,8 +71,8 @@ type Config struct {
 
 	DB           string        `name:"db" envvar:"PANTHER_TRIAGE_DB" group:"queue" default:"panther-triage.db" used:"serve,investigate" help:"SQLite file path, or a postgres:// URL for several replicas"`
 	Workers      int           `name:"workers" envvar:"PANTHER_TRIAGE_WORKERS" group:"queue" default:"${workers}" used:"serve" help:"investigations run at once by this process"`
-	JobTimeout   time.Duration `name:"job-timeout" envvar:"PANTHER_TRIAGE_JOB_TIMEOUT" group:"queue" default:"${job_timeout}" used:"serve" help:"bound on one investigation attempt"`
-	RescueAfter  time.Duration `name:"rescue-after" envvar:"PANTHER_TRIAGE_RESCUE_AFTER" group:"queue" default:"${rescue_after}" used:"serve" help:"how long a job may run before it counts as lost with its process and is retried; longer than --job-timeout"`
+	JobTimeout   time.Duration `name:"job-timeout" envvar:"PANTHER_TRIAGE_JOB_TIMEOUT" group:"queue" default:"0s" used:"serve" zero:"derived from the Panther deadlines and the step timeouts, logged at start" help:"bound on one investigation attempt"`
+	RescueAfter  time.Duration `name:"rescue-after" envvar:"PANTHER_TRIAGE_RESCUE_AFTER" group:"queue" default:"0s" used:"serve" zero:"the attempt's bound plus 30s" help:"how long a job may run before it counts as lost with its process and is retried; longer than --job-timeout"`
 	MaxAttempts  int           `name:"max-attempts" envvar:"PANTHER_TRIAGE_MAX_ATTEMPTS" group:"queue" default:"${max_attempts}" used:"serve" help:"tries of an investigation that keeps failing transiently (5xx, timeouts) before it is recorded as failed; with the default backoff, about 20 minutes of Panther outage"`
 	RetryBackoff time.Duration `name:"retry-backoff" envvar:"PANTHER_TRIAGE_RETRY_BACKOFF" group:"queue" default:"${retry_backoff}" used:"serve" help:"delay before the first retry of a failed investigation; doubles each attempt, with jitter"`
 	RetryMax     time.Duration `name:"retry-backoff-max" envvar:"PANTHER_TRIAGE_RETRY_BACKOFF_MAX" group:"queue" default:"${retry_backoff_max}" used:"serve" help:"longest delay between retries"`
@@ -126,8 +126,6 @@ func libraryDefaults() map[string]any {
 		"max_per_hour":           store.DefaultMaxPerHour,
 		"agreement_every":        agreement.DefaultEvery,
 		"workers":                store.DefaultWorkers,
-		"job_timeout":            store.DefaultJobTimeout,
-		"rescue_after":           store.DefaultRescueAfter,
 		"max_attempts":           store.DefaultMaxAttempts,
 		"retry_backoff":          store.DefaultRetryBackoff,
 		"retry_backoff_max":      store.DefaultRetryBackoffMax,

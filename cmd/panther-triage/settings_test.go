@@ -12,6 +12,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/panther-triage/panther-triage/investigate"
+	"github.com/panther-triage/panther-triage/store"
+	"github.com/rs/zerolog"
 )
 
 // Every exported field of Config is one setting, bound exactly once: one
@@ -160,7 +164,7 @@ func TestHelpShowsTypeDefaultAndVariable(t *testing.T) {
 	if err := run(t.Context(), []string{"serve", "--help"}, env(nil), nil, &out, &out); !errors.Is(err, flag.ErrHelp) {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"--workers number  $PANTHER_TRIAGE_WORKERS  (default 4)", "--max-per-hour number  $PANTHER_TRIAGE_MAX_PER_HOUR  (default 500; 0: no bound)", "--job-timeout duration  $PANTHER_TRIAGE_JOB_TIMEOUT  (default 1m30s)", "--severities list"} {
+	for _, want := range []string{"--workers number  $PANTHER_TRIAGE_WORKERS  (default 4)", "--max-per-hour number  $PANTHER_TRIAGE_MAX_PER_HOUR  (default 500; 0: no bound)", "--job-timeout duration  $PANTHER_TRIAGE_JOB_TIMEOUT  (default 0s; 0: derived from the Panther deadlines", "--severities list"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("serve --help lacks %q", want)
 		}
@@ -396,5 +400,41 @@ func TestUnknownEnvironmentVariable(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("warnings %q; want %q", got, want)
+	}
+}
+
+// By default an attempt's bound is the investigator's budget, derived from
+// the Panther deadlines and the step timeouts, and the rescue delay is that
+// plus a margin; set ones are kept.
+func TestAttemptBoundsDerivedFromDeadlines(t *testing.T) {
+	required := map[string]string{
+		"PANTHER_API_URL": "https://api.example.runpanther.net/public/graphql", "PANTHER_API_TOKEN": "t",
+		"PANTHER_TRIAGE_WEBHOOK_SECRET": "s",
+	}
+	bounds := func(vars map[string]string) (attempt, rescue, budget time.Duration) {
+		t.Helper()
+		for k, v := range required {
+			vars[k] = v
+		}
+		cfg, err := loadConfig(nil, vars)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pc := newPantherClient(cfg)
+		inv := investigate.New(pc, steps(cfg, pc, nil, nil, nil), investigateOptions(cfg), zerolog.Nop())
+		attempt, rescue = attemptBounds(cfg, pc, inv, zerolog.Nop())
+		return attempt, rescue, inv.AttemptBudget(pc.ReadBudget(), pc.WriteBudget())
+	}
+	attempt, rescue, budget := bounds(map[string]string{})
+	if attempt != budget || rescue != budget+store.DefaultRescueMargin {
+		t.Errorf("default bounds: attempt %s, rescue %s; want the budget %s and %s", attempt, rescue, budget, budget+store.DefaultRescueMargin)
+	}
+	// A longer read deadline lengthens the budget.
+	if _, _, longer := bounds(map[string]string{"PANTHER_TRIAGE_PANTHER_READ_TIMEOUT": "10s"}); longer <= budget {
+		t.Errorf("budget with 10s reads %s; want more than %s", longer, budget)
+	}
+	attempt, rescue, _ = bounds(map[string]string{"PANTHER_TRIAGE_JOB_TIMEOUT": "20m", "PANTHER_TRIAGE_RESCUE_AFTER": "25m"})
+	if attempt != 20*time.Minute || rescue != 25*time.Minute {
+		t.Errorf("set bounds: attempt %s, rescue %s; want 20m and 25m", attempt, rescue)
 	}
 }
