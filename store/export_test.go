@@ -85,7 +85,7 @@ func (s *Store) JobAlerts(t *testing.T) map[int64]string {
 		if err := rows.Scan(&id, &raw); err != nil {
 			t.Fatal(err)
 		}
-		var j triage.Job
+		var j triage.QueuedAlert
 		if err := json.Unmarshal([]byte(raw), &j); err != nil {
 			t.Fatal(err)
 		}
