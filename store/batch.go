@@ -96,9 +96,12 @@ func (b *batcher) close() {
 // loop is one committer: it takes a delivery, then every other one already
 // waiting, up to maxBatch, and commits them together. When the batch
 // before held more than one delivery, deliveries are arriving together:
-// it waits up to batchWindow after the first for more, since callers
-// answered by the last commit are sending their next ones. A delivery
-// alone, under no load, waits for nobody.
+// until the batch is as large as the one before, it waits up to
+// batchWindow after the first for more, since callers answered by the
+// last commit are sending their next ones. (Waiting for a full batch
+// instead left the committer idle for the whole window whenever fewer
+// callers than maxBatch were sending.) A delivery alone, under no load,
+// waits for nobody.
 func (b *batcher) loop() {
 	batch := make([]*enqueueReq, 0, maxBatch)
 	window := time.NewTimer(batchWindow)
@@ -122,7 +125,7 @@ func (b *batcher) loop() {
 				continue
 			default:
 			}
-			if last <= 1 {
+			if last <= 1 || len(batch) >= last {
 				break
 			}
 			select {

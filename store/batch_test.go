@@ -66,6 +66,27 @@ func TestEnqueueTogetherDuplicatesAnswerTheirFirst(t *testing.T) {
 	})
 }
 
+// Each delivery of a batch is answered with its own alert's job, however
+// the database numbered the batch's jobs.
+func TestEnqueueTogetherAnswersEachItsOwnJob(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		s := open(t, dsn, newClock())
+		for round := range 3 {
+			var ds []triage.Delivery
+			for i := range 50 {
+				ds = append(ds, storm(fmt.Sprintf("alert-%d-%d", round, i), fmt.Sprintf("title %d %d", round, i)))
+			}
+			got := enqueueAll(t, s, ds)
+			jobs := s.JobAlerts(t)
+			for i, g := range got {
+				if g.Duplicate || jobs[g.JobID] != ds[i].AlertID {
+					t.Errorf("%s: answered %+v, the job of %q", ds[i].AlertID, g, jobs[g.JobID])
+				}
+			}
+		}
+	})
+}
+
 func TestEnqueueTogetherStormHasOneLeader(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dsn string) {
 		s := open(t, dsn, newClock())

@@ -180,13 +180,9 @@ func (s *Store) enqueueAll(ctx context.Context, as []arrival, claim claimRule) (
 				jobs[k] = river.InsertManyParams{InsertOpts: opts,
 					Args: as[i].route.Job(triage.QueuedAlert{AlertID: a.AlertID, DetectionID: a.DetectionID, ReceivedAt: a.ReceivedAt})}
 			}
-			res, err := insert(ctx, jobs)
+			ids, err := insert(ctx, jobs)
 			if err != nil {
 				return fmt.Errorf("insert jobs: %w", err)
-			}
-			ids, err := jobsByAlert(res)
-			if err != nil {
-				return err
 			}
 			for _, i := range admitted {
 				id, ok := ids[as[i].d.AlertID]

@@ -65,3 +65,31 @@ func (s *Store) Pragma(t *testing.T, name string) string {
 	}
 	return v
 }
+
+// JobAlerts (tests only) maps each investigation job's ID to its alert.
+func (s *Store) JobAlerts(t *testing.T) map[int64]string {
+	t.Helper()
+	args := "args::text"
+	if _, ok := s.be.(*riverBackend[*sql.Tx]); ok {
+		args = "json(args)"
+	}
+	rows, err := s.be.db().query(t.Context(), `SELECT id, `+args+` FROM river_job`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var raw string
+		if err := rows.Scan(&id, &raw); err != nil {
+			t.Fatal(err)
+		}
+		var j triage.QueuedAlert
+		if err := json.Unmarshal([]byte(raw), &j); err != nil {
+			t.Fatal(err)
+		}
+		out[id] = j.AlertID
+	}
+	return out
+}
