@@ -429,11 +429,26 @@ func pending(states map[string]int) int {
 
 // drained waits until no investigation job is left to run: every job is
 // completed, cancelled or discarded. It is the barrier before counting
-// comments: once the queue is drained, no comment can come any more.
-func drained(t *testing.T, q *queueDB, within time.Duration) {
+// comments: once the queue is drained, no comment can come any more. It
+// fails when no job ends for stall, a queue that is stuck; a slow machine
+// (the race detector on two cores) only makes it wait longer. A total
+// bound would turn the speed of the machine into a test failure.
+func drained(t *testing.T, q *queueDB, stall time.Duration) {
 	t.Helper()
-	eventually(t, within, "the queue to drain", func() bool { return pending(q.jobStates(t)) == 0 },
-		func() any { return q.jobStates(t) })
+	ended, since := -1, time.Now()
+	for {
+		states := q.jobStates(t)
+		if pending(states) == 0 {
+			return
+		}
+		if n := states["completed"] + states["cancelled"] + states["discarded"]; n != ended {
+			ended, since = n, time.Now()
+		}
+		if time.Since(since) > stall {
+			t.Fatalf("the queue made no progress for %s before it drained: %v", stall, states)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // listRecords reads every investigation record through the read API.
