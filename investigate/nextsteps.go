@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/panther-triage/panther-triage/triage"
 )
@@ -81,65 +82,121 @@ func nextSteps(r *Report) []string {
 	ip := firstOr(d.SourceIPs(), "")
 	switch r.Verdict.Label {
 	case triage.VerdictMalicious, triage.VerdictSuspicious:
-		for _, s := range objectSteps(d) {
-			add(s)
-		}
 		kind := actorKindOf(r, actor)
 		person := kind == actorUser || kind == actorService
+		malicious := r.Verdict.Label == triage.VerdictMalicious
+		contain, remove := objectSteps(d)
 		// A malicious call's escalation blocks the address: the steps
 		// before it do not say so again.
-		blocks := r.Verdict.Label == triage.VerdictMalicious && ip != "" && isPublicIP(ip) && !cloudNetwork(r, ip)
+		blocks := malicious && ip != "" && isPublicIP(ip) && !cloudNetwork(r, ip)
+		// What to do about the actor's own account: a disruptive step.
+		var reset string
+		if !allFailed(d) && person && (loggedIn(d) || malicious) {
+			switch {
+			case strings.HasPrefix(actor, "root"):
+				reset = "Reset the root user's password and MFA device, and sign out its sessions"
+			case kind == actorService:
+				reset = fmt.Sprintf("Rotate the keys of %s and find who could use them", actor)
+			case signedInWithoutMFA(d):
+				reset = fmt.Sprintf("Reset %s's password and sign out its sessions; it signed in without MFA, so enrol a factor or disable console access", actor)
+			default:
+				reset = fmt.Sprintf("Reset %s's sessions and MFA factors, and rotate its credentials", actor)
+			}
+		}
+		// A suspicious call asks first: undoing a change on a hunch can
+		// break a service. The confirmation comes before anything
+		// disruptive, which then waits for its answer.
+		var confirm string
+		switch {
+		case malicious || allFailed(d):
+		case person:
+			switch _, tried := lastWords(d); {
+			case tried != "" && kind == actorService:
+				confirm = fmt.Sprintf("Confirm with %s that it was meant to %s; escalate if not", askWhom(kind, actor), tried)
+			case tried != "":
+				confirm = fmt.Sprintf("Confirm with %s that they meant to %s; escalate if not", askWhom(kind, actor), tried)
+			default:
+				confirm = fmt.Sprintf("Confirm with %s that %s was intended; escalate if not", askWhom(kind, actor), lastAction(d))
+			}
+		case actor == "":
+			confirm = "Find who made the change and whether it was approved; escalate if not"
+		}
+		if confirm != "" {
+			// Closing an exposure (a public bucket or repository) breaks
+			// nothing and stops the leak: it need not wait.
+			exposed := slices.DeleteFunc(slices.Clone(contain), func(s string) bool { return !closesExposure(s) })
+			contain = slices.DeleteFunc(contain, closesExposure)
+			for _, s := range exposed {
+				add(s)
+			}
+			add(confirm)
+			disruptive := append(append(slices.Clone(contain), remove...), reset)
+			for i, s := range slices.DeleteFunc(disruptive, func(s string) bool { return s == "" }) {
+				if i == 0 {
+					s = "If not confirmed: " + strings.ToLower(s[:1]) + s[1:]
+				}
+				add(s)
+			}
+		} else {
+			// Contain first (keys, grants, sessions), then delete what the
+			// attacker made, once what it did is known.
+			for _, s := range contain {
+				add(s)
+			}
+			add(reset)
+			for _, s := range remove {
+				add(s)
+			}
+		}
+		// An exploit payload can act however the server answered (a JNDI
+		// lookup fires when the string is logged): a status is no proof
+		// that nothing succeeded.
+		payload, cb := payloadCallback(d)
+		if cb != "" {
+			add(fmt.Sprintf("Check egress from your servers to %s, the callback in the payload: a connection means it fired, whatever HTTP status the request got", cb))
+		}
+		nothing := "Nothing succeeded: "
+		if payload {
+			nothing = ""
+		}
 		switch {
 		case allFailed(d) && kind == actorAddress && blocks:
-			add(fmt.Sprintf("Nothing succeeded: search the data lake for anything else from %s, and whether any of it got through", actor))
+			add(lakeOrSearch(r, actor))
 		case allFailed(d) && kind == actorAddress:
-			add(fmt.Sprintf("Nothing succeeded: block %s at the edge if the attempts go on", actor))
-			add(fmt.Sprintf("Search the data lake for anything else from %s, and whether any of it got through", actor))
+			add(capitalise(fmt.Sprintf("%sblock %s at the edge if the attempts go on", nothing, actor)))
+			add(lakeOrSearch(r, actor))
 		case allFailed(d) && kind == actorService:
 			add(fmt.Sprintf("Nothing succeeded: find what ran as %s with failing calls (a broken job or stolen keys), and rotate its keys if it was not a job of yours", actor))
 		case allFailed(d) && actor != "" && blocks:
 			add(fmt.Sprintf("Nothing succeeded: check that %s still has MFA", actor))
 		case allFailed(d) && actor != "":
 			add(fmt.Sprintf("Nothing succeeded: check that %s still has MFA, and block %s if the attempts go on", actor, cmp.Or(ip, "the source")))
-		case person && (loggedIn(d) || r.Verdict.Label == triage.VerdictMalicious):
-			switch {
-			case strings.HasPrefix(actor, "root"):
-				add("Reset the root user's password and MFA device, and sign out its sessions")
-			case kind == actorService:
-				add(fmt.Sprintf("Rotate the keys of %s and find who could use them", actor))
-			case signedInWithoutMFA(d):
-				add(fmt.Sprintf("Reset %s's password and sign out its sessions; it signed in without MFA, so enrol a factor or disable console access", actor))
-			default:
-				add(fmt.Sprintf("Reset %s's sessions and MFA factors, and rotate its credentials", actor))
-			}
 		}
 		switch {
 		case blocks:
 			add(fmt.Sprintf("Escalate to incident response; block %s unless it is your own", ip))
-		case r.Verdict.Label == triage.VerdictMalicious:
+		case malicious:
 			add("Escalate to incident response")
-		case person && !allFailed(d):
-			switch _, tried := lastWords(d); {
-			case tried != "" && kind == actorService:
-				add(fmt.Sprintf("Confirm with %s that it was meant to %s; escalate if not", askWhom(kind, actor), tried))
-			case tried != "":
-				add(fmt.Sprintf("Confirm with %s that they meant to %s; escalate if not", askWhom(kind, actor), tried))
-			default:
-				add(fmt.Sprintf("Confirm with %s that %s was intended; escalate if not", askWhom(kind, actor), lastAction(d)))
-			}
 		case kind == actorAddress && !allFailed(d):
 			add(fmt.Sprintf("Check whether %s should reach %s; block it at the edge if not", actor, lastTarget(d)))
-		case actor == "":
-			add("Find who made the change and whether it was approved; escalate if not")
 		}
 		if len(steps) < 2 {
 			add("Review what else " + cmp.Or(actor, "the actor") + " did in the same hour (full report, data lake)")
 		}
 	case triage.VerdictBenign:
-		add("Close as expected: " + safeBecause(r))
-		if t := r.Tuning; t != nil {
-			add(fmt.Sprintf("Tune %s so that this does not alert again; it would have suppressed %d earlier alert(s):", t.Detection, t.Suppressed))
+		a, m, risky := highRiskAction(d)
+		if risky {
+			// Never filtered: checked before closing instead.
+			add(highRiskCheck(r, a, m))
+			add("Then close as expected: " + safeBecause(r))
 		} else {
+			add("Close as expected: " + safeBecause(r))
+		}
+		switch t := r.Tuning; {
+		case risky:
+		case t != nil:
+			add(fmt.Sprintf("Tune %s so that this does not alert again; it would have suppressed %d earlier alert(s):", t.Detection, t.Suppressed))
+		default:
 			add("If it recurs, record the reason when closing, so that the precedent can suggest a filter")
 		}
 	default:
@@ -250,13 +307,15 @@ func safeBecause(r *Report) string {
 
 // objectRank orders objects by how urgently a responder undoes them:
 // credentials first.
-var objectRank = []string{"access key", "console password", "service account key", "token", "credential", "user", "admin grant", "role grant", "policy", "group membership", "role", "MFA factor", "bucket", "repository", "app"}
+var objectRank = []string{"access key", "console password", "service account key", "token", "credential", "admin grant", "role grant", "policy", "group membership", "MFA factor", "bucket", "repository", "app", "user", "role"}
 
 // objectSteps name what to undo for the objects the actions created or
-// changed, credentials first, two to a line, at most two lines.
-func objectSteps(d *triage.Digest) []string {
+// changed: contain are the steps that cut access (keys, grants, policies),
+// credentials first, two to a line, at most two lines; remove deletes the
+// accounts and roles made, after their activity is reviewed.
+func objectSteps(d *triage.Digest) (contain, remove []string) {
 	if d == nil {
-		return nil
+		return nil, nil
 	}
 	objs := slices.Clone(d.Objects)
 	rank := func(k string) int {
@@ -266,18 +325,20 @@ func objectSteps(d *triage.Digest) []string {
 		return len(objectRank)
 	}
 	slices.SortStableFunc(objs, func(a, b triage.Object) int { return cmp.Compare(rank(a.Kind), rank(b.Kind)) })
-	var acts []string
+	var acts, deletes []string
 	for _, o := range objs {
 		var s string
 		switch o.Kind {
 		case "access key":
 			s = "deactivate access key " + o.Value
 		case "user":
-			s = "delete user " + o.Value + " unless someone asked for it"
+			deletes = append(deletes, "user "+o.Value)
+			continue
+		case "role":
+			deletes = append(deletes, "role "+o.Value)
+			continue
 		case "console password":
 			s = "remove the console password " + o.Value
-		case "role":
-			s = "delete role " + o.Value
 		case "policy":
 			s = "detach policy " + o.Value
 		case "group membership":
@@ -287,7 +348,7 @@ func objectSteps(d *triage.Digest) []string {
 		case "role grant", "admin grant":
 			s = "remove the grant of " + o.Value
 		case "service account key":
-			s = "delete service account key " + o.Value
+			s = "disable service account key " + o.Value
 		case "repository":
 			s = "make repository " + o.Value + " private again"
 		case "MFA factor":
@@ -297,15 +358,17 @@ func objectSteps(d *triage.Digest) []string {
 		}
 		acts = append(acts, s)
 	}
-	var out []string
-	for i := 0; i < len(acts) && len(out) < 2; i += 2 {
+	for i := 0; i < len(acts) && len(contain) < 2; i += 2 {
 		line := strings.Join(acts[i:min(i+2, len(acts))], "; ")
-		if len(out) == 1 && len(acts) > 4 {
+		if len(contain) == 1 && len(acts) > 4 {
 			line += fmt.Sprintf("; and %d more (full report)", len(acts)-4)
 		}
-		out = append(out, strings.ToUpper(line[:1])+line[1:])
+		contain = append(contain, strings.ToUpper(line[:1])+line[1:])
 	}
-	return out
+	if len(deletes) > 0 {
+		remove = append(remove, "Then delete "+strings.Join(deletes[:min(2, len(deletes))], " and ")+", once what it did is reviewed (data lake)")
+	}
+	return contain, remove
 }
 
 // loggedIn says whether an action of the digest is a sign-in that
@@ -430,4 +493,84 @@ func cloudNetwork(r *Report, ip string) bool {
 		}
 	}
 	return false
+}
+
+// lakeOrSearch says what the data lake search for an indicator found, or
+// asks for one when none ran: the analyst does not repeat a search the
+// investigation made.
+func lakeOrSearch(r *Report, ind string) string {
+	for _, f := range r.Findings {
+		if f.Step != triage.StepDatalake || f.Kind != "indicator_search" || !strings.HasPrefix(f.Title, ind+" ") {
+			continue
+		}
+		if rest, ok := strings.CutPrefix(f.Title, ind+" appears only in this alert's events ("); ok {
+			from, to, _ := strings.Cut(strings.TrimSuffix(rest, ")"), " to ")
+			return fmt.Sprintf("The data lake holds nothing else from %s (searched %s to %s)", ind, shortTime(from), shortTime(to))
+		}
+		return "Data lake: " + f.Title
+	}
+	return fmt.Sprintf("Search the data lake for anything else from %s, and whether any of it got through", ind)
+}
+
+// shortTime writes an RFC 3339 time as "Mar 10 13:00 UTC", or leaves it.
+func shortTime(s string) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return s
+	}
+	return t.UTC().Format("Jan 2 15:04 UTC")
+}
+
+// payloadCallback finds an exploit payload in the digest's web requests:
+// whether there is one, and the callback address it names, if any.
+func payloadCallback(d *triage.Digest) (payload bool, cb string) {
+	if d == nil {
+		return false, ""
+	}
+	for _, a := range d.Actions {
+		req := a.Detail("request")
+		if exploitPayload(req) == "" {
+			continue
+		}
+		payload = true
+		if c := callback(req); c != "" && cb == "" {
+			cb = c
+		}
+	}
+	return payload, cb
+}
+
+// capitalise writes s with a capital first letter.
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// highRiskCheck is what to check before closing a benign high-risk action
+// (an MFA reset, an admin grant, a new key): a filter is never suggested
+// for one, as an attacker's looks the same.
+func highRiskCheck(r *Report, a triage.Action, m Meaning) string {
+	did, _ := ActionWords(a)
+	did = cmp.Or(did, strings.TrimSpace(a.Action+" "+a.Target))
+	s := fmt.Sprintf("Check that a ticket covers it (%s)", did)
+	n := strings.ToLower(a.Action)
+	switch {
+	case a.Target != "" && (strings.Contains(n, "factor") || strings.Contains(n, "mfa")):
+		s += fmt.Sprintf(", and that the factor %s enrols next is theirs", a.Target)
+	case a.Target != "" && m.Fact == "grant":
+		s += fmt.Sprintf(", and that %s is meant to have it", a.Target)
+	}
+	if l := lakeOrSearch(r, a.Target); a.Target != "" && strings.HasPrefix(l, "The data lake holds nothing else from ") {
+		s += "; the data lake shows nothing else of " + a.Target + " so far"
+	}
+	return s
+}
+
+// closesExposure says whether a step only closes public access: undoing
+// it first breaks nothing and stops the exposure.
+func closesExposure(step string) bool {
+	l := strings.ToLower(step)
+	return (strings.HasPrefix(l, "block public access to bucket ") || strings.HasPrefix(l, "make repository ")) && !strings.Contains(l, "; ")
 }

@@ -265,7 +265,7 @@ func evidenceLine(r Report) string {
 		if same > 0 {
 			s := plural(same, "earlier alert", "earlier alerts") + " of the detection"
 			if fp > 0 {
-				s += " (" + plural(fp, "judged a false positive", "judged false positives") + ")"
+				s += " (" + plural(fp, "closed as expected", "closed as expected") + ")"
 			}
 			parts = append(parts, s)
 		}
@@ -366,7 +366,7 @@ func linkText(a triage.PriorAlert) string {
 func endText(a triage.PriorAlert) string {
 	switch a.Disposition {
 	case triage.DispositionFalsePositive:
-		return "judged a false positive"
+		return "closed as expected"
 	case triage.DispositionTruePositive:
 		return "judged a true positive"
 	case triage.DispositionOpen:

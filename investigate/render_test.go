@@ -211,6 +211,15 @@ func TestSuggestTuning(t *testing.T) {
 	if tu := SuggestTuning(tuningCase(closedAsExpected("p1"), closedAsExpected("p2"), elsewhere), benign); tu != nil {
 		t.Errorf("counted an alert from another address: %+v", tu)
 	}
+	// An admin grant, an MFA reset, a new key: never filtered, however
+	// often it was expected.
+	risky := tuningCase(closedAsExpected("p1"), closedAsExpected("p2"), closedAsExpected("p3"))
+	risky.Events[0]["eventName"] = "AttachUserPolicy"
+	risky.Events[0]["requestParameters"] = map[string]any{"userName": "qa", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}
+	risky.Digest = NewDigest(risky.Events)
+	if tu := SuggestTuning(risky, benign); tu != nil {
+		t.Errorf("suggested a filter for an admin grant: %+v", tu)
+	}
 	if tu := SuggestTuning(c, Verdict{Label: triage.VerdictSuspicious}); tu != nil {
 		t.Errorf("suggested a filter for a suspicious alert: %+v", tu)
 	}
@@ -238,13 +247,23 @@ func TestNextStepsNameTheObjects(t *testing.T) {
 	r := &Report{Alert: &panther.Alert{ID: "a1"}, Verdict: Verdict{Label: triage.VerdictMalicious}, Digest: NewDigest(events)}
 	Brief(r, nil)
 	text := strings.Join(r.NextSteps, "\n")
-	for _, want := range []string{"Deactivate access key AKIA4Q7XKJ2MEXAMPLE7; delete user backup-svc", "Reset p.novak's sessions and MFA factors", "Escalate to incident response; block 146.70.117.38"} {
+	for _, want := range []string{"Deactivate access key AKIA4Q7XKJ2MEXAMPLE7", "Reset p.novak's sessions and MFA factors", "Then delete user backup-svc", "Escalate to incident response; block 146.70.117.38"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("next steps lack %q:\n%s", want, text)
 		}
 	}
 	if n := len(r.NextSteps); n < 2 || n > 4 {
 		t.Errorf("%d next steps; want 2 to 4", n)
+	}
+	// Contain first, then delete: the key is cut before the user goes.
+	if strings.Index(text, "Deactivate access key") > strings.Index(text, "Then delete user") {
+		t.Errorf("deletes before it contains:\n%s", text)
+	}
+	// A suspicious call asks before it undoes anything.
+	r = &Report{Alert: &panther.Alert{ID: "a1"}, Verdict: Verdict{Label: triage.VerdictSuspicious}, Digest: NewDigest(events)}
+	Brief(r, nil)
+	if len(r.NextSteps) < 2 || !strings.HasPrefix(r.NextSteps[0], "Confirm with p.novak") || !strings.HasPrefix(r.NextSteps[1], "If not confirmed: deactivate access key") {
+		t.Errorf("suspicious: want the confirmation before the access key is cut:\n%s", strings.Join(r.NextSteps, "\n"))
 	}
 }
 
@@ -286,7 +305,7 @@ func TestLinkedLine(t *testing.T) {
 	}}}
 	why := []triage.Finding{{Title: "an alert of another detection, named shares the address"}}
 	got := linkedLine(r, why, 2)
-	want := "Linked alerts: tp (Other, same address; judged a true positive, 2 h after); same-actor (same detection, same actor; judged a false positive, 3 days before); 1 more in the full report."
+	want := "Linked alerts: tp (Other, same address; judged a true positive, 2 h after); same-actor (same detection, same actor; closed as expected, 3 days before); 1 more in the full report."
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
