@@ -3,6 +3,7 @@ package investigate
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"net/netip"
 	"slices"
 	"strings"
@@ -53,12 +54,25 @@ func storyLines(r *Report) []string {
 // room: at most maxWhy.
 func whyFindings(v Verdict) []triage.Finding {
 	var out []triage.Finding
+	// A tried defence evasion shows intent however it ended: it leads
+	// with its full weight, though the verdict counts it at half.
+	reasons := slices.Clone(v.Reasons)
+	strength := func(f triage.Finding) float64 {
+		if f.Weight == triage.WeightMissing {
+			return -1
+		}
+		if f.Kind == "defense_evasion" && strings.Contains(f.Title, "; the attempt failed") {
+			return 2 * math.Abs(logOdds(f))
+		}
+		return math.Abs(logOdds(f))
+	}
+	slices.SortStableFunc(reasons, func(a, b triage.Finding) int { return cmp.Compare(strength(b), strength(a)) })
 	add := func(f triage.Finding) {
 		if len(out) < maxWhy && !slices.ContainsFunc(out, func(o triage.Finding) bool { return o.Title == f.Title }) {
 			out = append(out, f)
 		}
 	}
-	for _, f := range v.Reasons {
+	for _, f := range reasons {
 		add(f)
 	}
 	if len(v.Against) > 0 && len(out) < maxWhy {
@@ -226,7 +240,7 @@ func nextSteps(r *Report) []string {
 		if r.Alert != nil && r.Alert.SystemError != nil {
 			add("Fix the log source or integration named above, then check the gap for missed activity")
 		}
-		add("Decide from the full report; close with the reason so that the next alert can use it")
+		add(closeWithReason(r))
 	}
 	if len(steps) < 2 && r.Detection != nil && r.Detection.Runbook != "" {
 		add("Follow the detection's runbook: " + r.Detection.Runbook)
@@ -573,4 +587,27 @@ func highRiskCheck(r *Report, a triage.Action, m Meaning) string {
 func closesExposure(step string) bool {
 	l := strings.ToLower(step)
 	return (strings.HasPrefix(l, "block public access to bucket ") || strings.HasPrefix(l, "make repository ")) && !strings.Contains(l, "; ")
+}
+
+// closeWithReason is the last step of an inconclusive call: the alerts
+// of other detections that share its activity, named, then closing with
+// the reason; a detection without a track record says so.
+func closeWithReason(r *Report) string {
+	var others []string
+	if p := r.Precedent; p != nil {
+		for _, a := range p.Alerts {
+			if !a.SameDetection && (a.SameActor || a.SameIP || a.SharedEvents > 0) && !slices.Contains(others, a.DetectionID) {
+				others = append(others, a.DetectionID)
+			}
+		}
+	}
+	if len(others) > 0 {
+		return fmt.Sprintf("Read the alerts of %s that share its actor or address (full report), then close with the reason", strings.Join(others[:min(3, len(others))], ", "))
+	}
+	for _, f := range r.Findings {
+		if f.Step == triage.StepHistory && f.Kind == "first_alert" {
+			return "New detection: no earlier alerts to compare, so close with the answer as the reason; the next alert will use it"
+		}
+	}
+	return "Close with the answer as the reason, so that the next alert can use it"
 }

@@ -454,13 +454,17 @@ func precedentFindings(c *Case, p *triage.Precedent, minClosed int) []triage.Fin
 	if actor != "" && withActor >= minActorHistory && !slices.ContainsFunc(mine, func(a triage.PriorAlert) bool { return a.SameActor }) {
 		var seen []string
 		for _, a := range mine {
-			if v := firstOr(a.Entities.Actors, ""); v != "" && !slices.Contains(seen, v) && len(seen) < 3 {
+			if v := cmp.Or(firstOr(a.Entities.Actors, ""), titleActor(a.Title)); v != "" && !slices.Contains(seen, v) && len(seen) < 3 {
 				seen = append(seen, v)
 			}
 		}
 		had := ""
 		if len(seen) > 0 {
-			had = " (they had " + strings.Join(seen, ", ") + ")"
+			names := strings.Join(seen[:len(seen)-1], ", ")
+			if names != "" {
+				names += " and "
+			}
+			had = "; only " + names + seen[len(seen)-1] + " did"
 		}
 		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "actor_new_to_detection", Weight: triage.WeightSuspicious,
 			Title: fmt.Sprintf("%s is new to %s: none of the %d earlier alerts read had it as actor%s",
@@ -729,4 +733,18 @@ func orNone(list []string, none string) string {
 		return none
 	}
 	return strings.Join(list, ", ")
+}
+
+// titleActor is the actor a title names as "by [name]", as Panther's
+// titles often do, or "".
+func titleActor(title string) string {
+	_, rest, ok := strings.Cut(title, " by [")
+	if !ok {
+		return ""
+	}
+	name, _, ok := strings.Cut(rest, "]")
+	if !ok {
+		return ""
+	}
+	return strings.TrimSpace(name)
 }

@@ -246,11 +246,9 @@ func evidenceLine(r Report) string {
 	if d := r.Digest; d != nil && len(d.Actions) > 0 {
 		parts = append(parts, plural(len(d.Actions), "event read", "events read"))
 	}
-	if n := len(r.Indicators); n > 0 {
-		parts = append(parts, plural(n, "indicator", "indicators"))
-	}
 	if p := r.Precedent; p != nil {
 		same, fp, other := 0, 0, 0
+		var dets []string
 		for _, a := range p.Alerts {
 			switch {
 			case a.SameDetection:
@@ -260,6 +258,9 @@ func evidenceLine(r Report) string {
 				}
 			default:
 				other++
+				if !slices.Contains(dets, a.DetectionID) && a.DetectionID != "" {
+					dets = append(dets, a.DetectionID)
+				}
 			}
 		}
 		if same > 0 {
@@ -270,7 +271,15 @@ func evidenceLine(r Report) string {
 			parts = append(parts, s)
 		}
 		if other > 0 {
-			parts = append(parts, plural(other, "alert of other detections", "alerts of other detections"))
+			s := plural(other, "alert of other detections", "alerts of other detections")
+			if len(dets) > 0 {
+				s += " (" + strings.Join(dets[:min(3, len(dets))], ", ")
+				if len(dets) > 3 {
+					s += fmt.Sprintf(" and %d more", len(dets)-3)
+				}
+				s += ")"
+			}
+			parts = append(parts, s)
 		}
 	}
 	if n := r.Cost.LakeSearches + r.Cost.LakeCached; n > 0 {

@@ -78,7 +78,7 @@ func TestRenderSections(t *testing.T) {
 		// Earlier names: the verdict's reasons are Why, the summary is the
 		// story, the detail sections are counted under links.
 		{[]string{"verdict"}, []string{"**Why**"}, []string{"alice ran", "**Next steps**", "Full report"}},
-		{[]string{"summary", "indicators"}, []string{"alice ran CreateUser bob.", "Evidence: 1 indicator.", "Full report"}, []string{"**Why**", "**Next steps**"}},
+		{[]string{"summary", "indicators"}, []string{"alice ran CreateUser bob.", "Evidence: the alert alone.", "Full report"}, []string{"**Why**", "**Next steps**"}},
 		{[]string{"next"}, []string{"- Delete user bob"}, []string{"**Why**", "alice ran"}},
 	}
 	for _, c := range cases {
