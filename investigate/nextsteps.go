@@ -36,7 +36,11 @@ func Brief(r *Report, c *Case) {
 func storyLines(r *Report) []string {
 	story := r.Digest.StoryIn(ActionWords)
 	if len(story) > 0 {
-		return slices.DeleteFunc(slices.Clone(story), func(l string) bool { return strings.HasPrefix(l, "To act on: ") })
+		story = slices.DeleteFunc(slices.Clone(story), func(l string) bool { return strings.HasPrefix(l, "To act on: ") })
+		if ip := firstOr(r.Digest.SourceIPs(), ""); ip != "" && len(story) > 0 {
+			story[0] = withNetwork(story[0], ip, networkOf(r, ip))
+		}
+		return story
 	}
 	if r.Alert == nil {
 		return nil
@@ -610,4 +614,77 @@ func closeWithReason(r *Report) string {
 		}
 	}
 	return "Close with the answer as the reason, so that the next alert can use it"
+}
+
+// networkOf says in a few words what network an address is on: the
+// context file's name for it (an office, the VPN), else its owner, country
+// and kind as IPinfo has them. It is "" when nothing is known.
+func networkOf(r *Report, ip string) string {
+	for _, f := range r.Findings {
+		if rest, ok := strings.CutPrefix(f.Title, ip+" is in a known network: "); ok && f.Step == triage.StepEnrichment {
+			name, _, _ := strings.Cut(rest, " (")
+			return name
+		}
+	}
+	if r.Precedent == nil {
+		return ""
+	}
+	p := r.Precedent.Entities.PlaceOf(ip)
+	if p.Org == "" {
+		return ""
+	}
+	parts := []string{p.Org}
+	if p.Country != "" {
+		parts = append(parts, p.Country)
+	}
+	for _, f := range r.Findings {
+		if f.Step != triage.StepEnrichment {
+			continue
+		}
+		switch {
+		case f.Kind == "ipinfo_asn" && p.ASN != "" && strings.Contains(f.Title, " on "+p.ASN+" "):
+			if _, kind, ok := strings.Cut(f.Title, ", a "); ok {
+				kind, _, _ = strings.Cut(kind, " network")
+				switch kind {
+				case "isp":
+					parts = append(parts, "an ISP")
+				case "hosting":
+					parts = append(parts, "a hosting provider")
+				case "business", "education", "government":
+					parts = append(parts, "a "+kind+" network")
+				}
+			}
+		case f.Kind == "ipinfo_privacy" && strings.HasPrefix(f.Title, ip+" "):
+			_, flags, ok := strings.Cut(strings.TrimSuffix(f.Title, " (IPinfo)"), "is an anonymising service: ")
+			for _, fl := range strings.Split(flags, ", ") {
+				switch {
+				case !ok:
+				case fl == "tor":
+					parts = append(parts, "a Tor exit node")
+				case fl == "vpn":
+					parts = append(parts, "a VPN exit")
+				case fl == "proxy" || fl == "relay":
+					parts = append(parts, "a "+fl)
+				}
+			}
+		}
+	}
+	return strings.Join(slices.Compact(parts), ", ")
+}
+
+// withNetwork writes the network after the first mention of ip in a story
+// line, in place of the country alone: "from 73.162.45.18 (Comcast Cable
+// Communications, LLC, US, an ISP)".
+func withNetwork(line, ip, network string) string {
+	i := strings.Index(line, ip)
+	if network == "" || i < 0 {
+		return line
+	}
+	head, rest := line[:i+len(ip)], line[i+len(ip):]
+	if strings.HasPrefix(rest, " (") {
+		if j := strings.Index(rest, ")"); j >= 0 {
+			rest = rest[j+1:]
+		}
+	}
+	return head + " (" + network + ")" + rest
 }
