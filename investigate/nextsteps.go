@@ -521,7 +521,7 @@ func lakeOrSearch(r *Report, ind string) string {
 		if f.Step != triage.StepDatalake || f.Kind != "indicator_search" || !strings.HasPrefix(f.Title, ind+" ") {
 			continue
 		}
-		if rest, ok := strings.CutPrefix(f.Title, ind+" appears only in this alert's events ("); ok {
+		if rest, ok := strings.CutPrefix(f.Title, ind+quietSuffix); ok {
 			from, to, _ := strings.Cut(strings.TrimSuffix(rest, ")"), " to ")
 			return fmt.Sprintf("The data lake holds nothing else from %s (searched %s to %s)", ind, shortTime(from), shortTime(to))
 		}
@@ -580,8 +580,8 @@ func highRiskCheck(r *Report, a triage.Action, m Meaning) string {
 	case a.Target != "" && m.Fact == "grant":
 		s += fmt.Sprintf(", and that %s is meant to have it", a.Target)
 	}
-	if l := lakeOrSearch(r, a.Target); a.Target != "" && strings.HasPrefix(l, "The data lake holds nothing else from ") {
-		s += "; the data lake shows nothing else of " + a.Target + " so far"
+	if until := lakeQuietUntil(r, a.Target); a.Target != "" && until != "" {
+		s += fmt.Sprintf("; the data lake holds no other event of %s up to %s", a.Target, until)
 	}
 	return s
 }
@@ -687,4 +687,20 @@ func withNetwork(line, ip, network string) string {
 		}
 	}
 	return head + " (" + network + ")" + rest
+}
+
+// quietSuffix follows an indicator in the title of a data lake search
+// that found it in no other event.
+const quietSuffix = " appears only in this alert's events ("
+
+// lakeQuietUntil is the end of the data lake search that found ind in no
+// other event ("Apr 9 10:00 UTC"), or "" when no such search ran.
+func lakeQuietUntil(r *Report, ind string) string {
+	for _, f := range r.Findings {
+		if rest, ok := strings.CutPrefix(f.Title, ind+quietSuffix); ok && f.Step == triage.StepDatalake {
+			_, to, _ := strings.Cut(strings.TrimSuffix(rest, ")"), " to ")
+			return shortTime(to)
+		}
+	}
+	return ""
 }
