@@ -371,8 +371,19 @@ func meaningFinding(m Meaning, hits []triage.Action) triage.Finding {
 			title += fmt.Sprintf("; the attempt failed (%s)", cmp.Or(a.Reason, "failed"))
 		}
 	}
-	if n := len(hits); n > 1 {
-		title += fmt.Sprintf(" (%d such actions)", n)
+	// The other actions it counts, named: the first, and how many more.
+	var others []string
+	for _, h := range hits {
+		if h.RowID != a.RowID || h.Time != a.Time || h.Target != a.Target {
+			others = append(others, cutWords(strings.TrimSpace(h.Action+" "+h.Target), 80))
+		}
+	}
+	switch len(others) {
+	case 0:
+	case 1:
+		title += "; also " + others[0]
+	default:
+		title += fmt.Sprintf("; also %s and %d more", others[0], len(others)-1)
 	}
 	return triage.Finding{
 		Step: triage.StepActions, Kind: m.Kind, Title: title, Weight: weightOf(logOdds), LogOdds: logOdds,
@@ -637,4 +648,13 @@ func callback(request string) string {
 		end = len(after)
 	}
 	return after[:end]
+}
+
+// cutWords shortens s to at most n characters, ending with "…" when cut.
+func cutWords(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
