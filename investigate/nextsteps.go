@@ -624,7 +624,9 @@ func closeWithReason(r *Report) string {
 	}
 	for _, f := range r.Findings {
 		if f.Step == triage.StepHistory && f.Kind == "first_alert" {
-			return "New detection: no earlier alerts to compare, so close with the answer as the reason; the next alert will use it"
+			// The history reads a window, not the detection's age: it may
+			// be new, or quiet.
+			return "New or quiet detection: " + strings.ToLower(f.Title[:1]) + f.Title[1:] + ", so no earlier alerts to compare; close with the answer as the reason so that the next alert can use it"
 		}
 	}
 	return "Close with the answer as the reason, so that the next alert can use it"
