@@ -363,10 +363,27 @@ func meaningFinding(m Meaning, hits []triage.Action) triage.Finding {
 	logOdds := m.LogOdds
 	if shown == 0 {
 		logOdds /= 2
-		title += fmt.Sprintf("; the attempt failed (%s)", cmp.Or(a.Reason, "failed"))
+		if m.Kind == "exploit_attempt" {
+			// The status is how the server answered; the payload may
+			// have acted anyway (a JNDI lookup fires when it is logged).
+			title += fmt.Sprintf("; the server answered %s, which does not show whether the payload ran", cmp.Or(a.Reason, "with an error"))
+		} else {
+			title += fmt.Sprintf("; the attempt failed (%s)", cmp.Or(a.Reason, "failed"))
+		}
 	}
-	if n := len(hits); n > 1 {
-		title += fmt.Sprintf(" (%d such actions)", n)
+	// The other actions it counts, named: the first, and how many more.
+	var others []string
+	for _, h := range hits {
+		if h.RowID != a.RowID || h.Time != a.Time || h.Target != a.Target {
+			others = append(others, cutWords(strings.TrimSpace(h.Action+" "+h.Target), 80))
+		}
+	}
+	switch len(others) {
+	case 0:
+	case 1:
+		title += "; also " + others[0]
+	default:
+		title += fmt.Sprintf("; also %s and %d more", others[0], len(others)-1)
 	}
 	return triage.Finding{
 		Step: triage.StepActions, Kind: m.Kind, Title: title, Weight: weightOf(logOdds), LogOdds: logOdds,
@@ -589,4 +606,55 @@ func exploitPayload(request string) string {
 		}
 	}
 	return ""
+}
+
+// highRiskKinds are the knowledge table's kinds that no filter should
+// ever hide: MFA and logging changes, new credentials and accounts, and
+// privilege grants. An attacker's copy of such an action looks the same.
+var highRiskKinds = []string{"defense_evasion", "persistence", "privilege_grant", "admin_grant", "outsider_grant"}
+
+// highRiskAction returns the first action of the digest that the knowledge
+// table reads as high-risk (see highRiskKinds), and whether there is one.
+func highRiskAction(d *triage.Digest) (triage.Action, Meaning, bool) {
+	if d == nil {
+		return triage.Action{}, Meaning{}, false
+	}
+	org := learnDomains(d)
+	for _, a := range d.Actions {
+		for _, m := range Knowledge {
+			if slices.Contains(highRiskKinds, m.Kind) && m.matches(a, org) {
+				return a, m, true
+			}
+		}
+	}
+	return triage.Action{}, Meaning{}, false
+}
+
+// callback is the host and port an exploit payload asks the server to
+// reach (a JNDI lookup's LDAP or RMI address), or "".
+func callback(request string) string {
+	l := strings.ToLower(request)
+	i := strings.Index(l, "jndi:")
+	if i < 0 {
+		return ""
+	}
+	rest := l[i+len("jndi:"):]
+	_, after, ok := strings.Cut(rest, "://")
+	if !ok {
+		return ""
+	}
+	end := strings.IndexAny(after, "/}?# ")
+	if end < 0 {
+		end = len(after)
+	}
+	return after[:end]
+}
+
+// cutWords shortens s to at most n characters, ending with "…" when cut.
+func cutWords(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }

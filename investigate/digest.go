@@ -163,6 +163,12 @@ func readAction(ev panther.Event) (triage.Action, []triage.Object) {
 	if c := ipinfoCountry(ev); c != "" {
 		a.Country = c
 	}
+	if tz := ipinfoLocation(ev, "timezone"); tz != "" {
+		if a.Details == nil {
+			a.Details = map[string]string{}
+		}
+		a.Details["timezone"] = tz
+	}
 	for i := range objs {
 		objs[i].Action, objs[i].Time, objs[i].RowID = a.Action, a.Time, a.RowID
 	}
@@ -170,12 +176,16 @@ func readAction(ev panther.Event) (triage.Action, []triage.Object) {
 }
 
 // ipinfoCountry is the country IPinfo gave the event's source address.
-func ipinfoCountry(ev panther.Event) string {
+func ipinfoCountry(ev panther.Event) string { return ipinfoLocation(ev, "country") }
+
+// ipinfoLocation is a field (country, timezone) of the location IPinfo
+// gave the event's source address.
+func ipinfoLocation(ev panther.Event, field string) string {
 	enr, _ := ev["p_enrichment"].(map[string]any)
 	loc, _ := enr["ipinfo_location"].(map[string]any)
 	for _, k := range slices.Sorted(maps.Keys(loc)) {
 		row, _ := loc[k].(map[string]any)
-		if c := text(row["country"]); c != "" {
+		if c := text(row[field]); c != "" {
 			return c
 		}
 	}

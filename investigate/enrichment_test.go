@@ -85,7 +85,7 @@ known_bad:
 	want := []string{
 		"benign: 198.51.100.20 is in a known network: Acme VPN (198.51.100.0/24)",
 		"benign: 2001:db8:10::5 is in a known network: Acme VPN (2001:db8:10::/48)",
-		"malicious: 45.155.205.7 is on the known-bad list (45.155.205.7/32)",
+		"malicious: 45.155.205.7 is on the team's known-bad list (context file: 45.155.205.7/32)",
 		"benign: svc-deploy@acme.io is a known service account",
 		"suspicious: cfo@acme.io is a VIP user: alerts on them deserve a closer look",
 		"malicious: cdn.evil.example is on the known-bad domain list",

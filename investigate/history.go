@@ -120,7 +120,7 @@ func detectionFindings(c *Case, earlier []panther.Alert) []triage.Finding {
 		if n := byStatus[st]; n > 0 {
 			label := strings.ToLower(st)
 			if st == "CLOSED" {
-				label = "closed as false positive"
+				label = "closed as expected"
 			}
 			parts = append(parts, fmt.Sprintf("%d %s", n, label))
 		}
@@ -147,7 +147,7 @@ func detectionFindings(c *Case, earlier []panther.Alert) []triage.Finding {
 				// Context only: Decide starts from the detection's prior,
 				// taken from the same dispositions.
 				Step: triage.StepHistory, Kind: "usually_false_positive", Weight: triage.WeightInfo,
-				Title:    fmt.Sprintf("Analysts closed %d of %d earlier alerts of %s as false positives", byStatus["CLOSED"], len(earlier), det),
+				Title:    fmt.Sprintf("Analysts closed %d of %d earlier alerts of %s as expected", byStatus["CLOSED"], len(earlier), det),
 				Evidence: alertEvidence(earlier),
 			})
 		}

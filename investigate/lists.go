@@ -203,7 +203,7 @@ func (l *Lists) check(ind Indicator) (triage.Finding, bool) {
 		for _, p := range l.bad {
 			if p.Contains(a) {
 				// The team's own intelligence: heavier than a feed's.
-				f.Weight, f.LogOdds, f.Title = triage.WeightMalicious, 3.0, fmt.Sprintf("%s is on the known-bad list (%s)", ind.Value, p)
+				f.Weight, f.LogOdds, f.Title = triage.WeightMalicious, 3.0, fmt.Sprintf("%s is on the team's known-bad list (context file: %s)", ind.Value, p)
 				return f, true
 			}
 		}

@@ -426,22 +426,22 @@ func precedentFindings(c *Case, p *triage.Precedent, minClosed int) []triage.Fin
 		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_departure", Weight: triage.WeightSuspicious,
 			Title: fmt.Sprintf("Earlier legitimate use by %s came from %s; this alert's is from %s",
 				actor, orNone(before, "no known address"), strings.Join(now, ", ")),
-			Detail:   fmt.Sprintf("Analysts judged %d earlier alert(s) of %s for %s false positives%s", len(located), det, actor, reasonsText(located)),
+			Detail:   fmt.Sprintf("Analysts closed %d earlier alert(s) of %s for %s as expected%s", len(located), det, actor, reasonsText(located)),
 			Evidence: priorEvidence(located)})
 	case len(matched) >= minClosed:
 		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_closed_as_expected", Weight: triage.WeightBenign,
-			Title: fmt.Sprintf("Analysts judged %d earlier alerts of %s false positives for the same actor %s%s%s",
+			Title: fmt.Sprintf("Analysts closed %d earlier alerts of %s as expected for the same actor %s%s%s",
 				len(matched), det, actor, placeText(own), reasonsText(matched)),
 			Evidence: priorEvidence(matched)})
 	case len(matched)+len(unplaced) >= minClosed:
 		all := append(slices.Clone(matched), unplaced...)
 		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_closed_same_actor", Weight: triage.WeightBenign, LogOdds: sameActorLogOdds,
-			Title: fmt.Sprintf("Analysts judged %d earlier alerts of %s false positives for the same actor %s; %s%s",
+			Title: fmt.Sprintf("Analysts closed %d earlier alerts of %s as expected for the same actor %s; %s%s",
 				len(all), det, actor, unplacedText(len(unplaced), len(all)), reasonsText(all)),
 			Evidence: priorEvidence(all)})
 	case len(matched) == 1:
 		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "precedent_closed_once", Weight: triage.WeightInfo,
-			Title: fmt.Sprintf("Analysts judged 1 earlier alert of %s a false positive for the same actor %s%s%s",
+			Title: fmt.Sprintf("Analysts closed 1 earlier alert of %s as expected for the same actor %s%s%s",
 				det, actor, placeText(own), reasonsText(matched)),
 			Evidence: priorEvidence(matched)})
 	}
@@ -454,13 +454,17 @@ func precedentFindings(c *Case, p *triage.Precedent, minClosed int) []triage.Fin
 	if actor != "" && withActor >= minActorHistory && !slices.ContainsFunc(mine, func(a triage.PriorAlert) bool { return a.SameActor }) {
 		var seen []string
 		for _, a := range mine {
-			if v := firstOr(a.Entities.Actors, ""); v != "" && !slices.Contains(seen, v) && len(seen) < 3 {
+			if v := cmp.Or(firstOr(a.Entities.Actors, ""), titleActor(a.Title)); v != "" && !slices.Contains(seen, v) && len(seen) < 3 {
 				seen = append(seen, v)
 			}
 		}
 		had := ""
 		if len(seen) > 0 {
-			had = " (they had " + strings.Join(seen, ", ") + ")"
+			names := strings.Join(seen[:len(seen)-1], ", ")
+			if names != "" {
+				names += " and "
+			}
+			had = "; only " + names + seen[len(seen)-1] + " did"
 		}
 		out = append(out, triage.Finding{Step: triage.StepPrecedent, Kind: "actor_new_to_detection", Weight: triage.WeightSuspicious,
 			Title: fmt.Sprintf("%s is new to %s: none of the %d earlier alerts read had it as actor%s",
@@ -605,7 +609,7 @@ func relativeTime(t, ref time.Time) string {
 func statusText(a triage.PriorAlert) string {
 	switch a.Disposition {
 	case triage.DispositionFalsePositive:
-		return a.Status + ", false positive"
+		return a.Status + ", as expected"
 	case triage.DispositionTruePositive:
 		return a.Status + ", true positive"
 	}
@@ -729,4 +733,18 @@ func orNone(list []string, none string) string {
 		return none
 	}
 	return strings.Join(list, ", ")
+}
+
+// titleActor is the actor a title names as "by [name]", as Panther's
+// titles often do, or "".
+func titleActor(title string) string {
+	_, rest, ok := strings.Cut(title, " by [")
+	if !ok {
+		return ""
+	}
+	name, _, ok := strings.Cut(rest, "]")
+	if !ok {
+		return ""
+	}
+	return strings.TrimSpace(name)
 }

@@ -246,11 +246,9 @@ func evidenceLine(r Report) string {
 	if d := r.Digest; d != nil && len(d.Actions) > 0 {
 		parts = append(parts, plural(len(d.Actions), "event read", "events read"))
 	}
-	if n := len(r.Indicators); n > 0 {
-		parts = append(parts, plural(n, "indicator", "indicators"))
-	}
 	if p := r.Precedent; p != nil {
 		same, fp, other := 0, 0, 0
+		var dets []string
 		for _, a := range p.Alerts {
 			switch {
 			case a.SameDetection:
@@ -260,17 +258,28 @@ func evidenceLine(r Report) string {
 				}
 			default:
 				other++
+				if !slices.Contains(dets, a.DetectionID) && a.DetectionID != "" {
+					dets = append(dets, a.DetectionID)
+				}
 			}
 		}
 		if same > 0 {
 			s := plural(same, "earlier alert", "earlier alerts") + " of the detection"
 			if fp > 0 {
-				s += " (" + plural(fp, "judged a false positive", "judged false positives") + ")"
+				s += " (" + plural(fp, "closed as expected", "closed as expected") + ")"
 			}
 			parts = append(parts, s)
 		}
 		if other > 0 {
-			parts = append(parts, plural(other, "alert of other detections", "alerts of other detections"))
+			s := plural(other, "alert of other detections", "alerts of other detections")
+			if len(dets) > 0 {
+				s += " (" + strings.Join(dets[:min(3, len(dets))], ", ")
+				if len(dets) > 3 {
+					s += fmt.Sprintf(" and %d more", len(dets)-3)
+				}
+				s += ")"
+			}
+			parts = append(parts, s)
 		}
 	}
 	if n := r.Cost.LakeSearches + r.Cost.LakeCached; n > 0 {
@@ -366,7 +375,7 @@ func linkText(a triage.PriorAlert) string {
 func endText(a triage.PriorAlert) string {
 	switch a.Disposition {
 	case triage.DispositionFalsePositive:
-		return "judged a false positive"
+		return "closed as expected"
 	case triage.DispositionTruePositive:
 		return "judged a true positive"
 	case triage.DispositionOpen:

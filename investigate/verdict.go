@@ -91,8 +91,12 @@ func (d Dispositions) Prior() Prior {
 		return Prior{}
 	}
 	lo := math.Max(-maxPrior, math.Min(maxPrior, math.Log((tp+priorPseudo)/(fp+priorPseudo))))
-	return Prior{LogOdds: lo, Basis: fmt.Sprintf("of %d decided earlier alerts of %s, %d were closed as false positives and %d resolved: odds start at %.0f%% true positive",
-		decided, cmp.Or(d.Detection, "this detection"), d.Invalid+d.FalsePositive, d.Resolved-d.FalsePositive, 100*sigmoid(lo))}
+	expected, other := d.Invalid+d.FalsePositive, d.Resolved-d.FalsePositive
+	basis := fmt.Sprintf("analysts closed %d of the last %d decided alerts of %s as expected", expected, decided, cmp.Or(d.Detection, "this detection"))
+	if other > 0 {
+		basis += fmt.Sprintf(", and resolved %d without saying so", other)
+	}
+	return Prior{LogOdds: lo, Basis: basis}
 }
 
 func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }

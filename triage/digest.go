@@ -176,20 +176,28 @@ func (d *Digest) StoryIn(words func(Action) (did, tried string)) []string {
 		}
 		return lines
 	}
-	failed := 0
+	failed, web := 0, 0
 	for _, a := range d.Actions {
 		if a.Failed() {
 			failed++
 		}
+		if a.Detail("request") != "" {
+			web++
+		}
 	}
+	// A web request's status says how the server answered, not what the
+	// request did: a payload can act whatever the answer.
+	allWeb := web == len(d.Actions)
 	end := fmt.Sprintf("It ended with %s", last.Action)
 	if last.Target != "" {
 		end += " " + last.Target
 	}
-	switch last.Outcome {
-	case OutcomeSucceeded:
+	switch {
+	case last.Outcome == OutcomeFailed && allWeb:
+		end += " answered " + cmp.Or(last.Reason, "with an error")
+	case last.Outcome == OutcomeSucceeded:
 		end += " succeeding"
-	case OutcomeFailed:
+	case last.Outcome == OutcomeFailed:
 		end += " failing"
 		if last.Reason != "" {
 			end += " (" + last.Reason + ")"
@@ -206,6 +214,8 @@ func (d *Digest) StoryIn(words func(Action) (did, tried string)) []string {
 	switch {
 	case failed == 0:
 		end += "; no action failed"
+	case failed == len(d.Actions) && allWeb:
+		end += "; the server answered every request with an error status"
 	case failed == len(d.Actions):
 		end += "; every action failed"
 	default:
