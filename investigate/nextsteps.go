@@ -129,8 +129,10 @@ func nextSteps(r *Report) []string {
 				reset = "Reset the root user's password and MFA device, and sign out its sessions"
 			case kind == actorService:
 				reset = fmt.Sprintf("Rotate the keys of %s and find who could use them", actor)
-			case signedInWithoutMFA(d):
+			case signedInWithoutMFA(d) && awsOnly(d):
 				reset = fmt.Sprintf("Reset %s's password and sign out its sessions; it signed in without MFA, so enrol a factor or disable console access", actor)
+			case signedInWithoutMFA(d):
+				reset = fmt.Sprintf("Reset %s's password and revoke its sessions and refresh tokens; it signed in without MFA, so require a factor for it", actor)
 			default:
 				reset = fmt.Sprintf("Reset %s's sessions and MFA factors, and rotate its credentials", actor)
 			}
@@ -740,4 +742,18 @@ func localTime(a triage.Action) string {
 		s += ", off-hours"
 	}
 	return s
+}
+
+// awsOnly says whether every action is from an AWS log, where console
+// access is what a password opens.
+func awsOnly(d *triage.Digest) bool {
+	if d == nil || len(d.Actions) == 0 {
+		return false
+	}
+	for _, a := range d.Actions {
+		if !strings.HasPrefix(a.LogType, "AWS.") {
+			return false
+		}
+	}
+	return true
 }
