@@ -78,23 +78,38 @@ func (d *Digest) Sequence() string {
 	if d == nil || len(d.Actions) == 0 {
 		return ""
 	}
+	parts, more, _ := d.steps(func(g group) (string, bool) { return g.phrase(), false })
+	if more > 0 {
+		parts = append(parts, fmt.Sprintf("… %d more", more))
+	}
+	return strings.Join(parts, " → ")
+}
+
+// steps tells the first maxDigestSteps groups of actions with tell, which
+// also says whether it told a group in words; more counts the groups left
+// out. When more than one actor acted, each is named where it changes:
+// before words, or as "actor: " before a log's names.
+func (d *Digest) steps(tell func(group) (string, bool)) (parts []string, more int, inWords bool) {
 	groups := d.groups()
 	multi := len(d.Actors()) > 1
-	var parts []string
 	prevActor := ""
 	for i, g := range groups {
 		if i == maxDigestSteps {
-			parts = append(parts, fmt.Sprintf("… %d more", len(groups)-i))
-			break
+			return parts, len(groups) - i, inWords
 		}
-		s := g.phrase()
+		s, ok := tell(g)
+		inWords = inWords || ok
 		if multi && g.actor != prevActor && g.actor != "" {
-			s = g.actor + ": " + s
+			if ok {
+				s = g.actor + " " + s
+			} else {
+				s = g.actor + ": " + s
+			}
 		}
 		prevActor = g.actor
 		parts = append(parts, s)
 	}
-	return strings.Join(parts, " → ")
+	return parts, 0, inWords
 }
 
 // Actors lists who acted, most actions first.
@@ -237,33 +252,18 @@ func (d *Digest) told(words func(Action) (did, tried string)) (line string, inWo
 	if words == nil {
 		return d.Sequence(), false
 	}
-	groups := d.groups()
-	multi := len(d.Actors()) > 1
 	shown := map[string]bool{}
-	var parts []string
-	prevActor := ""
-	for i, g := range groups {
-		if i == maxDigestSteps {
-			parts = append(parts, fmt.Sprintf("%d more", len(groups)-i))
-			break
+	parts, more, inWords := d.steps(func(g group) (string, bool) {
+		if s, ok := g.told(words, shown); ok {
+			return s, true
 		}
-		s, ok := g.told(words, shown)
-		if !ok {
-			s = g.phrase()
-		}
-		inWords = inWords || ok
-		if multi && g.actor != prevActor && g.actor != "" {
-			if ok {
-				s = g.actor + " " + s
-			} else {
-				s = g.actor + ": " + s
-			}
-		}
-		prevActor = g.actor
-		parts = append(parts, s)
-	}
+		return g.phrase(), false
+	})
 	if !inWords {
 		return d.Sequence(), false
+	}
+	if more > 0 {
+		parts = append(parts, fmt.Sprintf("%d more", more))
 	}
 	// "A, then B, C and D": what came first, then what followed it.
 	switch len(parts) {
