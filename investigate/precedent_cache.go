@@ -91,10 +91,7 @@ type cachedAlerts struct {
 }
 
 func (l *cachedAlerts) AlertsByDetection(ctx context.Context, detectionID string, since, until time.Time, max int) ([]panther.Alert, error) {
-	since = since.UTC().Truncate(time.Hour)
-	if t := until.UTC().Truncate(time.Minute); !t.Equal(until) {
-		until = t.Add(time.Minute)
-	}
+	since, until = listingWindow(since, until)
 	key := fmt.Sprintf("detection|%s|%s|%s|%d", detectionID, since.Format(time.RFC3339), until.UTC().Format(time.RFC3339), max)
 	out, _, err := cachedRead(ctx, l.cache, readKindListing, key, 0, l.ttl, 10*time.Second, func(ctx context.Context) ([]panther.Alert, error) {
 		return l.src.AlertsByDetection(ctx, detectionID, since, until, max)
@@ -103,15 +100,22 @@ func (l *cachedAlerts) AlertsByDetection(ctx context.Context, detectionID string
 }
 
 func (l *cachedAlerts) AlertsBetween(ctx context.Context, after, before time.Time, max int) ([]panther.Alert, error) {
-	after = after.UTC().Truncate(time.Hour)
-	if t := before.UTC().Truncate(time.Minute); !t.Equal(before) {
-		before = t.Add(time.Minute)
-	}
+	after, before = listingWindow(after, before)
 	key := fmt.Sprintf("between|%s|%s|%d", after.Format(time.RFC3339), before.UTC().Format(time.RFC3339), max)
 	out, _, err := cachedRead(ctx, l.cache, readKindListing, key, 0, l.ttl, 10*time.Second, func(ctx context.Context) ([]panther.Alert, error) {
 		return l.src.AlertsBetween(ctx, after, before, max)
 	})
 	return out, err
+}
+
+// listingWindow widens a listing's window so that alerts of a burst ask the
+// same question: the start to the hour, the end to the next minute.
+func listingWindow(start, end time.Time) (time.Time, time.Time) {
+	start = start.UTC().Truncate(time.Hour)
+	if t := end.UTC().Truncate(time.Minute); !t.Equal(end) {
+		end = t.Add(time.Minute)
+	}
+	return start, end
 }
 
 // CachedDetections wraps a DetectionSource so that alerts of one detection
