@@ -138,11 +138,6 @@ func openSQLite(ctx context.Context, path string) (backend, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	driver := riversqlite.New(db)
-	inserter, err := river.NewClient(driver, &river.Config{FetchCooldown: insertNotifyCooldown})
-	if err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("river client: %w", err)
-	}
 	return &riverBackend[*sql.Tx]{
 		dialect: "sqlite",
 		driver:  driver,
@@ -155,7 +150,7 @@ func openSQLite(ctx context.Context, path string) (backend, error) {
 			return tx, sqlDB{tx}, nil
 		},
 		insert: func(ctx context.Context, tx *sql.Tx, q querier, jobs []river.InsertManyParams) (map[string]int64, error) {
-			return insertSQLite(ctx, inserter, tx, q, jobs)
+			return insertSQLite(ctx, driver, tx, q, jobs)
 		},
 		commit:   func(_ context.Context, tx *sql.Tx) error { return tx.Commit() },
 		rollback: func(_ context.Context, tx *sql.Tx) error { return tx.Rollback() },
@@ -220,39 +215,6 @@ func openPostgres(ctx context.Context, url string) (backend, error) {
 		closeDB: pool.Close,
 		nWriter: 4,
 	}, nil
-}
-
-// insertSQLite inserts jobs without reading them back: river's insert
-// that returns the rows tags each with a nonce in its metadata and decodes
-// every column of every row it returns, about a third of its cost. The
-// transaction holds SQLite's one write lock from its start (BEGIN
-// IMMEDIATE), so the rows it adds are the only ones past the highest ID
-// before them, and their IDs are read back by their alert IDs.
-func insertSQLite(ctx context.Context, inserter *river.Client[*sql.Tx], tx *sql.Tx, q querier, jobs []river.InsertManyParams) (map[string]int64, error) {
-	var last int64
-	if err := q.queryRow(ctx, `SELECT coalesce(max(id), 0) FROM river_job`).Scan(&last); err != nil {
-		return nil, err
-	}
-	n, err := inserter.InsertManyFastTx(ctx, tx, jobs)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]int64, n)
-	err = scanRows(ctx, q, `SELECT id, coalesce(json_extract(args, '$.alert_id'), '') FROM river_job WHERE id > $1`, []any{last},
-		func(r rows) error {
-			var id int64
-			var alertID string
-			err := r.Scan(&id, &alertID)
-			out[alertID] = id
-			return err
-		})
-	if err != nil {
-		return nil, err
-	}
-	if len(out) != n || n != len(jobs) {
-		return nil, fmt.Errorf("inserted %d jobs of %d, read back %d", n, len(jobs), len(out))
-	}
-	return out, nil
 }
 
 // walSizeLimit is SQLite's journal_size_limit, in bytes (64 MiB).

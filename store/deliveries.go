@@ -65,7 +65,7 @@ func (c claimRule) conflict() string {
 	}
 	return `ON CONFLICT (alert_id) DO UPDATE
 		SET accepted_at = excluded.accepted_at, job_id = excluded.job_id, mode = excluded.mode,
-		    detection_id = excluded.detection_id, payload = excluded.payload
+		    detection_id = excluded.detection_id, payload = excluded.payload, queued = excluded.queued
 		WHERE ` + cond
 }
 
@@ -191,7 +191,7 @@ func (s *Store) enqueueAll(ctx context.Context, as []arrival, claim claimRule) (
 				}
 				out[i].JobID = id
 			}
-			if err := s.writeDeliveries(ctx, q, as, admitted, out, claim); err != nil {
+			if err := s.writeDeliveries(ctx, q, as, admitted, out, prior, claim); err != nil {
 				return err
 			}
 		}
@@ -236,42 +236,57 @@ func (s *Store) readDeliveries(ctx context.Context, q querier, as []arrival, idx
 	return out, nil
 }
 
-// writeDeliveries writes the delivery rows of as[idx], each with its job
-// and mode, and their queued investigation records.
-func (s *Store) writeDeliveries(ctx context.Context, q querier, as []arrival, idx []int, out []triage.Enqueued, claim claimRule) error {
-	args := make([]any, 1, 1+6*len(idx))
+// writeDeliveries writes the delivery rows of as[idx], each with its job,
+// its mode and its queued record. An alert delivered for the first time
+// keeps that record in its delivery row, where reads find it until its job
+// saves a record (records.go): a record row of its own would cost a second
+// row and a second index entry at a random place in the index, about a
+// fifth of the intake's time on SQLite. Records are saved only by the jobs
+// of deliveries, so only an alert delivered before can have a record row,
+// from its earlier job; that row is replaced by the queued record.
+func (s *Store) writeDeliveries(ctx context.Context, q querier, as []arrival, idx []int, out []triage.Enqueued, prior map[string]priorDelivery, claim claimRule) error {
+	args := make([]any, 1, 1+7*len(idx))
 	args[0] = s.cfg.DedupWindow.Milliseconds()
 	var values strings.Builder
+	var again []triage.Record
 	for k, i := range idx {
 		a := &as[i]
-		if k > 0 {
-			values.WriteString(", ")
-		}
-		n := len(args)
-		fmt.Fprintf(&values, "($%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6)
-		args = append(args, a.d.AlertID, a.at.UnixMilli(), out[i].JobID, a.d.DetectionID, a.route.Mode, string(a.d.Payload))
-	}
-	if err := claimAll(ctx, q, `INSERT INTO triage_delivery (alert_id, accepted_at, job_id, detection_id, mode, payload)
-		VALUES `+values.String()+` `+claim.conflict()+` RETURNING alert_id`, args, len(idx)); err != nil {
-		return fmt.Errorf("write deliveries: %w", err)
-	}
-	recs := make([]triage.Record, len(idx))
-	for k, i := range idx {
-		a := &as[i]
-		recs[k] = triage.Record{
+		rec := triage.Record{
 			AlertID:     a.d.AlertID,
 			JobID:       out[i].JobID,
 			DetectionID: a.d.DetectionID,
-			Title:       a.d.Title,
+			Title:       capText(a.d.Title, MaxTitleBytes),
 			Severity:    a.d.Severity,
 			Link:        a.d.Link,
 			State:       triage.StateQueued,
 			CreatedAt:   a.at,
 			UpdatedAt:   a.at,
 		}
+		queued := ""
+		if _, ok := prior[a.d.AlertID]; ok {
+			again = append(again, rec)
+		} else {
+			body, err := json.Marshal(rec)
+			if err != nil {
+				return fmt.Errorf("encode record: %w", err)
+			}
+			queued = string(body)
+		}
+		if k > 0 {
+			values.WriteString(", ")
+		}
+		n := len(args)
+		fmt.Fprintf(&values, "($%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7)
+		args = append(args, a.d.AlertID, a.at.UnixMilli(), out[i].JobID, a.d.DetectionID, a.route.Mode, string(a.d.Payload), queued)
 	}
-	if err := putRecords(ctx, q, recs); err != nil {
-		return fmt.Errorf("queued records: %w", err)
+	if err := claimAll(ctx, q, `INSERT INTO triage_delivery (alert_id, accepted_at, job_id, detection_id, mode, payload, queued)
+		VALUES `+values.String()+` `+claim.conflict()+` RETURNING alert_id`, args, len(idx)); err != nil {
+		return fmt.Errorf("write deliveries: %w", err)
+	}
+	if len(again) > 0 {
+		if err := putRecords(ctx, q, again); err != nil {
+			return fmt.Errorf("queued records: %w", err)
+		}
 	}
 	return nil
 }

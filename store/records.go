@@ -24,6 +24,12 @@ func (s *Store) SaveRecord(ctx context.Context, rec triage.Record) error {
 		rec.CreatedAt = rec.UpdatedAt
 	}
 	err := putRecord(ctx, s.be.db(), rec)
+	if err == nil {
+		// The delivery's queued record is superseded (reads prefer the
+		// record row anyway); clearing it keeps the index of waiting
+		// deliveries to those that wait.
+		err = s.be.db().exec(ctx, `UPDATE triage_delivery SET queued = '' WHERE alert_id = $1 AND queued <> ''`, rec.AlertID)
+	}
 	s.health.note(s.cfg.Now(), err)
 	if err != nil {
 		return fmt.Errorf("store: save record %s: %w", rec.AlertID, err)
@@ -84,10 +90,14 @@ func putRecords(ctx context.Context, q querier, recs []triage.Record) error {
 }
 
 // Investigation returns the alert's investigation record, or
-// ErrNoRecord.
+// ErrNoRecord. A delivery whose job has not saved a record yet has its
+// queued record in its delivery row (see writeDeliveries).
 func (s *Store) Investigation(ctx context.Context, alertID string) (triage.Record, error) {
 	var body string
 	err := s.be.db().queryRow(ctx, `SELECT record FROM triage_investigation WHERE alert_id = $1`, alertID).Scan(&body)
+	if isNoRows(err) {
+		err = s.be.db().queryRow(ctx, `SELECT queued FROM triage_delivery WHERE alert_id = $1 AND queued <> ''`, alertID).Scan(&body)
+	}
 	if isNoRows(err) {
 		return triage.Record{}, triage.ErrNoRecord
 	}
@@ -187,6 +197,18 @@ func decodeSummaryFields(body []byte, sum *triage.Summary) error {
 // VerdictCounts counts the records of each verdict ("" for none yet),
 // of one state or, for "", of all.
 func (s *Store) VerdictCounts(ctx context.Context, state string) (map[string]int, error) {
+	counts := map[string]int{}
+	// Deliveries waiting without a record row are queued, with no verdict.
+	// (Read before the next query: SQLite has one connection.)
+	if state == "" || state == triage.StateQueued {
+		var n int
+		if err := s.be.db().queryRow(ctx, `SELECT count(*) FROM triage_delivery d WHERE `+waiting).Scan(&n); err != nil {
+			return nil, fmt.Errorf("store: count verdicts: %w", err)
+		}
+		if n > 0 {
+			counts[""] = n
+		}
+	}
 	query, args := `SELECT verdict, count(*) FROM triage_investigation GROUP BY verdict`, []any{}
 	if state != "" {
 		query, args = `SELECT verdict, count(*) FROM triage_investigation WHERE state = $1 GROUP BY verdict`, []any{state}
@@ -196,14 +218,13 @@ func (s *Store) VerdictCounts(ctx context.Context, state string) (map[string]int
 		return nil, fmt.Errorf("store: count verdicts: %w", err)
 	}
 	defer rs.Close()
-	counts := map[string]int{}
 	for rs.Next() {
 		var verdict string
 		var n int
 		if err := rs.Scan(&verdict, &n); err != nil {
 			return nil, fmt.Errorf("store: count verdicts: %w", err)
 		}
-		counts[verdict] = n
+		counts[verdict] += n
 	}
 	if err := rs.Err(); err != nil {
 		return nil, fmt.Errorf("store: count verdicts: %w", err)
@@ -238,11 +259,33 @@ func (s *Store) list(ctx context.Context, q triage.ListQuery, cols string, scan 
 		where = append(where, fmt.Sprintf("(created_at < %s OR (created_at = %s AND alert_id < %s))", c1, c2, c3))
 	}
 	limit := max(q.Limit, 1)
-	query := `SELECT ` + cols + `, p.created_at
-		FROM (SELECT alert_id, created_at FROM triage_investigation WHERE ` + strings.Join(where, " AND ") + `
-		      ORDER BY created_at DESC, alert_id DESC LIMIT ` + arg(limit+1) + `) AS p
-		JOIN triage_investigation t ON t.alert_id = p.alert_id
-		ORDER BY p.created_at DESC, p.alert_id DESC`
+	lim := arg(limit + 1)
+	// The page's keys: the newest of the records, and of the deliveries
+	// waiting without one (their queued record is in the delivery row), each
+	// read from its own index, then merged.
+	keys := `SELECT alert_id, created_at, 0 AS waiting FROM (
+			SELECT alert_id, created_at FROM triage_investigation WHERE ` + strings.Join(where, " AND ") + `
+			ORDER BY created_at DESC, alert_id DESC LIMIT ` + lim + `) AS r`
+	if (q.State == "" || q.State == triage.StateQueued) && q.Verdict == "" {
+		dwhere := []string{waiting}
+		if q.Cursor != "" {
+			dwhere = append(dwhere, strings.NewReplacer("created_at", "d.accepted_at", "alert_id", "d.alert_id").Replace(where[len(where)-1]))
+		}
+		keys += `
+		UNION ALL
+		SELECT alert_id, created_at, 1 FROM (
+			SELECT d.alert_id, d.accepted_at AS created_at FROM triage_delivery d WHERE ` + strings.Join(dwhere, " AND ") + `
+			ORDER BY d.accepted_at DESC, d.alert_id DESC LIMIT ` + lim + `) AS w`
+	}
+	query := `WITH p AS (SELECT alert_id, created_at, waiting FROM (` + keys + `) AS k
+			ORDER BY created_at DESC, alert_id DESC LIMIT ` + lim + `)
+		SELECT ` + strings.ReplaceAll(cols, "t.", "u.") + `, u.page_created FROM (
+			SELECT ` + cols + `, p.created_at AS page_created, p.alert_id AS page_alert
+			FROM p JOIN triage_investigation t ON t.alert_id = p.alert_id AND p.waiting = 0
+			UNION ALL
+			SELECT ` + cols + `, p.created_at, p.alert_id
+			FROM p JOIN (` + waitingRecords + `) AS t ON t.alert_id = p.alert_id AND p.waiting = 1) AS u
+		ORDER BY u.page_created DESC, u.page_alert DESC`
 	rs, err := s.be.db().query(ctx, query, args...)
 	if err != nil {
 		return "", fmt.Errorf("store: list records: %w", err)
@@ -265,6 +308,16 @@ func (s *Store) list(ctx context.Context, q triage.ListQuery, cols string, scan 
 	}
 	return next, nil
 }
+
+// waiting selects, from triage_delivery as d, the deliveries whose queued
+// record is in their row: their job has saved no record yet. (A record
+// row saved since makes the delivery's copy stale until it is cleared.)
+const waiting = `d.queued <> '' AND NOT EXISTS (SELECT 1 FROM triage_investigation i WHERE i.alert_id = d.alert_id)`
+
+// waitingRecords gives the queued records kept in delivery rows the
+// columns of triage_investigation, so that listings read them alike.
+const waitingRecords = `SELECT alert_id, job_id, detection_id, 'queued' AS state, '' AS verdict, queued AS record,
+	accepted_at AS created_at, accepted_at AS updated_at FROM triage_delivery WHERE queued <> ''`
 
 // cutText returns s cut to at most n characters, and whether it was cut.
 func cutText(s string, n int) (string, bool) {

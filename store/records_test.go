@@ -93,3 +93,112 @@ func TestSummaries(t *testing.T) {
 		}
 	})
 }
+
+// A delivery whose job has not saved a record yet keeps its queued record
+// in its delivery row. Reads see it as any other record: by ID, in
+// listings merged with the records by time and paged across both, in
+// state and verdict filters and in the counts; once its job saves a
+// record, that record alone is seen. A delivery of an alert that has a
+// record from an earlier job replaces it with a queued one.
+func TestWaitingDeliveriesReadAsQueuedRecords(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		c := newClock()
+		s := open(t, dsn, c)
+		ctx := t.Context()
+		save := func(rec triage.Record) {
+			t.Helper()
+			if rec.CreatedAt.IsZero() {
+				rec.CreatedAt = c.Now()
+			}
+			if err := s.SaveRecord(ctx, rec); err != nil {
+				t.Fatal(err)
+			}
+		}
+		enqueue := func(id string) triage.Enqueued {
+			t.Helper()
+			d := delivery(id)
+			d.Title, d.Severity = "Title of "+id, "HIGH"
+			out, err := s.Enqueue(ctx, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		list := func(q triage.ListQuery) string {
+			t.Helper()
+			var ids []string
+			for {
+				page, err := s.Summaries(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, sum := range page.Summaries {
+					ids = append(ids, sum.AlertID+":"+sum.State)
+				}
+				if page.Next == "" {
+					return strings.Join(ids, ",")
+				}
+				q.Cursor = page.Next
+			}
+		}
+
+		// Records are saved by the jobs of deliveries.
+		r1 := enqueue("r-1")
+		save(triage.Record{AlertID: "r-1", JobID: r1.JobID, State: triage.StateDone, Verdict: triage.VerdictBenign})
+		c.Advance(time.Second)
+		w1 := enqueue("w-1")
+		c.Advance(time.Second)
+		save(triage.Record{AlertID: "r-2", JobID: enqueue("r-2").JobID, State: triage.StateRunning})
+		c.Advance(time.Second)
+		enqueue("w-2")
+		c.Advance(time.Second)
+
+		rec, err := s.Investigation(ctx, "w-1")
+		if err != nil || rec.State != triage.StateQueued || rec.JobID != w1.JobID || rec.Title != "Title of w-1" ||
+			rec.Severity != "HIGH" || rec.CreatedAt.IsZero() {
+			t.Fatalf("waiting delivery read as %+v, %v; want its queued record", rec, err)
+		}
+		want := "w-2:queued,r-2:running,w-1:queued,r-1:done"
+		if got := list(triage.ListQuery{Limit: 1}); got != want {
+			t.Errorf("pages of one: %s, want %s", got, want)
+		}
+		if got := list(triage.ListQuery{Limit: 3}); got != want {
+			t.Errorf("pages of three: %s, want %s", got, want)
+		}
+		if got := list(triage.ListQuery{Limit: 10, State: triage.StateQueued}); got != "w-2:queued,w-1:queued" {
+			t.Errorf("queued: %s", got)
+		}
+		if got := list(triage.ListQuery{Limit: 10, Verdict: triage.VerdictBenign}); got != "r-1:done" {
+			t.Errorf("benign: %s", got)
+		}
+		counts, err := s.VerdictCounts(ctx, "")
+		if got := fmt.Sprint(counts); err != nil || got != "map[:3 benign:1]" {
+			t.Errorf("verdict counts = %s, %v", got, err)
+		}
+		counts, err = s.VerdictCounts(ctx, triage.StateQueued)
+		if got := fmt.Sprint(counts); err != nil || got != "map[:2]" {
+			t.Errorf("verdict counts of queued = %s, %v", got, err)
+		}
+
+		// Its job starts: the record it saves is the one read and listed.
+		rec.State = triage.StateRunning
+		save(rec)
+		if got := list(triage.ListQuery{Limit: 2}); got != "w-2:queued,r-2:running,w-1:running,r-1:done" {
+			t.Errorf("after w-1 started: %s", got)
+		}
+		if rec, err := s.Investigation(ctx, "w-1"); err != nil || rec.State != triage.StateRunning {
+			t.Errorf("w-1 read as %+v, %v; want running", rec, err)
+		}
+
+		// r-1 is delivered again, past the dedup window: queued again, for
+		// its new job.
+		c.Advance(2 * time.Hour)
+		again := enqueue("r-1")
+		if rec, err := s.Investigation(ctx, "r-1"); err != nil || rec.State != triage.StateQueued || rec.JobID != again.JobID || rec.Verdict != "" {
+			t.Errorf("r-1 delivered again read as %+v, %v; want queued for job %d", rec, err, again.JobID)
+		}
+		if got := list(triage.ListQuery{Limit: 10}); got != "r-1:queued,w-2:queued,r-2:running,w-1:running" {
+			t.Errorf("after r-1 delivered again: %s", got)
+		}
+	})
+}
