@@ -32,6 +32,11 @@ type backend interface {
 	// writers is how many transactions that write are worth running at
 	// once.
 	writers() int
+	// versionQuery, when not "", reads in a transaction a number that
+	// changes whenever another connection has changed the database
+	// (SQLite's data_version): what this process wrote itself is then
+	// all that changed. PostgreSQL's replicas share the database: "".
+	versionQuery() string
 	ping(ctx context.Context) error
 	close()
 }
@@ -58,6 +63,7 @@ type riverBackend[TTx any] struct {
 	pingDB  func(ctx context.Context) error
 	closeDB func()
 	nWriter int
+	version string
 }
 
 func (b *riverBackend[TTx]) db() querier { return b.pool }
@@ -65,6 +71,8 @@ func (b *riverBackend[TTx]) db() querier { return b.pool }
 func (b *riverBackend[TTx]) ping(ctx context.Context) error { return b.pingDB(ctx) }
 
 func (b *riverBackend[TTx]) writers() int { return b.nWriter }
+
+func (b *riverBackend[TTx]) versionQuery() string { return b.version }
 
 func (b *riverBackend[TTx]) close() { b.closeDB() }
 
@@ -157,6 +165,7 @@ func openSQLite(ctx context.Context, path string) (backend, error) {
 		pingDB:   db.PingContext,
 		closeDB:  func() { _ = db.Close() },
 		nWriter:  1, // one connection
+		version:  "PRAGMA data_version",
 	}, nil
 }
 

@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
+
+	"github.com/panther-triage/panther-triage/triage"
 )
 
 // budgetTally follows, through one transaction, the counts the hourly
@@ -23,7 +26,9 @@ type budgetTally struct {
 
 // readBudgets reads the counts the deliveries as[idx] need, given the
 // rows their alerts had before (prior); with no budget configured it reads
-// nothing.
+// nothing. On SQLite the counts come from the store's memo of the hour's
+// investigated deliveries when nothing but this process has written since
+// (see budgetMemo), and from the database otherwise.
 func (s *Store) readBudgets(ctx context.Context, q querier, as []arrival, idx []int, prior map[string]priorDelivery) (*budgetTally, error) {
 	t := &budgetTally{counted: map[string]bool{}, byDetection: map[string]int{}}
 	if s.cfg.MaxPerHour <= 0 && s.cfg.MaxPerDetectionHour <= 0 || len(idx) == 0 {
@@ -49,7 +54,27 @@ func (s *Store) readBudgets(ctx context.Context, q querier, as []arrival, idx []
 			}
 		}
 	}
-	if s.cfg.MaxPerDetectionHour > 0 && len(detections) > 1 {
+	if s.memo != nil {
+		if err := s.memo.count(ctx, q, hourAgo, t); err != nil {
+			return nil, fmt.Errorf("read budgets: %w", err)
+		}
+	} else if err := countBudgets(ctx, q, s.cfg, hourAgo, detections, t); err != nil {
+		return nil, fmt.Errorf("read budgets: %w", err)
+	}
+	if s.cfg.MaxPerDetectionHour <= 0 || len(detections) == 1 {
+		clear(t.byDetection)
+	}
+	if s.cfg.MaxPerHour <= 0 {
+		t.total = 0
+	}
+	return t, nil
+}
+
+// countBudgets reads the counts from the database: investigated
+// deliveries accepted after hourAgo, of the detections in detections[1:]
+// and in all.
+func countBudgets(ctx context.Context, q querier, cfg Config, hourAgo int64, detections []any, t *budgetTally) error {
+	if cfg.MaxPerDetectionHour > 0 && len(detections) > 1 {
 		if err := scanRows(ctx, q, `SELECT detection_id, count(*) FROM triage_delivery
 			WHERE mode = '' AND accepted_at > $1 AND detection_id IN (`+marks(2, len(detections)-1)+`)
 			GROUP BY detection_id`, detections,
@@ -60,17 +85,111 @@ func (s *Store) readBudgets(ctx context.Context, q querier, as []arrival, idx []
 				t.byDetection[d] = n
 				return err
 			}); err != nil {
-			return nil, fmt.Errorf("read budgets: %w", err)
-		}
-	} else {
-		clear(t.byDetection)
-	}
-	if s.cfg.MaxPerHour > 0 {
-		if err := q.queryRow(ctx, `SELECT count(*) FROM triage_delivery WHERE mode = '' AND accepted_at > $1`, hourAgo).Scan(&t.total); err != nil {
-			return nil, fmt.Errorf("read budgets: %w", err)
+			return err
 		}
 	}
-	return t, nil
+	if cfg.MaxPerHour > 0 {
+		return q.queryRow(ctx, `SELECT count(*) FROM triage_delivery WHERE mode = '' AND accepted_at > $1`, hourAgo).Scan(&t.total)
+	}
+	return nil
+}
+
+// budgetMemo keeps in memory, on SQLite, the investigated deliveries
+// (an empty mode) of the last hour, by alert ID: what the budget counts read.
+// Counting them in the database read every one of them in two indexes for
+// every batch, the intake's largest read. The memo is good while nothing
+// but this process wrote: SQLite's data_version, read in the batch's
+// transaction, says whether another connection committed since the memo
+// was read, and then the memo is read again. The store's own writes are
+// followed in it: a batch records its delivery rows in the memo before it
+// commits, and the memo is good for the next transaction only once that
+// commit is known to have succeeded (transactions on SQLite's one
+// connection run one after another).
+type budgetMemo struct {
+	mu    sync.Mutex
+	query string // reads the data_version
+	good  bool
+	// written counts the transactions that wrote to the memo, and ended is
+	// the count at the last one known to have ended: while they differ, a
+	// transaction's writes are in the memo and may not be in the database.
+	written, ended uint64
+	version        int64
+	since          int64 // the memo holds every delivery accepted after since
+	rows           map[string]memoRow
+}
+
+type memoRow struct {
+	acceptedAt int64
+	detection  string
+}
+
+// count fills t's counts of deliveries accepted after hourAgo, reading the
+// memo again from the database when it is not good.
+func (m *budgetMemo) count(ctx context.Context, q querier, hourAgo int64, t *budgetTally) error {
+	var version int64
+	if err := q.queryRow(ctx, m.query).Scan(&version); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.good || m.written != m.ended || version != m.version || hourAgo < m.since {
+		found := map[string]memoRow{}
+		err := scanRows(ctx, q, `SELECT alert_id, accepted_at, detection_id FROM triage_delivery WHERE mode = '' AND accepted_at > $1`,
+			[]any{hourAgo}, func(r rows) error {
+				var id string
+				var row memoRow
+				err := r.Scan(&id, &row.acceptedAt, &row.detection)
+				found[id] = row
+				return err
+			})
+		if err != nil {
+			m.good = false
+			return err
+		}
+		m.rows, m.since, m.version, m.good, m.ended = found, hourAgo, version, true, m.written
+	}
+	for id, row := range m.rows {
+		if row.acceptedAt <= hourAgo {
+			delete(m.rows, id)
+			continue
+		}
+		t.total++
+		if n, ok := t.byDetection[row.detection]; ok {
+			t.byDetection[row.detection] = n + 1
+		}
+	}
+	m.since = hourAgo
+	return nil
+}
+
+// wrote follows, before its transaction commits, the delivery rows it
+// wrote: as[idx], each with its route. It returns the transaction's
+// number for settle.
+func (m *budgetMemo) wrote(as []arrival, idx []int) uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.written++
+	for _, i := range idx {
+		a := &as[i]
+		delete(m.rows, a.d.AlertID)
+		if a.route.Mode == triage.ModeInvestigate {
+			m.rows[a.d.AlertID] = memoRow{acceptedAt: a.at.UnixMilli(), detection: a.d.DetectionID}
+		}
+	}
+	return m.written
+}
+
+// settle says how transaction n (see wrote) ended: the memo stays good
+// only if it committed.
+func (m *budgetMemo) settle(n uint64, committed bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !committed {
+		m.good = false
+	}
+	if n == m.written {
+		m.ended = n
+	}
 }
 
 // claimed follows a claimed delivery row, which counts from now on.

@@ -145,6 +145,7 @@ func (s *Store) enqueueAll(ctx context.Context, as []arrival, claim claimRule) (
 
 	window := s.cfg.DedupWindow.Milliseconds()
 	out := make([]triage.Enqueued, len(as))
+	var memoTx uint64
 	err := s.be.inTx(ctx, func(q querier, insert insertFunc) error {
 		clear(out)
 		prior, err := s.readDeliveries(ctx, q, as, firsts)
@@ -194,12 +195,18 @@ func (s *Store) enqueueAll(ctx context.Context, as []arrival, claim claimRule) (
 			if err := s.writeDeliveries(ctx, q, as, admitted, out, prior, claim); err != nil {
 				return err
 			}
+			if s.memo != nil {
+				memoTx = s.memo.wrote(as, admitted)
+			}
 		}
 		for i, j := range repeatOf {
 			out[i] = triage.Enqueued{JobID: out[j].JobID, Duplicate: true}
 		}
 		return nil
 	})
+	if memoTx != 0 {
+		s.memo.settle(memoTx, err == nil)
+	}
 	s.health.note(s.cfg.Now(), err)
 	if err != nil {
 		return nil, err

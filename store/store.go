@@ -99,6 +99,8 @@ type Store struct {
 
 	batches *batcher
 	health  writeHealth
+	// memo, on SQLite, keeps the deliveries the budgets count.
+	memo *budgetMemo
 
 	mu     sync.Mutex
 	worker runner
@@ -117,6 +119,9 @@ func Open(ctx context.Context, cfg Config, log zerolog.Logger) (*Store, error) {
 		return nil, fmt.Errorf("store: migrate: %w", err)
 	}
 	s := &Store{cfg: cfg, be: be, log: log}
+	if q := be.versionQuery(); q != "" && (cfg.MaxPerHour > 0 || cfg.MaxPerDetectionHour > 0) {
+		s.memo = &budgetMemo{query: q}
+	}
 	s.batches = newBatcher(s, be.writers())
 	return s, nil
 }

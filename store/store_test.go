@@ -278,6 +278,50 @@ func TestBudgets(t *testing.T) {
 	})
 }
 
+// Two stores on one database, as two replicas, or two processes on one
+// SQLite file: each counts the other's deliveries against the budgets.
+func TestBudgetsSharedByTwoStores(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		c := newClock()
+		var stores []*store.Store
+		for range 2 {
+			s, err := store.Open(t.Context(), store.Config{DSN: dsn, Now: c.Now, MaxPerDetectionHour: 3, MaxPerHour: 4}, zerolog.Nop())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(s.Close)
+			stores = append(stores, s)
+		}
+		add := func(s *store.Store, id, detection string) {
+			t.Helper()
+			d := delivery(id)
+			d.DetectionID, d.Title = detection, id
+			if _, err := s.Enqueue(t.Context(), d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s1, s2 := stores[0], stores[1]
+		add(s1, "a1", "A")
+		add(s2, "a2", "A")
+		add(s1, "a3", "A")
+		add(s2, "a4", "A") // fourth of detection A in the hour
+		add(s1, "b1", "B")
+		add(s2, "b2", "B") // fifth investigation in the hour
+		add(s1, "b3", "B")
+		c.Advance(61 * time.Minute)
+		add(s2, "a5", "A")
+		add(s1, "a6", "A") // a new hour
+		modes := s1.JobModes(t)
+		want := map[string]string{"a1": "", "a2": "", "a3": "", "a4": "over_budget", "b1": "", "b2": "over_budget",
+			"b3": "over_budget", "a5": "", "a6": ""}
+		for id, m := range want {
+			if !strings.HasPrefix(modes[id], m) || (m == "" && modes[id] != "") {
+				t.Errorf("%s: mode %q; want %q", id, modes[id], m)
+			}
+		}
+	})
+}
+
 func TestLakeClaimOneRunnerAndBudget(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dsn string) {
 		c := newClock()
