@@ -58,34 +58,29 @@ func stormSeeds(n, detections int, base time.Time) []panthersim.SeedAlert {
 	return out
 }
 
-// lakePairs counts the distinct (indicator, hour) pairs the alerts' data
-// lake searches could need: the indicators the service searches for (the
-// top public IPs, users, emails and actor IDs of each alert, as the data
-// lake step picks them) with the hour of the alert's events, which fixes
-// the search window.
-func lakePairs(sim *panthersim.Server, seeds []panthersim.SeedAlert, perAlert int) int {
-	pairs := map[string]bool{}
+// lakePairs counts the distinct data lake searches the alerts need, keyed
+// as the service keys its cache: the data lake step's (indicator field,
+// value, window) for the top public IPs, users, emails and actor IDs of
+// each alert, and the baseline step's (top actor, 30-day window ending at
+// the hour of the alert's first event). It returns both counts; each
+// distinct key is one search when the cache shares them.
+func lakePairs(sim *panthersim.Server, seeds []panthersim.SeedAlert, perAlert int) (lake, baseline int) {
+	lakeKeys, baselineKeys := map[string]bool{}, map[string]bool{}
 	for _, s := range seeds {
 		a, _ := sim.Alert(s.ID)
 		events := make([]panther.Event, len(a.Events))
 		for i, e := range a.Events {
 			events[i] = e
 		}
-		n := 0
-		seen := map[string]bool{}
-		for _, ind := range investigate.ExtractIndicators(events, a.Context) {
-			searchable := ind.Kind == investigate.KindIP && ind.Class == investigate.IPPublic ||
-				ind.Kind == investigate.KindUsername || ind.Kind == investigate.KindEmail || ind.Kind == investigate.KindActorID
-			v := strings.ToLower(ind.Value)
-			if !searchable || seen[v] || n == perAlert {
-				continue
-			}
-			seen[v] = true
-			n++
-			pairs[v+"|"+a.CreatedAt.UTC().Truncate(time.Hour).Format(time.RFC3339)] = true
+		c := &investigate.Case{Alert: &panther.Alert{ID: a.ID, CreatedAt: a.CreatedAt, Context: a.Context}, Now: time.Now(), Events: events, Indicators: investigate.ExtractIndicators(events, a.Context)}
+		for _, k := range investigate.LakeSearchKeys(c, investigate.DatalakeOptions{MaxPerInvestigation: perAlert}) {
+			lakeKeys[k] = true
+		}
+		if k := investigate.BaselineSearchKey(c, investigate.BaselineOptions{}); k != "" {
+			baselineKeys[k] = true
 		}
 	}
-	return len(pairs)
+	return len(lakeKeys), len(baselineKeys)
 }
 
 // storm delivers 1,000 alerts of 20 detections that share indicators and
@@ -129,7 +124,7 @@ func storm(ctx context.Context, args []string, out io.Writer) error {
 	const perAlert = 3 // PANTHER_TRIAGE_DATALAKE_MAX_QUERIES, default
 	p, err := start(ctx, "panther-triage", bin, []string{"serve"}, serviceEnv(sim, dsn,
 		"PANTHER_TRIAGE_MAX_PER_DETECTION_HOUR=0", "PANTHER_TRIAGE_MAX_PER_HOUR=0",
-		"PANTHER_TRIAGE_DATALAKE_MAX_PER_HOUR=1000000",
+		"PANTHER_TRIAGE_DATALAKE_MAX_PER_HOUR=1000000", "PANTHER_TRIAGE_BASELINE_MAX_PER_HOUR=1000000",
 	), filepath.Join(dir, "service.log"))
 	if err != nil {
 		return err
@@ -189,12 +184,13 @@ func storm(ctx context.Context, args []string, out io.Writer) error {
 	for _, q := range queries {
 		distinct[q.SQL] = true
 	}
-	pairs := lakePairs(sim, seeds, perAlert)
+	lakeNeed, baselineNeed := lakePairs(sim, seeds, perAlert)
+	pairs := lakeNeed + baselineNeed
 
 	fmt.Fprintf(out, "## Storm: %d alerts of %d detections sharing indicators, %s\n\n", *alerts, *detections, *db)
 	fmt.Fprintf(out, "Each alert has a distinct title (no storm collapse) and two events naming one of 10 public IPs and one of 10 users, in one of 3 hours;\n")
-	fmt.Fprintf(out, "budgets off (PANTHER_TRIAGE_MAX_PER_DETECTION_HOUR=0, PANTHER_TRIAGE_MAX_PER_HOUR=0, PANTHER_TRIAGE_DATALAKE_MAX_PER_HOUR=1000000),\n")
-	fmt.Fprintf(out, "otherwise the service's defaults (4 workers, 3 data lake searches per alert). Delivered at concurrency %d, no added Panther latency.\n\n", *concurrency)
+	fmt.Fprintf(out, "budgets off (PANTHER_TRIAGE_MAX_PER_DETECTION_HOUR=0, PANTHER_TRIAGE_MAX_PER_HOUR=0, PANTHER_TRIAGE_DATALAKE_MAX_PER_HOUR=1000000, PANTHER_TRIAGE_BASELINE_MAX_PER_HOUR=1000000),\n")
+	fmt.Fprintf(out, "otherwise the service's defaults (4 workers, 3 data lake searches and 1 baseline search per alert). Delivered at concurrency %d, no added Panther latency.\n\n", *concurrency)
 	var ans []string
 	for k, v := range answers {
 		ans = append(ans, fmt.Sprintf("%d %s", v, k))
@@ -205,7 +201,7 @@ func storm(ctx context.Context, args []string, out io.Writer) error {
 	t.add("all delivered after", ms(delivered))
 	t.add("comments posted", comments.Load())
 	t.add("all commented after", fmt.Sprintf("%.1f s (%.0f investigations/s)", drained.Seconds(), float64(comments.Load())/drained.Seconds()))
-	t.add("distinct (indicator, hour) pairs the alerts can search", pairs)
+	t.add("distinct (indicator, window) searches the alerts need", fmt.Sprintf("%d (data lake step %d, baseline step %d)", pairs, lakeNeed, baselineNeed))
 	t.add("data lake queries run", len(queries))
 	t.add("distinct (indicators, window) among them", len(distinct))
 	met := "yes"

@@ -137,18 +137,7 @@ func (s *baselineStep) Run(ctx context.Context, c *Case) ([]triage.Finding, erro
 		return nil, nil
 	}
 	actor := own.Actors[0]
-	first := c.Alert.CreatedAt
-	for _, ev := range c.Events {
-		if t, ok := eventTime(ev); ok && (first.IsZero() || t.Before(first)) {
-			first = t
-		}
-	}
-	if first.IsZero() {
-		first = c.Now
-	}
-	end := first.UTC().Truncate(time.Hour)
-	start := end.Add(-s.opts.Window).Truncate(24 * time.Hour)
-	key := strings.ToLower(actor) + "|" + start.Format(time.RFC3339) + "|" + end.Format(time.RFC3339)
+	first, start, end, key := baselineSearch(c, actor, s.opts)
 
 	polls := 0
 	b, cached, err := cachedRead(ctx, s.cache, readKindBaseline, key, s.opts.MaxPerHour, s.opts.TTL, s.opts.Timeout,
@@ -180,6 +169,39 @@ func (s *baselineStep) Run(ctx context.Context, c *Case) ([]triage.Finding, erro
 	c.AddCost(cost)
 	c.Baseline = &b
 	return baselineFindings(b, own, first, days(s.opts.Window), s.opts.KnownDays), nil
+}
+
+// BaselineSearchKey is the cache key of the search the baseline step runs
+// for a case whose Alert and Events are set (and Now, for an alert without
+// times), under opts as the step is given them; "" when the events name no
+// actor, so the step searches nothing. Alerts whose keys are equal share one
+// search.
+func BaselineSearchKey(c *Case, opts BaselineOptions) string {
+	opts.setDefaults()
+	own := EntitiesOf(c.Events)
+	if len(own.Actors) == 0 {
+		return ""
+	}
+	_, _, _, key := baselineSearch(c, own.Actors[0], opts)
+	return key
+}
+
+// baselineSearch is the window of the actor's baseline search, ending at
+// the hour of the alert's first event, and its cache key.
+func baselineSearch(c *Case, actor string, opts BaselineOptions) (first, start, end time.Time, key string) {
+	first = c.Alert.CreatedAt
+	for _, ev := range c.Events {
+		if t, ok := eventTime(ev); ok && (first.IsZero() || t.Before(first)) {
+			first = t
+		}
+	}
+	if first.IsZero() {
+		first = c.Now
+	}
+	end = first.UTC().Truncate(time.Hour)
+	start = end.Add(-opts.Window).Truncate(24 * time.Hour)
+	key = strings.ToLower(actor) + "|" + start.Format(time.RFC3339) + "|" + end.Format(time.RFC3339)
+	return first, start, end, key
 }
 
 func (s *baselineStep) observe(b Baseline, cached bool, err error) {

@@ -187,9 +187,37 @@ func scanned(s *triage.LakeSearch, cached bool) float64 {
 	return s.BytesScanned
 }
 
+// LakeSearchKeys are the cache keys of the searches the data lake step
+// runs for a case whose Alert, Events and Indicators are set (and Now, for
+// an alert without times), under opts as the step is given them: one key
+// per indicator it picks. Alerts whose keys are equal share one search.
+func LakeSearchKeys(c *Case, opts DatalakeOptions) []string {
+	opts.setDefaults()
+	start, end := lakeWindow(c, opts)
+	var out []string
+	for _, ind := range lakeKeys(c.Indicators, opts.MaxPerInvestigation) {
+		out = append(out, lakeSearchKey(ind, start, end))
+	}
+	return out
+}
+
+// lakeSearchKey is the cache key of one indicator's search over a window:
+// the field it is searched in, its value and the window.
+func lakeSearchKey(ind Indicator, start, end time.Time) string {
+	key := strings.ToLower(ind.Value) + "|" + start.Format(time.RFC3339) + "|" + end.Format(time.RFC3339)
+	if field := IndicatorField(ind.Kind); field != "" {
+		key = field + ":" + key
+	}
+	return key
+}
+
 // window is the search window: from Before ahead of the first event to After
 // past the last, widened to whole buckets.
 func (s *datalakeStep) window(c *Case) (time.Time, time.Time) {
+	return lakeWindow(c, s.opts)
+}
+
+func lakeWindow(c *Case, opts DatalakeOptions) (time.Time, time.Time) {
 	first, last := c.Alert.CreatedAt, c.Alert.CreatedAt
 	for _, ev := range c.Events {
 		if t, ok := eventTime(ev); ok {
@@ -204,8 +232,8 @@ func (s *datalakeStep) window(c *Case) (time.Time, time.Time) {
 	if first.IsZero() {
 		first, last = c.Now, c.Now
 	}
-	start := first.Add(-s.opts.Before).Truncate(s.opts.Bucket)
-	end := last.Add(s.opts.After).Truncate(s.opts.Bucket).Add(s.opts.Bucket)
+	start := first.Add(-opts.Before).Truncate(opts.Bucket)
+	end := last.Add(opts.After).Truncate(opts.Bucket).Add(opts.Bucket)
 	return start.UTC(), end.UTC()
 }
 
@@ -215,10 +243,7 @@ var errLakeTimeout = errors.New("data lake search timed out")
 // intervals and cancelling it at the timeout.
 func (s *datalakeStep) search(ctx context.Context, ind Indicator, start, end time.Time) (r *triage.LakeSearch, cached, overBudget bool, err error) {
 	field := IndicatorField(ind.Kind)
-	key := strings.ToLower(ind.Value) + "|" + start.Format(time.RFC3339) + "|" + end.Format(time.RFC3339)
-	if field != "" {
-		key = field + ":" + key
-	}
+	key := lakeSearchKey(ind, start, end)
 	claim, err := s.cache.ClaimLakeSearch(ctx, key, s.opts.MaxPerHour, s.opts.Timeout)
 	switch {
 	case err != nil:

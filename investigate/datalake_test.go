@@ -1,7 +1,10 @@
 package investigate_test
 
 import (
+	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -205,5 +208,75 @@ func TestDatalakeSearchesByKindAndWaitsForResults(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("no finding of jdoe-contractor's other events in %+v", out.Report.Findings)
+	}
+}
+
+// keyRecorder records the cache keys the steps claim.
+type keyRecorder struct {
+	investigate.Store
+	mu   sync.Mutex
+	lake map[string]bool
+	read map[string]bool // kind|key
+}
+
+func (r *keyRecorder) ClaimLakeSearch(ctx context.Context, key string, perHour int, wait time.Duration) (triage.LakeClaim, error) {
+	r.mu.Lock()
+	r.lake[key] = true
+	r.mu.Unlock()
+	return r.Store.ClaimLakeSearch(ctx, key, perHour, wait)
+}
+
+func (r *keyRecorder) ClaimRead(ctx context.Context, kind, key string, perHour int, ttl, wait time.Duration) (triage.ReadClaim, error) {
+	r.mu.Lock()
+	r.read[kind+"|"+key] = true
+	r.mu.Unlock()
+	return r.Store.ClaimRead(ctx, kind, key, perHour, ttl, wait)
+}
+
+// LakeSearchKeys and BaselineSearchKey name the keys the data lake and
+// baseline steps claim, so that a count of the searches alerts need (the
+// storm benchmark's) matches what the service searches.
+func TestSearchKeysMatchTheStepsClaims(t *testing.T) {
+	b := lakeSetup(t)
+	rec := &keyRecorder{Store: b.st, lake: map[string]bool{}, read: map[string]bool{}}
+	steps := investigate.DefaultSteps(investigate.Deps{Panther: b.pc, Store: rec})
+	inv := investigate.New(b.pc, steps, investigate.Options{DryRun: true}, zerolog.Nop())
+	if _, err := inv.Run(t.Context(), torAlert, 1, false); err != nil {
+		t.Fatal(err)
+	}
+
+	seed, ok := b.srv.Alert(torAlert)
+	if !ok {
+		t.Fatal("no seed alert")
+	}
+	events := make([]panther.Event, len(seed.Events))
+	for i, e := range seed.Events {
+		events[i] = e
+	}
+	c := &investigate.Case{Alert: &panther.Alert{ID: seed.ID, CreatedAt: seed.CreatedAt, Context: seed.Context}, Now: time.Now(),
+		Events: events, Indicators: investigate.ExtractIndicators(events, seed.Context)}
+
+	want := investigate.LakeSearchKeys(c, investigate.DatalakeOptions{})
+	if len(want) == 0 {
+		t.Fatal("LakeSearchKeys: none")
+	}
+	got := slices.Sorted(maps.Keys(rec.lake))
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("data lake step claimed %q, LakeSearchKeys %q", got, want)
+	}
+
+	bk := investigate.BaselineSearchKey(c, investigate.BaselineOptions{})
+	if bk == "" {
+		t.Fatal("BaselineSearchKey: none")
+	}
+	var baseline []string
+	for k := range rec.read {
+		if rest, ok := strings.CutPrefix(k, "baseline|"); ok {
+			baseline = append(baseline, rest)
+		}
+	}
+	if len(baseline) != 1 || baseline[0] != bk {
+		t.Errorf("baseline step claimed %q, BaselineSearchKey %q", baseline, bk)
 	}
 }
