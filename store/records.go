@@ -250,13 +250,18 @@ func (s *Store) list(ctx context.Context, q triage.ListQuery, cols string, scan 
 	if q.Verdict != "" {
 		where = append(where, "verdict = "+arg(q.Verdict))
 	}
+	// after is the cursor's condition on a row's time and alert ID columns.
+	var after func(at, id string) string
 	if q.Cursor != "" {
 		created, alertID, err := decodeCursor(q.Cursor)
 		if err != nil {
 			return "", err
 		}
 		c1, c2, c3 := arg(created), arg(created), arg(alertID)
-		where = append(where, fmt.Sprintf("(created_at < %s OR (created_at = %s AND alert_id < %s))", c1, c2, c3))
+		after = func(at, id string) string {
+			return fmt.Sprintf("(%s < %s OR (%s = %s AND %s < %s))", at, c1, at, c2, id, c3)
+		}
+		where = append(where, after("created_at", "alert_id"))
 	}
 	limit := max(q.Limit, 1)
 	lim := arg(limit + 1)
@@ -269,7 +274,7 @@ func (s *Store) list(ctx context.Context, q triage.ListQuery, cols string, scan 
 	if (q.State == "" || q.State == triage.StateQueued) && q.Verdict == "" {
 		dwhere := []string{waiting}
 		if q.Cursor != "" {
-			dwhere = append(dwhere, strings.NewReplacer("created_at", "d.accepted_at", "alert_id", "d.alert_id").Replace(where[len(where)-1]))
+			dwhere = append(dwhere, after("d.accepted_at", "d.alert_id"))
 		}
 		keys += `
 		UNION ALL
